@@ -1,0 +1,34 @@
+import { parseArgs } from 'node:util';
+
+/** Starts one emulator standalone: `rotakit-emulator aws|alibaba|ncloud [--port N] [--host H]`. */
+type Starter = (options: { port: number; host: string }) => Promise<{ url: string; close(): Promise<void> }>;
+
+// Each cloud's emulator registers its starter here.
+const starters: Record<string, Starter> = {};
+
+async function main(): Promise<void> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { port: { type: 'string', default: '0' }, host: { type: 'string', default: '127.0.0.1' } },
+  });
+  const cloud = positionals[0];
+  const start = cloud ? starters[cloud] : undefined;
+  if (!start) {
+    process.stderr.write(`usage: rotakit-emulator ${Object.keys(starters).join('|')} [--port N] [--host H]\n`);
+    process.exit(2);
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`rotakit-emulator: --port must be a whole number from 0 to 65535\n`);
+    process.exit(2);
+  }
+  const emulator = await start({ port, host: values.host });
+  process.stdout.write(`${cloud} emulator listening on ${emulator.url}\n`);
+  const stop = (): void => {
+    void emulator.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+void main();

@@ -1,0 +1,22 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig([
+  {
+    entry: ['src/index.ts'],
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    tsconfig: 'tsconfig.build.json',
+    external: ['vitest'],
+  },
+  {
+    entry: ['src/cli.ts'],
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    tsconfig: 'tsconfig.build.json',
+    banner: { js: '#!/usr/bin/env node' },
+  },
+]);
