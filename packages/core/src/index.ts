@@ -1,1 +1,52 @@
-export const VERSION = "0.1.0";
+export * from './errors.js';
+export * from './events.js';
+export { redactingLogger, silentLogger } from './logger.js';
+export type { LogFn, Logger } from './logger.js';
+export { MemorySecretStore } from './memory-store.js';
+export type { MemorySecretInfo, MemoryVersionInfo } from './memory-store.js';
+export { MemoryTarget } from './memory-target.js';
+export type { MemoryLogin, MemoryPasswordChange, MemoryTargetOptions, MemoryUser } from './memory-target.js';
+export {
+  DEFAULT_PASSWORD_POLICY,
+  generatePassword,
+  MAX_PASSWORD_LENGTH,
+  passwordSatisfies,
+  resolvePasswordPolicy,
+} from './password.js';
+export type { PasswordPolicy, ResolvedPasswordPolicy } from './password.js';
+export { REDACTED, Redactor } from './redact.js';
+export { rotate, runStep } from './rotation.js';
+export type {
+  PasswordOptions,
+  RotateRequest,
+  RotationOptions,
+  RotationResult,
+  StepOutcome,
+  StepRequest,
+  StepResult,
+} from './rotation.js';
+export { alibabaSchema, awsSchema, defineCredentialSchema, ncloudSchema } from './schema.js';
+export type {
+  CredentialChanges,
+  CredentialField,
+  CredentialFieldMap,
+  CredentialSchema,
+  CredentialSchemaDefinition,
+  SecretDocument,
+} from './schema.js';
+export { CLOUD_STAGE_LABELS, STAGES, stageOfLabel } from './stages.js';
+export type { Stage, StageLabels, StagePointers } from './stages.js';
+export type { SecretStore, StoreSession } from './store.js';
+export { ALTERNATE_USER_SUFFIX, alternatingUsers, singleUser, suffixRule } from './strategy.js';
+export type { AlternatingUsersOptions, SetContext, SetOutcome, Strategy } from './strategy.js';
+export { effectiveTlsMode, loginOf, TLS_MODES } from './target.js';
+export type {
+  Credentials,
+  Login,
+  PasswordConstraints,
+  Target,
+  TargetSession,
+  TlsMode,
+  UserProfile,
+  UserSyncRequest,
+} from './target.js';

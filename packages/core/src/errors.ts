@@ -1,0 +1,162 @@
+/** Stable codes of every error rotakit throws. */
+export type RotakitErrorCode =
+  | 'SecretNotFound'
+  | 'RotationNotEnabled'
+  | 'RotationInProgress'
+  | 'RotationTokenInvalid'
+  | 'InvalidSecretValue'
+  | 'InvalidOptions'
+  | 'UsernameTooLong'
+  | 'PendingMismatch'
+  | 'PasswordPolicyInvalid'
+  | 'PrivilegedSecretInvalid'
+  | 'TargetAuthFailed'
+  | 'TargetUnreachable'
+  | 'TlsRequired'
+  | 'StoreUnavailable'
+  | 'StepFailed';
+
+/** Facts an error may carry besides its message; never a secret value. */
+export interface RotakitErrorDetails {
+  /** The secret field or option at fault, by the name the user wrote it with. */
+  field?: string;
+  /** The token of the rotation already in progress (RotationInProgress). */
+  pendingToken?: string;
+  /** A limit that was exceeded (UsernameTooLong). */
+  limit?: number;
+  /** The underlying error, already scrubbed of secret values. */
+  cause?: unknown;
+}
+
+/**
+ * Base of every error rotakit throws. `code` is stable across releases; `retryable` says whether
+ * running the same step again may succeed without anyone changing anything.
+ * Messages name fields and stages, never values.
+ */
+export class RotakitError extends Error {
+  readonly code: RotakitErrorCode;
+  readonly retryable: boolean;
+  readonly field?: string;
+  readonly pendingToken?: string;
+  readonly limit?: number;
+
+  constructor(code: RotakitErrorCode, message: string, retryable: boolean, details: RotakitErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = retryable;
+    if (details.field !== undefined) this.field = details.field;
+    if (details.pendingToken !== undefined) this.pendingToken = details.pendingToken;
+    if (details.limit !== undefined) this.limit = details.limit;
+  }
+}
+
+/** Whether `error` is a rotakit error, optionally of one code. */
+export function isRotakitError(error: unknown, code?: RotakitErrorCode): error is RotakitError {
+  return error instanceof RotakitError && (code === undefined || error.code === code);
+}
+
+/** The secret (or a stage of it) does not exist in the store. */
+export class SecretNotFoundError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('SecretNotFound', message, false, details);
+  }
+}
+
+/** The store says rotation is disabled for this secret. */
+export class RotationNotEnabledError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('RotationNotEnabled', message, false, details);
+  }
+}
+
+/** Another token's pending version exists; nothing was changed. `pendingToken` names it. */
+export class RotationInProgressError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('RotationInProgress', message, false, details);
+  }
+}
+
+/** The token is not in a state this step can run on (e.g. not pending). */
+export class RotationTokenInvalidError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('RotationTokenInvalid', message, false, details);
+  }
+}
+
+/** The secret's value is malformed; `field` names the field at fault. */
+export class InvalidSecretValueError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('InvalidSecretValue', message, false, details);
+  }
+}
+
+/** An option given to rotakit is invalid; `field` names the option. */
+export class InvalidOptionsError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('InvalidOptions', message, false, details);
+  }
+}
+
+/** The alternate username would exceed the engine's limit (`limit`). */
+export class UsernameTooLongError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('UsernameTooLong', message, false, details);
+  }
+}
+
+/** The pending value changes a field the strategy must keep (user, host). */
+export class PendingMismatchError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('PendingMismatch', message, false, details);
+  }
+}
+
+/** The password policy cannot produce a password; `field` names the offending setting. */
+export class PasswordPolicyInvalidError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('PasswordPolicyInvalid', message, false, details);
+  }
+}
+
+/** The privileged secret is missing, malformed or not allowed to act for this secret. */
+export class PrivilegedSecretInvalidError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('PrivilegedSecretInvalid', message, false, details);
+  }
+}
+
+/** The database refused the credentials (MySQL 1045, PostgreSQL 28P01, SQL Server 18456). */
+export class TargetAuthFailedError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('TargetAuthFailed', message, false, details);
+  }
+}
+
+/** The database could not be reached (refused, timed out, DNS); worth retrying. */
+export class TargetUnreachableError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('TargetUnreachable', message, true, details);
+  }
+}
+
+/** TLS was asked for and could not be had, or was refused by the server; no downgrade was made. */
+export class TlsRequiredError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('TlsRequired', message, false, details);
+  }
+}
+
+/** The secret store throttled or failed transiently after its own retries; worth retrying. */
+export class StoreUnavailableError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('StoreUnavailable', message, true, details);
+  }
+}
+
+/** A step failed for a reason rotakit has no more specific code for. */
+export class StepFailedError extends RotakitError {
+  constructor(message: string, retryable: boolean, details?: RotakitErrorDetails) {
+    super('StepFailed', message, retryable, details);
+  }
+}

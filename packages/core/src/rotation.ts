@@ -1,0 +1,406 @@
+import { performance } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
+import {
+  InvalidOptionsError,
+  InvalidSecretValueError,
+  isRotakitError,
+  PrivilegedSecretInvalidError,
+  RotakitError,
+  RotationInProgressError,
+  RotationTokenInvalidError,
+  SecretNotFoundError,
+  StepFailedError,
+  TargetAuthFailedError,
+  UsernameTooLongError,
+} from './errors.js';
+import type { EventError, RotationEvent, RotationEventListener, StepName } from './events.js';
+import { STEPS } from './events.js';
+import { redactingLogger, silentLogger, type Logger } from './logger.js';
+import { generatePassword, type PasswordPolicy } from './password.js';
+import { Redactor } from './redact.js';
+import type { CredentialSchema, SecretDocument } from './schema.js';
+import type { StagePointers } from './stages.js';
+import type { SecretStore, StoreSession } from './store.js';
+import type { SetContext, Strategy } from './strategy.js';
+import { loginOf, type Credentials, type Target, type TargetSession } from './target.js';
+
+/** Password settings of a rotation: a policy, and who generates (rotakit by default, or the store). */
+export interface PasswordOptions extends PasswordPolicy {
+  /** `local` (node:crypto, default) or `store` (the cloud's own generator). */
+  readonly generator?: 'local' | 'store';
+}
+
+/** Everything a rotation needs besides the secret and the token. */
+export interface RotationOptions {
+  readonly store: SecretStore;
+  readonly target: Target;
+  readonly strategy: Strategy;
+  readonly schema: CredentialSchema;
+  readonly password?: PasswordOptions;
+  /** Receives redacted log lines; silent by default. */
+  readonly logger?: Logger;
+  /** Receives lifecycle events. */
+  readonly onEvent?: RotationEventListener;
+}
+
+/** One step's request: the options plus the secret and the rotation's token. */
+export interface StepRequest extends RotationOptions {
+  readonly secretId: string;
+  readonly token: string;
+}
+
+/** A whole rotation's request; without a token a new one (a UUID) is made. */
+export interface RotateRequest extends RotationOptions {
+  readonly secretId: string;
+  /** Resume a rotation by passing its token (e.g. `RotationInProgressError.pendingToken`). */
+  readonly token?: string;
+}
+
+/** What a step did: `done` changed something, `skipped` found it already done. */
+export type StepOutcome = 'done' | 'skipped';
+
+/** The result of one step. */
+export interface StepResult {
+  readonly step: StepName;
+  readonly outcome: StepOutcome;
+}
+
+/** The result of a whole rotation. */
+export interface RotationResult {
+  readonly secretId: string;
+  readonly token: string;
+  readonly steps: Readonly<Record<StepName, StepOutcome>>;
+}
+
+/**
+ * Runs one step of a rotation, for clouds that call the rotation function once per step (AWS
+ * Lambda, Alibaba's workflow). Safe to re-run: a step already done is skipped. Errors are
+ * `RotakitError`s scrubbed of every secret value the rotation has seen.
+ */
+export async function runStep(step: StepName, request: StepRequest): Promise<StepResult> {
+  const rotation = new Rotation(request, request.token);
+  if (!STEPS.includes(step)) {
+    throw new InvalidOptionsError(`unknown step; expected one of ${STEPS.join(', ')}`, { field: 'step' });
+  }
+  const session = await rotation.guard(() => rotation.open());
+  return { step, outcome: await rotation.step(step, session) };
+}
+
+/**
+ * Runs all four steps in one process (NAVER's action, the CLI, tests). A failure is reported to
+ * the store (`fail`, where it has one) and rethrown; re-running with the same token resumes.
+ */
+export async function rotate(request: RotateRequest): Promise<RotationResult> {
+  const token = request.token ?? randomUUID();
+  const rotation = new Rotation(request, token);
+  const started = performance.now();
+  rotation.emit({ type: 'rotation.started', secretId: request.secretId, token });
+  let session: StoreSession | undefined;
+  try {
+    session = await rotation.guard(() => rotation.open());
+    const steps = {} as Record<StepName, StepOutcome>;
+    for (const step of STEPS) steps[step] = await rotation.step(step, session);
+    rotation.emit({
+      type: 'rotation.completed',
+      secretId: request.secretId,
+      token,
+      durationMs: performance.now() - started,
+    });
+    return { secretId: request.secretId, token, steps };
+  } catch (error) {
+    const safe = rotation.safe(error);
+    if (session?.fail) {
+      try {
+        await session.fail(safe);
+      } catch (failError) {
+        rotation.logger.error({ error: rotation.safe(failError) }, 'the store could not record the failure');
+      }
+    }
+    rotation.emit({
+      type: 'rotation.failed',
+      secretId: request.secretId,
+      token,
+      durationMs: performance.now() - started,
+      error: eventError(safe),
+    });
+    throw safe;
+  }
+}
+
+/** Where the token stands: finished (it is current), pending (its version is pending), or fresh. */
+type TokenState = 'finished' | 'pending' | 'fresh';
+
+class Rotation {
+  readonly redactor = new Redactor();
+  readonly logger: Logger;
+  readonly #options: StepRequest;
+  #stages: StagePointers = {};
+
+  constructor(options: RotationOptions & { secretId: string }, token: string) {
+    for (const key of ['store', 'target', 'strategy', 'schema'] as const) {
+      if (options[key] === undefined || options[key] === null) {
+        throw new InvalidOptionsError(`the ${key} option is required`, { field: key });
+      }
+    }
+    if (typeof options.secretId !== 'string' || options.secretId.length === 0) {
+      throw new InvalidOptionsError('secretId must be a non-empty string', { field: 'secretId' });
+    }
+    if (typeof token !== 'string' || token.length === 0) {
+      throw new InvalidOptionsError('token must be a non-empty string', { field: 'token' });
+    }
+    this.#options = { ...options, token };
+    this.logger = redactingLogger(options.logger ?? silentLogger, this.redactor);
+  }
+
+  async open(): Promise<StoreSession> {
+    const session = await this.#options.store.open(this.#options.secretId, this.#options.token);
+    this.#stages = { ...session.stages };
+    return session;
+  }
+
+  emit(event: RotationEvent): void {
+    if (!this.#options.onEvent) return;
+    try {
+      this.#options.onEvent(this.redactor.value(event) as RotationEvent);
+    } catch (error) {
+      this.logger.warn({ error: this.safe(error) }, 'a rotation event listener threw');
+    }
+  }
+
+  /** Turns anything thrown into a `RotakitError` with no secret value in it. */
+  safe(error: unknown): RotakitError {
+    if (isRotakitError(error)) return this.redactor.error(error);
+    const cause = error instanceof Error ? this.redactor.error(error) : undefined;
+    const message = error instanceof Error ? this.redactor.text(error.message) : 'a non-error value was thrown';
+    return new StepFailedError(`rotation of ${this.#options.secretId} failed: ${message}`, false, { cause });
+  }
+
+  async guard<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw this.safe(error);
+    }
+  }
+
+  async step(step: StepName, session: StoreSession): Promise<StepOutcome> {
+    const base = { secretId: this.#options.secretId, token: this.#options.token, step };
+    const started = performance.now();
+    this.emit({ type: 'step.started', ...base });
+    this.logger.info({ secretId: base.secretId, token: base.token, step }, `step ${step} started`);
+    try {
+      const result = await this.#run(step, session);
+      const durationMs = performance.now() - started;
+      if (result.outcome === 'skipped') {
+        this.emit({ type: 'step.skipped', ...base, durationMs, reason: result.reason });
+        this.logger.info({ ...base, durationMs, reason: result.reason }, `step ${step} skipped`);
+        return 'skipped';
+      }
+      this.emit({ type: 'step.succeeded', ...base, durationMs });
+      this.logger.info({ ...base, durationMs }, `step ${step} succeeded`);
+      return 'done';
+    } catch (error) {
+      const safe = this.safe(error);
+      const durationMs = performance.now() - started;
+      this.emit({ type: 'step.failed', ...base, durationMs, error: eventError(safe) });
+      this.logger.error({ ...base, durationMs, error: safe }, `step ${step} failed`);
+      throw safe;
+    }
+  }
+
+  #state(): TokenState {
+    const { token } = this.#options;
+    const stages = this.#stages;
+    if (stages.current === token) return 'finished';
+    // A pending label left on the current version is the residue of a finished rotation, not a rotation.
+    const pending = stages.pending !== undefined && stages.pending !== stages.current ? stages.pending : undefined;
+    if (pending === token) return 'pending';
+    if (pending !== undefined) {
+      throw new RotationInProgressError(
+        `another rotation of ${this.#options.secretId} is in progress; finish it with its token or clean it up first`,
+        { pendingToken: pending },
+      );
+    }
+    return 'fresh';
+  }
+
+  async #run(step: StepName, session: StoreSession): Promise<{ outcome: 'done' } | { outcome: 'skipped'; reason: string }> {
+    const state = this.#state();
+    if (state === 'finished') return { outcome: 'skipped', reason: 'the token is already current' };
+    switch (step) {
+      case 'create':
+        return this.#create(session, state);
+      case 'set':
+        return this.#options.strategy.set(await this.#setContext(session));
+      case 'test':
+        await this.#test(session);
+        return { outcome: 'done' };
+      case 'finish':
+        await this.#pendingDocument(session);
+        await session.promote();
+        this.#stages =
+          this.#stages.current === undefined
+            ? { current: this.#options.token }
+            : { current: this.#options.token, previous: this.#stages.current };
+        return { outcome: 'done' };
+    }
+  }
+
+  async #create(session: StoreSession, state: TokenState): Promise<{ outcome: 'done' } | { outcome: 'skipped'; reason: string }> {
+    const { schema, strategy, target } = this.#options;
+    const current = await this.#currentDocument(session);
+    if (state === 'pending') {
+      const existing = await session.read('pending');
+      if (existing !== undefined) {
+        this.#parse(existing, 'pending');
+        return { outcome: 'skipped', reason: 'a pending value is already stored under this token' };
+      }
+    }
+    const username = strategy.pendingUsername(current.credentials);
+    const length = target.usernameLength ? target.usernameLength(username) : [...username].length;
+    if (length > target.maxUsernameLength) {
+      throw new UsernameTooLongError(
+        `the pending ${schema.fields.username} would be ${length} long; ${target.engine} allows ${target.maxUsernameLength}`,
+        { field: schema.fields.username, limit: target.maxUsernameLength },
+      );
+    }
+    const password = await this.#newPassword();
+    this.redactor.add(password);
+    await session.writePending(schema.serialize(current, { username, password }));
+    this.#stages = { ...this.#stages, pending: this.#options.token };
+    return { outcome: 'done' };
+  }
+
+  async #newPassword(): Promise<string> {
+    const { password: options = {}, store, target } = this.#options;
+    const { generator = 'local', ...policy } = options;
+    if (generator === 'local') return generatePassword(policy, target.passwordConstraints);
+    if (generator !== 'store') {
+      throw new InvalidOptionsError('password.generator must be local or store', { field: 'password.generator' });
+    }
+    if (!store.generatePassword) {
+      throw new InvalidOptionsError(`the ${store.name} store has no password generator`, { field: 'password.generator' });
+    }
+    // Check the policy locally first, so an impossible one fails the same way with either generator.
+    generatePassword(policy, target.passwordConstraints);
+    return store.generatePassword(policy);
+  }
+
+  async #test(session: StoreSession): Promise<void> {
+    const pending = await this.#pendingDocument(session);
+    const target = this.#options.target;
+    let connection: TargetSession;
+    try {
+      connection = await target.connect(loginOf(pending.credentials, target, this.logger));
+    } catch (error) {
+      if (isRotakitError(error, 'TargetAuthFailed')) {
+        throw new TargetAuthFailedError(`the pending credentials of ${this.#options.secretId} do not log in`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    try {
+      await connection.ping();
+    } finally {
+      await connection.close();
+    }
+  }
+
+  async #setContext(session: StoreSession): Promise<SetContext> {
+    const { schema, store, target, secretId } = this.#options;
+    const current = (await this.#currentDocument(session)).credentials;
+    const pending = (await this.#pendingDocument(session)).credentials;
+    const connect = (credentials: Credentials): Promise<TargetSession> =>
+      target.connect(loginOf(credentials, target, this.logger));
+    return {
+      secretId,
+      current,
+      pending,
+      target,
+      logger: this.logger,
+      keyOf: (field) => schema.fields[field] ?? field,
+      connect,
+      tryConnect: async (credentials) => {
+        try {
+          return await connect(credentials);
+        } catch (error) {
+          if (isRotakitError(error, 'TargetAuthFailed')) return undefined;
+          throw error;
+        }
+      },
+      previous: async () => {
+        const raw = await session.read('previous');
+        if (raw === undefined) return undefined;
+        try {
+          return this.#parse(raw, 'previous').credentials;
+        } catch (error) {
+          // A malformed previous value must not mask the real state; the ladder just has one rung less.
+          this.logger.warn({ secretId, error: this.safe(error) }, 'the previous value is malformed and is ignored');
+          return undefined;
+        }
+      },
+      readPrivileged: async (reference) => {
+        let raw: string;
+        try {
+          raw = await store.readCurrent(reference);
+        } catch (error) {
+          if (isRotakitError(error, 'SecretNotFound')) {
+            throw new PrivilegedSecretInvalidError('the privileged secret does not exist', {
+              field: schema.fields.masterSecret ?? 'masterSecret',
+              cause: error,
+            });
+          }
+          throw error;
+        }
+        try {
+          const document = this.#parse(raw, 'privileged', ['username', 'password']);
+          return document.credentials;
+        } catch (error) {
+          throw new PrivilegedSecretInvalidError(
+            `the privileged secret is malformed: ${isRotakitError(error) ? error.message : 'unreadable'}`,
+            { field: schema.fields.masterSecret ?? 'masterSecret', cause: error },
+          );
+        }
+      },
+    };
+  }
+
+  async #currentDocument(session: StoreSession): Promise<SecretDocument> {
+    const raw = await session.read('current');
+    if (raw === undefined) {
+      throw new SecretNotFoundError(`${this.#options.secretId} has no current value to rotate from`);
+    }
+    return this.#parse(raw, 'current');
+  }
+
+  async #pendingDocument(session: StoreSession): Promise<SecretDocument> {
+    const raw = this.#stages.pending === this.#options.token ? await session.read('pending') : undefined;
+    if (raw === undefined) {
+      throw new RotationTokenInvalidError(
+        `no pending value is stored under this token for ${this.#options.secretId}; run the create step first`,
+      );
+    }
+    return this.#parse(raw, 'pending');
+  }
+
+  #parse(raw: string, stage: string, required?: readonly ('username' | 'password')[]): SecretDocument {
+    const { schema } = this.#options;
+    try {
+      const document = schema.parse(raw, required);
+      this.redactor.add(document.credentials.password);
+      return document;
+    } catch (error) {
+      if (error instanceof InvalidSecretValueError) {
+        throw new InvalidSecretValueError(`the ${stage} value: ${error.message}`, {
+          ...(error.field === undefined ? {} : { field: error.field }),
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+function eventError(error: RotakitError): EventError {
+  return { code: error.code, message: error.message, retryable: error.retryable };
+}

@@ -1,0 +1,28 @@
+/** The three stages a rotation moves a secret's versions through. */
+export type Stage = 'current' | 'pending' | 'previous';
+
+/** Every stage, in the order a rotation reads them. */
+export const STAGES: readonly Stage[] = ['current', 'pending', 'previous'];
+
+/** How a cloud names each stage (e.g. AWS: `{current: 'AWSCURRENT', …}`). */
+export type StageLabels = Readonly<Record<Stage, string>>;
+
+/** The version id each stage sits on now; a stage on no version is absent. */
+export interface StagePointers {
+  current?: string;
+  pending?: string;
+  previous?: string;
+}
+
+/** The stage label sets of AWS Secrets Manager, Alibaba KMS and NAVER Cloud Secret Manager. */
+export const CLOUD_STAGE_LABELS = {
+  aws: { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' },
+  alibaba: { current: 'ACSCurrent', pending: 'ACSPending', previous: 'ACSPrevious' },
+  ncloud: { current: 'active', pending: 'pending', previous: 'previous' },
+} as const satisfies Record<string, StageLabels>;
+
+/** Maps a cloud's label back to a rotakit stage, or undefined for a label rotakit does not manage. */
+export function stageOfLabel(labels: StageLabels, label: string): Stage | undefined {
+  for (const stage of STAGES) if (labels[stage] === label) return stage;
+  return undefined;
+}

@@ -1,0 +1,144 @@
+import { InvalidOptionsError, TlsRequiredError } from './errors.js';
+import type { Logger } from './logger.js';
+
+/**
+ * How a target connects:
+ * - `verify`: TLS with the certificate chain and host name checked (against a CA when given);
+ * - `require`: TLS without certificate checks (encrypted, not authenticated);
+ * - `disable`: plaintext.
+ */
+export type TlsMode = 'verify' | 'require' | 'disable';
+
+/** Every TLS mode, for validating options. */
+export const TLS_MODES: readonly TlsMode[] = ['verify', 'require', 'disable'];
+
+/** Credentials for one database login, as read from a secret. */
+export interface Credentials {
+  readonly username: string;
+  readonly password: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly database?: string;
+  /** The database engine named by the secret, if it names one. */
+  readonly engine?: string;
+  /** What the secret says about TLS: `true` use it, `false` plaintext, absent: the target's setting. */
+  readonly tls?: boolean;
+  /** Reference to the privileged secret that may create and update the alternate user. */
+  readonly masterSecret?: string;
+}
+
+/** One login attempt as a target receives it: the credentials plus the TLS mode to use. */
+export interface Login {
+  readonly username: string;
+  readonly password: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly database?: string;
+  readonly tls: TlsMode;
+}
+
+/** What a privileged login copies from the source user to the alternate user. */
+export interface UserSyncRequest {
+  /** The user whose grants, role memberships and TLS requirement are copied. */
+  readonly source: string;
+  /** The user to create or update. */
+  readonly user: string;
+  /** The password the user must have afterwards. */
+  readonly password: string;
+}
+
+/** An engine-neutral view of one user, for drift checks and tests. Values are normalised per engine. */
+export interface UserProfile {
+  readonly username: string;
+  /** Privileges as `privilege on object` strings, with the user's own name removed, sorted. */
+  readonly privileges: readonly string[];
+  /** Role memberships, sorted. */
+  readonly roles: readonly string[];
+  /** The TLS requirement in the engine's own words (`NONE`, `SSL`, `X509`, …). */
+  readonly tls: string;
+}
+
+/** Limits a target puts on passwords; merged into the password policy before generating. */
+export interface PasswordConstraints {
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  /** Characters the engine or platform cannot take in a password. */
+  readonly excludeCharacters?: string;
+}
+
+/** An open, authenticated session on a target. */
+export interface TargetSession {
+  /** Runs a trivial read-only query that proves the session works. */
+  ping(): Promise<void>;
+  /** Changes the password of the logged-in user itself (single-user strategy). */
+  setOwnPassword(newPassword: string): Promise<void>;
+  /**
+   * As a privileged login: creates `request.user` if missing, sets its password, and makes its
+   * grants, role memberships and TLS requirement equal to `request.source`'s (revoking extras).
+   */
+  syncUser(request: UserSyncRequest): Promise<void>;
+  /** Describes a user, or undefined when it does not exist. */
+  inspectUser(username: string): Promise<UserProfile | undefined>;
+  /** Closes the session; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * The port every database engine implements. `connect` throws `TargetAuthFailedError` when the
+ * server refuses the credentials, `TargetUnreachableError` when it cannot be reached and
+ * `TlsRequiredError` when TLS cannot be negotiated as asked; the login ladder relies on the
+ * difference.
+ */
+export interface Target {
+  /** Engine name, e.g. `mysql`, `postgres`, `mssql`. */
+  readonly engine: string;
+  /** Longest username the engine accepts; checked before anything is written. */
+  readonly maxUsernameLength: number;
+  /** How the engine measures a username against the limit; characters by default (PostgreSQL: bytes). */
+  usernameLength?(username: string): number;
+  /** The TLS mode used when the secret does not say; `verify` unless configured. */
+  readonly tls: TlsMode;
+  /** Password limits of the engine or platform. */
+  readonly passwordConstraints?: PasswordConstraints;
+  /** Opens a session as `login`. */
+  connect(login: Login): Promise<TargetSession>;
+  /**
+   * For targets that act through a cloud account API instead of a privileged secret: a session
+   * with the right to create and update users.
+   */
+  connectPrivileged?(): Promise<TargetSession>;
+}
+
+/**
+ * Decides the TLS mode of a login from the secret's TLS field and the target's setting.
+ * A secret that asks for TLS is never downgraded; a plaintext login is logged as a warning.
+ */
+export function effectiveTlsMode(credentials: Credentials, target: Pick<Target, 'tls'>, logger: Logger): TlsMode {
+  if (!TLS_MODES.includes(target.tls)) {
+    throw new InvalidOptionsError(`target tls must be one of ${TLS_MODES.join(', ')}`, { field: 'tls' });
+  }
+  if (credentials.tls === true && target.tls === 'disable') {
+    throw new TlsRequiredError('the secret asks for TLS but the target is configured with tls: disable');
+  }
+  if (credentials.tls === false) {
+    logger.warn({ username: credentials.username }, 'connecting without TLS because the secret says so');
+    return 'disable';
+  }
+  if (target.tls === 'disable') {
+    logger.warn({ username: credentials.username }, 'connecting without TLS because the target options say so');
+  }
+  return target.tls;
+}
+
+/** Builds the login for `credentials` with the effective TLS mode. */
+export function loginOf(credentials: Credentials, target: Pick<Target, 'tls'>, logger: Logger): Login {
+  const login: { -readonly [K in keyof Login]: Login[K] } = {
+    username: credentials.username,
+    password: credentials.password,
+    tls: effectiveTlsMode(credentials, target, logger),
+  };
+  if (credentials.host !== undefined) login.host = credentials.host;
+  if (credentials.port !== undefined) login.port = credentials.port;
+  if (credentials.database !== undefined) login.database = credentials.database;
+  return login;
+}
