@@ -1,11 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
+import type {
+  RotakitError} from './errors.js';
 import {
   InvalidOptionsError,
   InvalidSecretValueError,
   isRotakitError,
   PrivilegedSecretInvalidError,
-  RotakitError,
   RotationInProgressError,
   RotationTokenInvalidError,
   SecretNotFoundError,
