@@ -1,11 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** The three headers of NAVER Cloud API Gateway signature v2. */
-export interface NcloudSignatureHeaders {
+/** The three headers of NAVER Cloud API Gateway signature v2 (a type alias, so it passes as plain headers). */
+export type NcloudSignatureHeaders = {
   'x-ncp-apigw-timestamp': string;
   'x-ncp-iam-access-key': string;
   'x-ncp-apigw-signature-v2': string;
-}
+};
 
 /** How far a request's timestamp may be from the gateway's clock. */
 export const NCLOUD_TIMESTAMP_TOLERANCE_MS = 5 * 60 * 1000;
