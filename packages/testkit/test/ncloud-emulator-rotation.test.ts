@@ -282,10 +282,10 @@ describe('NAVER emulator rotation jobs', () => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
-        void rotate(JSON.parse(body) as NcloudActionArgs).then((result) => {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(result));
-        });
+        void rotate(JSON.parse(body) as NcloudActionArgs).then(
+          (result) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result)),
+          () => res.writeHead(500).end(),
+        );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

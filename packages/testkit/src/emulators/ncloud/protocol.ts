@@ -133,7 +133,7 @@ const ROUTES: Array<[method: string, path: RegExp, operation: string]> = [
 
 const REGIONAL_PREFIX = '/secretmanager';
 
-function route(request: EmulatorRequest): Route | undefined {
+function matchRoute(request: EmulatorRequest): Route | undefined {
   let path = request.url.split('?', 1)[0] ?? '';
   let boundary: NcloudKmsBoundary = 'GLOBAL';
   if (path.startsWith(`${REGIONAL_PREFIX}/`)) {
@@ -189,11 +189,11 @@ export class NcloudSecretManagerProtocol implements EmulatorProtocol {
   }
 
   operationOf(request: EmulatorRequest): string | undefined {
-    return route(request)?.operation;
+    return matchRoute(request)?.operation;
   }
 
   async handle(request: EmulatorRequest): Promise<EmulatorResponse> {
-    const matched = route(request);
+    const matched = matchRoute(request);
     if (!matched) return gatewayError('notFound');
     const signed = { method: request.method, pathWithQuery: request.url, headers: request.headers };
     if (!verifyNcloudSignature(signed, (key) => this.#credentials.get(key), this.#clock())) {
@@ -253,9 +253,9 @@ export class NcloudSecretManagerProtocol implements EmulatorProtocol {
       if (value === undefined && stage === 'active') throw new Error('seed: chain.active is required');
       if (value === undefined) continue;
       chain[stage] = typeof value === 'string' ? value : JSON.stringify(value);
-      asSeedError(() => parseSecretValue(chain[stage], `chain.${stage}`));
+      asAdminError('seed', () => parseSecretValue(chain[stage], `chain.${stage}`));
     }
-    const rotationTargets = asSeedError(() => parseRotationTargets(seed.rotationTargets, JSON.parse(chain.active) as Record<string, unknown>));
+    const rotationTargets = asAdminError('seed', () => parseRotationTargets(seed.rotationTargets, JSON.parse(chain.active) as Record<string, unknown>));
     const now = this.#clock();
     this.#secrets.set(secretId, {
       secretId,
@@ -282,7 +282,7 @@ export class NcloudSecretManagerProtocol implements EmulatorProtocol {
   openJob(secretId: string): string {
     const secret = this.#secrets.get(secretId);
     if (!secret) throw new Error(`openJob: no secret ${secretId}`);
-    return asSeedError(() => this.#newJob(secret, 'none')).jobToken;
+    return asAdminError('openJob', () => this.#newJob(secret, 'none')).jobToken;
   }
 
   /** Resolves once the action a rotation invoked for this job has returned or thrown. */
@@ -492,11 +492,12 @@ async function postAction(url: string, args: NcloudActionArgs): Promise<unknown>
   }
 }
 
-function asSeedError<T>(run: () => T): T {
+/** Admin calls throw plain errors (the admin route answers them 400), not service refusals. */
+function asAdminError<T>(label: string, run: () => T): T {
   try {
     return run();
   } catch (error) {
-    if (error instanceof ServiceFailure) throw new Error(`seed: ${error.message}`);
+    if (error instanceof ServiceFailure) throw new Error(`${label}: ${error.message}`);
     throw error;
   }
 }
