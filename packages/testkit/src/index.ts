@@ -2,3 +2,28 @@ export { describeTargetConformance, HOSTILE_PASSWORDS, HOSTILE_USERNAMES } from 
 export type { TargetConformanceFixture } from './conformance/target.js';
 export { ADMIN_PREFIX, EmulatorServer } from './emulators/http.js';
 export type { EmulatorProtocol, EmulatorRequest, EmulatorResponse, Fault } from './emulators/http.js';
+export {
+  NCLOUD_EMULATOR_CREDENTIAL,
+  NCLOUD_TIMESTAMP_TOLERANCE_MS,
+  signNcloudRequest,
+  startNcloudSecretManagerEmulator,
+} from './emulators/ncloud/index.js';
+export type {
+  NcloudAction,
+  NcloudActionArgs,
+  NcloudActionOptions,
+  NcloudCredential,
+  NcloudEmulatorOptions,
+  NcloudJob,
+  NcloudJobSettlement,
+  NcloudJobStatus,
+  NcloudKmsBoundary,
+  NcloudSecret,
+  NcloudSecretChain,
+  NcloudSecretManagerEmulator,
+  NcloudSecretSeed,
+  NcloudSeed,
+  NcloudSignatureHeaders,
+  NcloudStage,
+  NcloudState,
+} from './emulators/ncloud/index.js';

@@ -144,7 +144,8 @@ export class EmulatorServer {
     };
     try {
       if (request.url.startsWith(ADMIN_PREFIX)) {
-        send(res, await this.#admin(request));
+        // A bad fault or seed is the caller's mistake, not an emulator bug: answer 400.
+        send(res, await this.#admin(request).catch((error: unknown) => adminError(error)));
         return;
       }
       const operation = this.#protocol.operationOf(request);
@@ -202,6 +203,11 @@ export class EmulatorServer {
         return json({ error: `unknown admin route ${route}` }, 404);
     }
   }
+}
+
+function adminError(error: unknown): EmulatorResponse {
+  const message = error instanceof Error ? error.message : String(error);
+  return { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: message }) };
 }
 
 function send(res: ServerResponse, response: EmulatorResponse): void {
