@@ -1,8 +1,12 @@
 /** What replaces a secret value wherever rotakit writes text. */
 export const REDACTED = '[REDACTED]';
 
-/** Keys whose values are always withheld from logs and events, whatever they hold. */
-const SECRET_KEY = /pass(word)?|secret|token|credential|private.?key/i;
+/**
+ * Keys whose values are always withheld, whatever they hold: names that end in a credential word
+ * (`password`, `AccountPassword`, `SecretString`, `secretKey`, …). `secretId` and `token` name
+ * things, not credentials, and stay readable.
+ */
+const SECRET_KEY = /(pass(word|wd|phrase)?|secret(string|value|key)?|private.?key|api.?key|credentials?)$/i;
 
 /**
  * Knows every secret value a rotation has seen and removes them from text, objects and errors.
@@ -62,7 +66,7 @@ export class Redactor {
       Object.defineProperty(copy, 'stack', { value: this.text(error.stack), writable: true, configurable: true });
     }
     for (const [key, item] of Object.entries(error)) {
-      if (SECRET_KEY.test(key) && key !== 'pendingToken') continue;
+      if (SECRET_KEY.test(key)) continue;
       if (item === null || ['string', 'number', 'boolean'].includes(typeof item)) {
         (copy as Record<string, unknown>)[key] = typeof item === 'string' ? this.text(item) : item;
       }
