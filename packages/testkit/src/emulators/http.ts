@@ -144,14 +144,16 @@ export class EmulatorServer {
     };
     try {
       if (request.url.startsWith(ADMIN_PREFIX)) {
-        send(res, await this.#admin(request));
+        send(res, await this.#admin(request).catch(adminRefusal));
         return;
       }
       const operation = this.#protocol.operationOf(request);
       if (operation) this.#calls.set(operation, this.calls(operation) + 1);
       let fault = operation ? this.#takeFault(operation) : undefined;
       while (fault?.kind === 'latency') {
-        await new Promise((resolve) => setTimeout(resolve, fault && 'ms' in fault ? fault.ms : 0));
+        const ms = 'ms' in fault ? fault.ms : 0;
+        // unref: a delayed answer must not keep a stopped emulator's process alive.
+        await new Promise((resolve) => setTimeout(resolve, ms).unref());
         fault = operation ? this.#takeFault(operation) : undefined;
       }
       if (fault?.kind === 'drop') {
@@ -202,6 +204,15 @@ export class EmulatorServer {
         return json({ error: `unknown admin route ${route}` }, 404);
     }
   }
+}
+
+/** A malformed admin request (bad JSON, a seed that breaks the cloud's rules) is the caller's error. */
+function adminRefusal(error: unknown): EmulatorResponse {
+  return {
+    status: 400,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ error: error instanceof Error ? error.message : String(error) }),
+  };
 }
 
 function send(res: ServerResponse, response: EmulatorResponse): void {

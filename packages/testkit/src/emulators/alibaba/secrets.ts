@@ -288,48 +288,10 @@ export class KmsSecrets {
     return secret.plannedDeleteTime;
   }
 
-  /** Adds or replaces secrets. Throws a plain Error when a seed breaks a KMS rule. */
+  /** Adds or replaces secrets; all or none. Throws a plain Error when a seed breaks a KMS rule. */
   seed(seeds: readonly AlibabaSecretSeed[]): void {
-    for (const seed of seeds) {
-      const type = seed.type ?? 'Generic';
-      const now = kmsTime(new Date());
-      const secret: StoredSecret = {
-        name: seed.name,
-        type,
-        tags: Object.entries(seed.tags ?? {}).map(([key, value]) => ({ key, value })),
-        createTime: seed.versions[0]?.createTime ?? now,
-        updateTime: seed.versions.at(-1)?.createTime ?? now,
-        versions: new Map(),
-        stages: new Map(),
-        ...optional('description', seed.description),
-        ...optional('encryptionKeyId', seed.encryptionKeyId),
-        ...optional('plannedDeleteTime', seed.plannedDeleteTime),
-        ...optional('extendedConfig', seed.extendedConfig === undefined ? undefined : JSON.stringify(seed.extendedConfig)),
-        ...optional('rotation', seed.rotation ?? (type === 'Generic' ? undefined : { automaticRotation: 'Disabled' })),
-      };
-      for (const version of seed.versions) {
-        if (secret.versions.has(version.versionId)) {
-          throw new Error(`seed ${seed.name}: version ${version.versionId} appears twice`);
-        }
-        secret.versions.set(version.versionId, {
-          versionId: version.versionId,
-          data: version.data,
-          dataType: version.dataType ?? 'text',
-          createTime: version.createTime ?? now,
-        });
-        for (const stage of version.stages ?? []) {
-          if (secret.stages.has(stage)) throw new Error(`seed ${seed.name}: stage ${stage} marks two versions`);
-          secret.stages.set(stage, version.versionId);
-        }
-      }
-      if (type === 'Generic' && secret.versions.size > MAX_VERSIONS) {
-        throw new Error(`seed ${seed.name}: more than ${MAX_VERSIONS} versions`);
-      }
-      if (type === 'Generic' && secret.stages.size > MAX_STAGE_LABELS) {
-        throw new Error(`seed ${seed.name}: more than ${MAX_STAGE_LABELS} stage labels`);
-      }
-      this.#secrets.set(secret.name, secret);
-    }
+    const built = seeds.map((seed) => seededSecret(seed));
+    for (const secret of built) this.#secrets.set(secret.name, secret);
   }
 
   /** Every secret, values included. */
@@ -397,6 +359,52 @@ export class KmsSecrets {
       if (!labelled.has(versionId)) secret.versions.delete(versionId);
     }
   }
+}
+
+/** A stored secret from a seed, checked against the KMS rules. */
+function seededSecret(seed: AlibabaSecretSeed): StoredSecret {
+  if (typeof seed.name !== 'string' || !Array.isArray(seed.versions)) {
+    throw new Error('seed: every secret needs a name and a list of versions');
+  }
+  const type = seed.type ?? 'Generic';
+  if (!SECRET_TYPES.includes(type)) throw new Error(`seed ${seed.name}: unknown secret type ${type}`);
+  const now = kmsTime(new Date());
+  const secret: StoredSecret = {
+    name: seed.name,
+    type,
+    tags: Object.entries(seed.tags ?? {}).map(([key, value]) => ({ key, value })),
+    createTime: seed.versions[0]?.createTime ?? now,
+    updateTime: seed.versions.at(-1)?.createTime ?? now,
+    versions: new Map(),
+    stages: new Map(),
+    ...optional('description', seed.description),
+    ...optional('encryptionKeyId', seed.encryptionKeyId),
+    ...optional('plannedDeleteTime', seed.plannedDeleteTime),
+    ...optional('extendedConfig', seed.extendedConfig === undefined ? undefined : JSON.stringify(seed.extendedConfig)),
+    ...optional('rotation', seed.rotation ?? (type === 'Generic' ? undefined : { automaticRotation: 'Disabled' })),
+  };
+  for (const version of seed.versions) {
+    if (secret.versions.has(version.versionId)) {
+      throw new Error(`seed ${seed.name}: version ${version.versionId} appears twice`);
+    }
+    secret.versions.set(version.versionId, {
+      versionId: version.versionId,
+      data: version.data,
+      dataType: version.dataType ?? 'text',
+      createTime: version.createTime ?? now,
+    });
+    for (const stage of version.stages ?? []) {
+      if (secret.stages.has(stage)) throw new Error(`seed ${seed.name}: stage ${stage} marks two versions`);
+      secret.stages.set(stage, version.versionId);
+    }
+  }
+  if (type === 'Generic' && secret.versions.size > MAX_VERSIONS) {
+    throw new Error(`seed ${seed.name}: more than ${MAX_VERSIONS} versions`);
+  }
+  if (type === 'Generic' && secret.stages.size > MAX_STAGE_LABELS) {
+    throw new Error(`seed ${seed.name}: more than ${MAX_STAGE_LABELS} stage labels`);
+  }
+  return secret;
 }
 
 function requireGeneric(secret: StoredSecret): void {
