@@ -32,9 +32,9 @@ interface ClientOptions {
   signatureAlgorithm?: 'v2';
 }
 
-/** `@alicloud/kms20160120` 1.2.0 (RPC v1 signatures, every parameter in the query). */
-export function kmsClient(emulator: EmulatorAddress, options: ClientOptions = {}): Kms {
-  return new Kms({
+/** What both clients' configs share. */
+function commonConfig(emulator: EmulatorAddress, options: ClientOptions) {
+  return {
     accessKeyId: options.accessKeyId ?? ACCESS_KEY.accessKeyId,
     accessKeySecret: options.accessKeySecret ?? ACCESS_KEY.accessKeySecret,
     regionId: emulator.regionId,
@@ -42,7 +42,12 @@ export function kmsClient(emulator: EmulatorAddress, options: ClientOptions = {}
     protocol: 'http',
     ...(options.readTimeout === undefined ? {} : { readTimeout: options.readTimeout }),
     ...(options.securityToken === undefined ? {} : { securityToken: options.securityToken }),
-  } as ConstructorParameters<typeof Kms>[0]);
+  };
+}
+
+/** `@alicloud/kms20160120` 1.2.0 (RPC v1 signatures, every parameter in the query). */
+export function kmsClient(emulator: EmulatorAddress, options: ClientOptions = {}): Kms {
+  return new Kms(commonConfig(emulator, options) as ConstructorParameters<typeof Kms>[0]);
 }
 
 /** Any action through 1.2.0's public `doRequest`, which returns the raw response map. */
@@ -57,18 +62,8 @@ export function rawKmsCall(client: Kms, action: string, query: Record<string, st
 
 /** `@alicloud/openapi-client`'s generic caller, which signs with ACS3-HMAC-SHA256 by default. */
 export function openApiClient(emulator: EmulatorAddress, options: ClientOptions = {}): OpenApi {
-  return new OpenApi(
-    new $OpenApi.Config({
-      accessKeyId: options.accessKeyId ?? ACCESS_KEY.accessKeyId,
-      accessKeySecret: options.accessKeySecret ?? ACCESS_KEY.accessKeySecret,
-      regionId: emulator.regionId,
-      endpoint: emulator.endpoint,
-      protocol: 'http',
-      ...(options.readTimeout === undefined ? {} : { readTimeout: options.readTimeout }),
-      ...(options.securityToken === undefined ? {} : { securityToken: options.securityToken }),
-      ...(options.signatureAlgorithm === undefined ? {} : { signatureAlgorithm: options.signatureAlgorithm }),
-    }),
-  );
+  const signature = options.signatureAlgorithm === undefined ? {} : { signatureAlgorithm: options.signatureAlgorithm };
+  return new OpenApi(new $OpenApi.Config({ ...commonConfig(emulator, options), ...signature }));
 }
 
 /** One KMS action through `callApi`, parameters in the query or (as newer clients may) a form body. */

@@ -89,7 +89,7 @@ export async function startAlibabaKmsEmulator(options: AlibabaKmsEmulatorOptions
     url,
     endpoint: new URL(url).host,
     regionId,
-    seed: (secrets) => protocol.secrets.seed(Array.isArray(secrets) ? secrets : [secrets as AlibabaSecretSeed]),
+    seed: (secrets) => protocol.secrets.seed(Array.isArray(secrets) ? secrets : [secrets]),
     state: () => protocol.snapshot(),
     calls: () => server.callCounts(),
     callCount: (action) => server.calls(action),
