@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { startAlibabaKmsEmulator } from './emulators/alibaba/index.js';
 import { startNcloudSecretManagerEmulator } from './emulators/ncloud/index.js';
 
 /** Starts one emulator standalone: `rotakit-emulator aws|alibaba|ncloud [--port N] [--host H]`. */
@@ -6,6 +7,7 @@ type Starter = (options: { port: number; host: string }) => Promise<{ url: strin
 
 // Each cloud's emulator registers its starter here.
 const starters: Record<string, Starter> = {
+  alibaba: (options) => startAlibabaKmsEmulator(options),
   ncloud: startNcloudSecretManagerEmulator,
 };
 

@@ -152,7 +152,9 @@ export class EmulatorServer {
       if (operation) this.#calls.set(operation, this.calls(operation) + 1);
       let fault = operation ? this.#takeFault(operation) : undefined;
       while (fault?.kind === 'latency') {
-        await new Promise((resolve) => setTimeout(resolve, fault && 'ms' in fault ? fault.ms : 0));
+        const ms = 'ms' in fault ? fault.ms : 0;
+        // unref: a delayed answer must not keep a stopped emulator's process alive.
+        await new Promise((resolve) => setTimeout(resolve, ms).unref());
         fault = operation ? this.#takeFault(operation) : undefined;
       }
       if (fault?.kind === 'drop') {
@@ -205,6 +207,7 @@ export class EmulatorServer {
   }
 }
 
+/** A malformed admin request (bad JSON, a seed that breaks the cloud's rules) is the caller's error. */
 function adminError(error: unknown): EmulatorResponse {
   const message = error instanceof Error ? error.message : String(error);
   return { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: message }) };

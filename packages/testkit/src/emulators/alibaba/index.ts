@@ -1,0 +1,102 @@
+import { EmulatorServer, type EmulatorResponse, type Fault } from '../http.js';
+import type { KmsErrorCode } from './errors.js';
+import type { KmsAction } from './operations.js';
+import { AlibabaKmsProtocol } from './protocol.js';
+import type { AlibabaKmsState, AlibabaSecretSeed } from './secrets.js';
+import type { AlibabaCredentials } from './signature.js';
+
+export { KMS_SERVICE_ERRORS, type KmsErrorCode } from './errors.js';
+export { KMS_ACTIONS, type KmsAction } from './operations.js';
+export { PASSWORD_CLASSES } from './password.js';
+export {
+  ACS_CURRENT,
+  ACS_PREVIOUS,
+  MAX_STAGE_LABELS,
+  MAX_VERSIONS,
+  type AlibabaKmsState,
+  type AlibabaSecretSeed,
+  type AlibabaSecretState,
+  type AlibabaSecretVersionSeed,
+  type AlibabaSecretVersionState,
+  type ManagedRotation,
+  type SecretDataType,
+  type SecretType,
+} from './secrets.js';
+export type { AlibabaCredentials } from './signature.js';
+
+/** Options of {@link startAlibabaKmsEmulator}. */
+export interface AlibabaKmsEmulatorOptions {
+  /** Default 0: a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Region in ARNs and error HostIds. Default `cn-hangzhou`. */
+  regionId?: string;
+  /** Account id in ARNs. Default `1234567890123456`. */
+  accountId?: string;
+  /** When set, requests must be signed with this AccessKey (RPC v1 or ACS3-HMAC-SHA256). */
+  credentials?: AlibabaCredentials;
+  /**
+   * Whether moving ACSCurrent with UpdateSecretVersionStage hands ACSPrevious to the version
+   * it left, as PutSecretValue's default does. Alibaba does not document it. Default true.
+   */
+  previousFollowsCurrent?: boolean;
+}
+
+/** A fault aimed at one KMS action, or at every action with `'*'`. */
+export type AlibabaKmsFault = Fault & { operation: KmsAction | '*' };
+
+/** A running KMS secrets emulator. */
+export interface AlibabaKmsEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:18080`. */
+  readonly url: string;
+  /** `host:port`, what the official clients take as `endpoint` (with `protocol: 'http'`). */
+  readonly endpoint: string;
+  readonly regionId: string;
+  /** Adds or replaces secrets, with their versions and stage labels. */
+  seed(secrets: AlibabaSecretSeed | readonly AlibabaSecretSeed[]): void;
+  /** Every secret, values included. */
+  state(): AlibabaKmsState;
+  /** Calls received per action, faulted ones included. */
+  calls(): Record<string, number>;
+  /** Calls received for one action. */
+  callCount(action: KmsAction): number;
+  resetCalls(): void;
+  /**
+   * Arms a fault for the next `times` (default 1) calls: `throttle` answers Rejected.Throttling
+   * (429), `error` InternalFailure (500) unless a response is given, `latency` delays, `drop`
+   * closes the connection without an answer.
+   */
+  injectFault(fault: AlibabaKmsFault): void;
+  clearFaults(): void;
+  /** The KMS error answer for `code`, to use as an `error` fault's response. */
+  errorResponse(code: KmsErrorCode): EmulatorResponse;
+  close(): Promise<void>;
+}
+
+/** Starts an Alibaba Cloud KMS secrets emulator that the unmodified official clients talk to. */
+export async function startAlibabaKmsEmulator(options: AlibabaKmsEmulatorOptions = {}): Promise<AlibabaKmsEmulator> {
+  const regionId = options.regionId ?? 'cn-hangzhou';
+  const protocol = new AlibabaKmsProtocol({
+    regionId,
+    accountId: options.accountId ?? '1234567890123456',
+    credentials: options.credentials,
+    previousFollowsCurrent: options.previousFollowsCurrent ?? true,
+  });
+  const server = new EmulatorServer(protocol);
+  const url = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  return {
+    url,
+    endpoint: new URL(url).host,
+    regionId,
+    seed: (secrets) => protocol.secrets.seed(Array.isArray(secrets) ? secrets : [secrets]),
+    state: () => protocol.snapshot(),
+    calls: () => server.callCounts(),
+    callCount: (action) => server.calls(action),
+    resetCalls: () => server.resetCalls(),
+    injectFault: (fault) => server.injectFault(fault),
+    clearFaults: () => server.clearFaults(),
+    errorResponse: (code) => protocol.errorResponseFor(code),
+    close: () => server.close(),
+  };
+}
