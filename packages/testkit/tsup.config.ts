@@ -9,6 +9,7 @@ export default defineConfig([
     clean: true,
     target: 'node20',
     tsconfig: 'tsconfig.build.json',
+    removeNodeProtocol: false,
     external: ['vitest'],
   },
   {
@@ -17,6 +18,7 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     tsconfig: 'tsconfig.build.json',
+    removeNodeProtocol: false,
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);
