@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
+import { startAwsSecretsManagerEmulator } from './emulators/aws/index.js';
 
 /** Starts one emulator standalone: `rotakit-emulator aws|alibaba|ncloud [--port N] [--host H]`. */
 type Starter = (options: { port: number; host: string }) => Promise<{ url: string; close(): Promise<void> }>;
 
 // Each cloud's emulator registers its starter here.
-const starters: Record<string, Starter> = {};
+const starters: Record<string, Starter> = {
+  aws: (options) => startAwsSecretsManagerEmulator(options),
+};
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
