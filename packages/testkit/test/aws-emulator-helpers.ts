@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  DescribeSecretCommand,
   SecretsManagerClient,
   SecretsManagerServiceException,
   type SecretsManagerClientConfig,
@@ -61,4 +62,9 @@ export async function expectAwsError(call: Promise<unknown>, code: string, messa
   expect(serviceError.$fault).toBe('client');
   expect(serviceError.$metadata.httpStatusCode).toBe(400);
   expect(serviceError.$metadata.requestId).toMatch(/^[0-9a-f-]{36}$/);
+}
+
+/** DescribeSecret's VersionIdsToStages, or `{}` when it has none. */
+export async function stagesOf(client: SecretsManagerClient, secretId: string): Promise<Record<string, string[]>> {
+  return (await client.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
 }

@@ -20,7 +20,7 @@ import {
   type RotationHandler,
   type RotationStep,
 } from '../src/index.js';
-import { clientFor, expectAwsError, token } from './aws-emulator-helpers.js';
+import { clientFor, expectAwsError, stagesOf, token } from './aws-emulator-helpers.js';
 
 const INCOMPLETE = "A previous rotation isn't complete. That rotation will be reattempted.";
 
@@ -96,10 +96,6 @@ async function secretWithFunction(
   return { arn: ARN ?? '', name, currentId, functionArn };
 }
 
-async function stagesOf(secretId: string): Promise<Record<string, string[]>> {
-  return (await sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
-}
-
 beforeAll(async () => {
   emulator = await startAwsSecretsManagerEmulator();
   sm = clientFor(emulator.url);
@@ -153,7 +149,7 @@ describe('a successful rotation', () => {
       new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 30 } }),
     );
     await emulator.rotationSettled(arn);
-    expect(await stagesOf(arn)).toEqual({ [currentId]: ['AWSPREVIOUS'], [out.VersionId ?? '']: ['AWSCURRENT'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [currentId]: ['AWSPREVIOUS'], [out.VersionId ?? '']: ['AWSCURRENT'] });
     const described = await sm.send(new DescribeSecretCommand({ SecretId: arn }));
     expect(described.LastRotatedDate).toBeInstanceOf(Date);
     expect((described.NextRotationDate?.getTime() ?? 0) - (described.LastRotatedDate?.getTime() ?? 0)).toBe(30 * 86_400_000);
@@ -170,13 +166,13 @@ describe('a successful rotation', () => {
     const { arn, currentId, functionArn } = await secretWithFunction(rotationFunction());
     const first = await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn }));
     await emulator.rotationSettled(arn);
-    expect(await stagesOf(arn)).toEqual({
+    expect(await stagesOf(sm, arn)).toEqual({
       [currentId]: ['AWSPREVIOUS'],
       [first.VersionId ?? '']: ['AWSCURRENT', 'AWSPENDING'],
     });
     const second = await sm.send(new RotateSecretCommand({ SecretId: arn }));
     expect(await emulator.rotationSettled(arn)).toMatchObject({ status: 'succeeded', token: second.VersionId });
-    expect(await stagesOf(arn)).toEqual({
+    expect(await stagesOf(sm, arn)).toEqual({
       [first.VersionId ?? '']: ['AWSPREVIOUS'],
       [second.VersionId ?? '']: ['AWSCURRENT', 'AWSPENDING'],
     });
@@ -189,6 +185,22 @@ describe('a successful rotation', () => {
     // No waiting: the rotation has already ended when the response arrives.
     expect(emulator.state().rotations.find((r) => r.token === out.VersionId)?.status).toBe('succeeded');
     expect((await sm.send(new GetSecretValueCommand({ SecretId: arn }))).VersionId).toBe(out.VersionId);
+  });
+
+  it('starts scheduled rotations with a fresh upper-case token and the stored configuration', async () => {
+    const events: RotationEvent[] = [];
+    const { arn, functionArn } = await secretWithFunction(rotationFunction({ events }));
+    await sm.send(
+      new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn, RotationRules: { AutomaticallyAfterDays: 1 } }),
+    );
+    const first = await emulator.rotationSettled(arn);
+    const scheduled = await emulator.startScheduledRotation(arn);
+    expect(scheduled).toMatch(/^[0-9A-F-]{36}$/);
+    expect(await emulator.rotationSettled(arn)).toMatchObject({ status: 'succeeded', token: scheduled });
+    expect(events.slice(4).map((e) => [e.Step, e.ClientRequestToken])).toEqual(
+      ['createSecret', 'setSecret', 'testSecret', 'finishSecret'].map((step) => [step, scheduled]),
+    );
+    expect(await stagesOf(sm, arn)).toEqual({ [first?.token ?? '']: ['AWSPREVIOUS'], [scheduled]: ['AWSCURRENT'] });
   });
 
   it('answers rotationSettled with undefined for a secret that never rotated', async () => {
@@ -210,7 +222,7 @@ describe('the AWSPENDING placeholder', () => {
     });
     const out = await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn }));
     const pendingId = out.VersionId ?? '';
-    expect(await stagesOf(arn)).toEqual({ [currentId]: ['AWSCURRENT'], [pendingId]: ['AWSPENDING'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [currentId]: ['AWSCURRENT'], [pendingId]: ['AWSPENDING'] });
     await expectAwsError(
       sm.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: 'AWSPENDING' })),
       'ResourceNotFoundException',
@@ -255,7 +267,7 @@ describe('a failing rotation', () => {
       ['setSecret', false],
     ]);
     expect(events.map((e) => e.Step)).toEqual(['createSecret', 'setSecret']);
-    expect(await stagesOf(arn)).toEqual({ [currentId]: ['AWSCURRENT'], [out.VersionId ?? '']: ['AWSPENDING'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [currentId]: ['AWSCURRENT'], [out.VersionId ?? '']: ['AWSPENDING'] });
     expect((await sm.send(new DescribeSecretCommand({ SecretId: arn }))).LastRotatedDate).toBeUndefined();
   });
 
@@ -263,10 +275,10 @@ describe('a failing rotation', () => {
     const { arn, currentId, functionArn } = await secretWithFunction(rotationFunction({ failAt: 'createSecret' }));
     const out = await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn }));
     await emulator.rotationSettled(arn);
-    const before = await stagesOf(arn);
+    const before = await stagesOf(sm, arn);
     expect(before).toEqual({ [currentId]: ['AWSCURRENT'], [out.VersionId ?? '']: ['AWSPENDING'] });
     await expectAwsError(sm.send(new RotateSecretCommand({ SecretId: arn })), 'InvalidRequestException', INCOMPLETE);
-    expect(await stagesOf(arn)).toEqual(before);
+    expect(await stagesOf(sm, arn)).toEqual(before);
     expect(emulator.state().rotations.filter((r) => r.secretArn === arn)).toHaveLength(1);
   });
 
@@ -287,7 +299,7 @@ describe('a failing rotation', () => {
       'finishSecret',
     ]);
     expect(new Set(events.map((e) => e.ClientRequestToken))).toEqual(new Set([out.VersionId]));
-    expect(await stagesOf(arn)).toEqual({ [currentId]: ['AWSPREVIOUS'], [out.VersionId ?? '']: ['AWSCURRENT'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [currentId]: ['AWSPREVIOUS'], [out.VersionId ?? '']: ['AWSCURRENT'] });
   });
 
   it('gives up after the configured retries', async () => {
@@ -312,7 +324,7 @@ describe('RotateImmediately=false', () => {
     const seen: { stages: string[] | undefined; value: string | undefined }[] = [];
     const { arn, currentId, functionArn } = await secretWithFunction(async (event) => {
       expect(event.Step).toBe('testSecret');
-      const stages = (await stagesOf(event.SecretId))[event.ClientRequestToken];
+      const stages = (await stagesOf(sm, event.SecretId))[event.ClientRequestToken];
       const pending = await sm.send(
         new GetSecretValueCommand({ SecretId: event.SecretId, VersionId: event.ClientRequestToken, VersionStage: 'AWSPENDING' }),
       );
@@ -329,7 +341,7 @@ describe('RotateImmediately=false', () => {
     expect(await emulator.rotationSettled(arn)).toMatchObject({ kind: 'test-only', status: 'succeeded', token: out.VersionId });
     expect(out.VersionId).not.toBe(currentId);
     expect(seen).toEqual([{ stages: ['AWSPENDING'], value: '{"username":"app","password":"initial"}' }]);
-    expect(await stagesOf(arn)).toEqual({ [currentId]: ['AWSCURRENT'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [currentId]: ['AWSCURRENT'] });
     const described = await sm.send(new DescribeSecretCommand({ SecretId: arn }));
     expect(described).toMatchObject({ RotationEnabled: true, RotationRules: { ScheduleExpression: 'rate(10 days)' } });
     expect(described.LastRotatedDate).toBeUndefined();
@@ -417,7 +429,7 @@ describe('rotation configuration', () => {
     await emulator.rotationSettled(arn);
     const cancelled = await sm.send(new CancelRotateSecretCommand({ SecretId: arn }));
     expect(cancelled.VersionId).toBe(out.VersionId);
-    expect(await stagesOf(arn)).toEqual({ [currentId]: ['AWSCURRENT'], [out.VersionId ?? '']: ['AWSPENDING'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [currentId]: ['AWSCURRENT'], [out.VersionId ?? '']: ['AWSPENDING'] });
   });
 
   it('refuses CancelRotateSecret on a secret without a rotation function', async () => {

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsSecretsManagerEmulator, type AwsSecretsManagerEmulator } from '../src/index.js';
-import { clientFor, expectAwsError, stripClientRequestToken, token } from './aws-emulator-helpers.js';
+import { clientFor, expectAwsError, stagesOf, stripClientRequestToken, token } from './aws-emulator-helpers.js';
 
 const NOT_FOUND = "Secrets Manager can't find the specified secret.";
 const MARKED_FOR_DELETION = "You can't perform this operation on the secret because it was marked for deletion.";
@@ -39,10 +39,6 @@ async function createWithValue(value = '{"password":"one"}'): Promise<{ arn: str
   const versionId = token();
   const out = await sm.send(new CreateSecretCommand({ Name: uniqueName(), SecretString: value, ClientRequestToken: versionId }));
   return { arn: out.ARN ?? '', versionId };
-}
-
-async function stagesOf(secretId: string): Promise<Record<string, string[]>> {
-  return (await sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
 }
 
 beforeAll(async () => {
@@ -143,7 +139,7 @@ describe('CreateSecret', () => {
     const versionId = token();
     const out = await sm.send(new CreateSecretCommand({ Name: name, SecretString: 'v1', ClientRequestToken: versionId }));
     expect(out).toMatchObject({ Name: name, VersionId: versionId });
-    expect(await stagesOf(name)).toEqual({ [versionId]: ['AWSCURRENT'] });
+    expect(await stagesOf(sm, name)).toEqual({ [versionId]: ['AWSCURRENT'] });
   });
 
   it('without a value creates no version; a later put gets AWSCURRENT', async () => {
@@ -290,10 +286,10 @@ describe('PutSecretValue', () => {
     const v2 = token();
     const v3 = token();
     await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'v2', ClientRequestToken: v2 }));
-    expect(await stagesOf(arn)).toEqual({ [v1]: ['AWSPREVIOUS'], [v2]: ['AWSCURRENT'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [v1]: ['AWSPREVIOUS'], [v2]: ['AWSCURRENT'] });
     const out = await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'v3', ClientRequestToken: v3 }));
     expect(out).toMatchObject({ ARN: arn, VersionId: v3, VersionStages: ['AWSCURRENT'] });
-    expect(await stagesOf(arn)).toEqual({ [v2]: ['AWSPREVIOUS'], [v3]: ['AWSCURRENT'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [v2]: ['AWSPREVIOUS'], [v3]: ['AWSCURRENT'] });
   });
 
   it('with stages puts exactly those labels on the new version, moving them off others', async () => {
@@ -307,7 +303,7 @@ describe('PutSecretValue', () => {
       new PutSecretValueCommand({ SecretId: arn, SecretString: 'v3', ClientRequestToken: v3, VersionStages: ['four', 'one', 'two'] }),
     );
     expect(out.VersionStages).toEqual(['four', 'one', 'two']);
-    expect(await stagesOf(arn)).toEqual({ [v1]: ['AWSCURRENT'], [v2]: ['three'], [v3]: ['four', 'one', 'two'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [v1]: ['AWSCURRENT'], [v2]: ['three'], [v3]: ['four', 'one', 'two'] });
   });
 
   it('with AWSPENDING only leaves AWSCURRENT where it is; with AWSCURRENT in the list moves AWSPREVIOUS too', async () => {
@@ -316,12 +312,12 @@ describe('PutSecretValue', () => {
     await sm.send(
       new PutSecretValueCommand({ SecretId: arn, SecretString: 'p', ClientRequestToken: pending, VersionStages: ['AWSPENDING'] }),
     );
-    expect(await stagesOf(arn)).toEqual({ [v1]: ['AWSCURRENT'], [pending]: ['AWSPENDING'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [v1]: ['AWSCURRENT'], [pending]: ['AWSPENDING'] });
     const v3 = token();
     await sm.send(
       new PutSecretValueCommand({ SecretId: arn, SecretString: 'v3', ClientRequestToken: v3, VersionStages: ['AWSCURRENT', 'extra'] }),
     );
-    expect(await stagesOf(arn)).toEqual({ [v1]: ['AWSPREVIOUS'], [pending]: ['AWSPENDING'], [v3]: ['AWSCURRENT', 'extra'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [v1]: ['AWSPREVIOUS'], [pending]: ['AWSPENDING'], [v3]: ['AWSCURRENT', 'extra'] });
   });
 
   it('treats a known token with the same value as a no-op answering the current labels', async () => {
@@ -384,7 +380,7 @@ describe('UpdateSecretVersionStage', () => {
       new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSCURRENT', MoveToVersionId: pending, RemoveFromVersionId: v1 }),
     );
     expect(Object.keys(out).filter((key) => key !== '$metadata').sort()).toEqual(['ARN', 'Name']);
-    expect(await stagesOf(arn)).toEqual({ [v1]: ['AWSPREVIOUS'], [pending]: ['AWSCURRENT', 'AWSPENDING'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [v1]: ['AWSPREVIOUS'], [pending]: ['AWSCURRENT', 'AWSPENDING'] });
   });
 
   it('takes AWSPREVIOUS off its former holder, deprecating it', async () => {
@@ -398,8 +394,8 @@ describe('UpdateSecretVersionStage', () => {
     await sm.send(
       new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'AWSCURRENT', MoveToVersionId: v3, RemoveFromVersionId: v2 }),
     );
-    expect(await stagesOf(arn)).toEqual({ [v2]: ['AWSPREVIOUS'], [v3]: ['AWSCURRENT', 'AWSPENDING'] });
-    expect(await stagesOf(arn)).not.toHaveProperty(v1);
+    expect(await stagesOf(sm, arn)).toEqual({ [v2]: ['AWSPREVIOUS'], [v3]: ['AWSCURRENT', 'AWSPENDING'] });
+    expect(await stagesOf(sm, arn)).not.toHaveProperty(v1);
   });
 
   it('requires RemoveFromVersionId when the label sits on another version', async () => {
@@ -415,7 +411,7 @@ describe('UpdateSecretVersionStage', () => {
       'InvalidParameterException',
       `The parameter RemoveFromVersionId can't be empty. Staging label AWSCURRENT is currently attached to version ${v1}, so you must explicitly reference that version in RemoveFromVersionId.`,
     );
-    expect(await stagesOf(arn)).toEqual({ [v1]: ['AWSCURRENT'], [v2]: ['AWSPENDING'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [v1]: ['AWSCURRENT'], [v2]: ['AWSPENDING'] });
   });
 
   it('rejects unknown versions and a RemoveFromVersionId without the label', async () => {
@@ -436,9 +432,9 @@ describe('UpdateSecretVersionStage', () => {
   it('adds a custom label to existing ones, and without MoveToVersionId only removes it', async () => {
     const { arn, versionId: v1 } = await createWithValue('v1');
     await sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'blue', MoveToVersionId: v1 }));
-    expect(await stagesOf(arn)).toEqual({ [v1]: ['AWSCURRENT', 'blue'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [v1]: ['AWSCURRENT', 'blue'] });
     await sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'blue', RemoveFromVersionId: v1 }));
-    expect(await stagesOf(arn)).toEqual({ [v1]: ['AWSCURRENT'] });
+    expect(await stagesOf(sm, arn)).toEqual({ [v1]: ['AWSCURRENT'] });
   });
 });
 

@@ -8,7 +8,15 @@ import {
 } from '../http.js';
 import { AwsServiceError, awsErrors } from './errors.js';
 import { RequestInput } from './input.js';
-import { AWSCURRENT, nextRotationDate, nowSeconds, SecretTable, type RotationRules, type SecretRecord } from './model.js';
+import {
+  AWSCURRENT,
+  nowSeconds,
+  scheduleNextRotation,
+  SECONDS_PER_DAY,
+  SecretTable,
+  type RotationRules,
+  type SecretRecord,
+} from './model.js';
 import {
   RotationDriver,
   RotationFunctions,
@@ -140,6 +148,7 @@ export class AwsSecretsManagerEmulator {
   readonly #functions = new RotationFunctions();
   readonly #driver: RotationDriver;
   readonly #settings: AwsRotationSettings;
+  readonly #service: SecretsManagerService;
 
   /** Use `startAwsSecretsManagerEmulator`; the constructor does not listen. */
   constructor(options: Omit<AwsSecretsManagerEmulatorOptions, 'port' | 'host'> = {}) {
@@ -148,8 +157,8 @@ export class AwsSecretsManagerEmulator {
     this.#settings = { driving: 'background', retries: 0, keepPendingLabel: false, ...options.rotation };
     this.#table = new SecretTable(this.region, this.accountId);
     this.#driver = new RotationDriver(this.#table, this.#functions, this.#settings);
-    const service = new SecretsManagerService(this.#table, this.#functions, this.#driver, this.#settings);
-    this.#server = new EmulatorServer(this.#protocol(service));
+    this.#service = new SecretsManagerService(this.#table, this.#functions, this.#driver, this.#settings);
+    this.#server = new EmulatorServer(this.#protocol(this.#service));
   }
 
   /** Starts listening; returns the base URL (also available as `url`). */
@@ -192,6 +201,19 @@ export class AwsSecretsManagerEmulator {
     return secret ? this.#driver.settled(secret.arn) : Promise.resolve(undefined);
   }
 
+  /**
+   * Starts a rotation as the service's scheduler does when NextRotationDate comes: the
+   * stored function and rules, and a fresh token, upper-case like those seen in real events.
+   * Refused (thrown) like RotateSecret would be. Returns the token.
+   */
+  async startScheduledRotation(secretId: string): Promise<string> {
+    const secret = this.#table.get(secretId);
+    if (!secret.rotationEnabled) throw new Error(`rotation is not enabled for ${secret.name}`);
+    const token = randomUUID().toUpperCase();
+    await this.#service.call('RotateSecret', new RequestInput(JSON.stringify({ SecretId: secret.arn, ClientRequestToken: token })));
+    return token;
+  }
+
   /** Seeds a secret with versions and labels as given. */
   seedSecret(input: SeedSecretInput): SeededSecret {
     if (this.#table.find(input.name)) throw new Error(`a secret named ${input.name} already exists`);
@@ -210,7 +232,7 @@ export class AwsSecretsManagerEmulator {
     if (input.owningService !== undefined) secret.owningService = input.owningService;
     if (input.deletedDate !== undefined) {
       secret.deletedDate = toSeconds(input.deletedDate, now);
-      secret.deletionDate = secret.deletedDate + 30 * 86_400;
+      secret.deletionDate = secret.deletedDate + 30 * SECONDS_PER_DAY;
     }
     const labelled = new Set<string>();
     for (const version of input.versions ?? []) {
@@ -240,10 +262,7 @@ export class AwsSecretsManagerEmulator {
       if (rotation.rules !== undefined) secret.rotationRules = rotation.rules;
       secret.rotationEnabled = rotation.enabled ?? true;
       if (rotation.lastRotatedDate !== undefined) secret.lastRotatedDate = toSeconds(rotation.lastRotatedDate, now);
-      const next = secret.rotationEnabled
-        ? nextRotationDate(secret.rotationRules, secret.lastRotatedDate ?? created)
-        : undefined;
-      if (next !== undefined) secret.nextRotationDate = next;
+      scheduleNextRotation(secret, secret.lastRotatedDate ?? created);
     }
     this.#table.add(secret);
     return { arn: secret.arn, name: secret.name };

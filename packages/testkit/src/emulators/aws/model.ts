@@ -52,7 +52,8 @@ export interface SecretRecord {
   versions: Map<string, SecretVersion>;
 }
 
-const SECONDS_PER_DAY = 86_400;
+/** Seconds in a day, for dates kept in epoch seconds. */
+export const SECONDS_PER_DAY = 86_400;
 const MAX_LABELS_PER_VERSION = 20;
 const MAX_DEPRECATED_VERSIONS = 100;
 const ARN_SUFFIX_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -131,13 +132,25 @@ export function sameValue(version: SecretVersion, secretString?: string, secretB
   return Buffer.from(version.secretBinary, 'base64').equals(Buffer.from(secretBinary, 'base64'));
 }
 
-/** The next rotation date for AutomaticallyAfterDays or `rate(…)` schedules; cron is not computed. */
-export function nextRotationDate(rules: RotationRules | undefined, from: number): number | undefined {
-  if (rules?.AutomaticallyAfterDays !== undefined) return from + rules.AutomaticallyAfterDays * SECONDS_PER_DAY;
-  const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(rules?.ScheduleExpression ?? '');
+/** The interval of a `rate(N hours|days)` schedule expression in hours, or undefined for anything else. */
+export function rateHours(expression: string): number | undefined {
+  const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(expression);
   if (!rate) return undefined;
-  const unit = rate[2]?.startsWith('hour') ? 3600 : SECONDS_PER_DAY;
-  return from + Number(rate[1]) * unit;
+  return Number(rate[1]) * (rate[2]?.startsWith('hour') ? 1 : 24);
+}
+
+/**
+ * Sets NextRotationDate from `from` for an enabled AutomaticallyAfterDays or `rate(…)`
+ * schedule, and clears it otherwise (cron schedules are not computed).
+ */
+export function scheduleNextRotation(secret: SecretRecord, from: number): void {
+  const rules = secret.rotationRules;
+  const hours =
+    rules?.AutomaticallyAfterDays !== undefined
+      ? rules.AutomaticallyAfterDays * 24
+      : rateHours(rules?.ScheduleExpression ?? '');
+  if (secret.rotationEnabled && hours !== undefined) secret.nextRotationDate = from + hours * 3600;
+  else delete secret.nextRotationDate;
 }
 
 /** All secrets of one emulator, found by name, full ARN or partial ARN. */

@@ -3,8 +3,8 @@ import {
   AWSCURRENT,
   AWSPENDING,
   attachStages,
-  nextRotationDate,
   nowSeconds,
+  scheduleNextRotation,
   type SecretRecord,
   type SecretTable,
 } from './model.js';
@@ -268,9 +268,7 @@ export class RotationDriver {
     const now = nowSeconds();
     secret.lastRotatedDate = now;
     secret.lastChangedDate = now;
-    const next = secret.rotationEnabled ? nextRotationDate(secret.rotationRules, now) : undefined;
-    if (next === undefined) delete secret.nextRotationDate;
-    else secret.nextRotationDate = next;
+    scheduleNextRotation(secret, now);
   }
 
   /**

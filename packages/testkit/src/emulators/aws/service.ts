@@ -6,10 +6,12 @@ import {
   attachStages,
   hasValue,
   holderOf,
-  nextRotationDate,
   nowSeconds,
   pruneDeprecated,
+  rateHours,
   sameValue,
+  scheduleNextRotation,
+  SECONDS_PER_DAY,
   sortedStages,
   todaySeconds,
   type RotationRules,
@@ -24,7 +26,6 @@ type Json = Record<string, unknown>;
 
 const NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
 const MAX_VALUE_BYTES = 65_536;
-const SECONDS_PER_DAY = 86_400;
 const DEFAULT_KMS_KEY_ID = 'DefaultEncryptionKey';
 
 /** The operations the emulator answers, by X-Amz-Target operation name. */
@@ -185,9 +186,7 @@ export class SecretsManagerService {
     secret.versions.set(token, version);
     secret.lastChangedDate = now;
     // A manual change of AWSCURRENT counts as a rotation for the next-date calculation.
-    if (labels.includes(AWSCURRENT) && secret.rotationEnabled) {
-      setNextRotationDate(secret, nextRotationDate(secret.rotationRules, now));
-    }
+    if (labels.includes(AWSCURRENT)) scheduleNextRotation(secret, now);
     return { ARN: secret.arn, Name: secret.name, VersionId: token, VersionStages: sortedStages(version) };
   }
 
@@ -268,10 +267,7 @@ export class SecretsManagerService {
     // and leaves rotation disabled [unverified].
     secret.rotationEnabled =
       secret.rotationRules?.AutomaticallyAfterDays !== undefined || secret.rotationRules?.ScheduleExpression !== undefined;
-    setNextRotationDate(
-      secret,
-      secret.rotationEnabled ? nextRotationDate(secret.rotationRules, secret.lastRotatedDate ?? now) : undefined,
-    );
+    scheduleNextRotation(secret, secret.lastRotatedDate ?? now);
     secret.lastChangedDate = now;
     if (managed && !rotateImmediately) return { ARN: secret.arn, Name: secret.name };
 
@@ -303,8 +299,8 @@ export class SecretsManagerService {
       throw awsErrors.cancelWithoutFunction();
     }
     secret.rotationEnabled = false;
-    setNextRotationDate(secret, undefined);
     secret.lastChangedDate = nowSeconds();
+    scheduleNextRotation(secret, secret.lastChangedDate);
     this.#driver.cancel(secret.arn);
     // Labels stay as they are; the answer names the rotation's version so the caller can clean up.
     const pending = holderOf(secret, AWSPENDING);
@@ -396,11 +392,6 @@ function refuseManaged(secret: SecretRecord): void {
   if (secret.owningService !== undefined) throw awsErrors.managedByService(secret.owningService);
 }
 
-function setNextRotationDate(secret: SecretRecord, next: number | undefined): void {
-  if (next === undefined) delete secret.nextRotationDate;
-  else secret.nextRotationDate = next;
-}
-
 /** SecretString or SecretBinary (base64), at most one, each at most 64 KiB. */
 function readValue(input: RequestInput): { secretString?: string; secretBinary?: string } {
   const secretString = input.optionalString('SecretString');
@@ -469,12 +460,8 @@ function readRotationRules(input: RequestInput): RotationRules | undefined {
 }
 
 function checkScheduleExpression(expression: string): void {
-  const rate = /^rate\((\d+) (hours?|days?)\)$/.exec(expression);
-  if (rate) {
-    const amount = Number(rate[1]);
-    const hours = rate[2]?.startsWith('hour') ? amount : amount * 24;
-    if (hours >= 4 && amount >= 1 && hours <= 1000 * 24) return;
-  }
+  const hours = rateHours(expression);
+  if (hours !== undefined && hours >= 4 && hours <= 1000 * 24) return;
   const cron = /^cron\((.+)\)$/.exec(expression)?.[1]?.split(' ');
   if (cron?.length === 6 && cron[0] === '0' && cron[5] === '*') return;
   throw awsErrors.invalidSchedule(`The schedule expression ${expression} is not valid.`);
