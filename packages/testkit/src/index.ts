@@ -2,6 +2,7 @@ export { describeTargetConformance, HOSTILE_PASSWORDS, HOSTILE_USERNAMES } from 
 export type { TargetConformanceFixture } from './conformance/target.js';
 export { ADMIN_PREFIX, EmulatorServer } from './emulators/http.js';
 export type { EmulatorProtocol, EmulatorRequest, EmulatorResponse, Fault } from './emulators/http.js';
+export * from './emulators/aws/index.js';
 export * from './emulators/alibaba/index.js';
 export {
   NCLOUD_EMULATOR_CREDENTIAL,
