@@ -1,3 +1,5 @@
+export { describeStoreConformance } from './conformance/store.js';
+export type { StoreConformanceFixture } from './conformance/store.js';
 export { describeTargetConformance, HOSTILE_PASSWORDS, HOSTILE_USERNAMES } from './conformance/target.js';
 export type { TargetConformanceFixture } from './conformance/target.js';
 export { ADMIN_PREFIX, EmulatorServer } from './emulators/http.js';
