@@ -5,6 +5,7 @@ import {
   InvalidOptionsError,
   StepFailedError,
   TLS_MODES,
+  TlsRequiredError,
   type Logger,
   type Login,
   type Target,
@@ -73,11 +74,18 @@ class MysqlTarget implements Target {
     const port = login.port ?? DEFAULT_MYSQL_PORT;
     const where = `${host}:${port}`;
     const secrets = [login.password];
+    const options = this.#connectionOptions(login, host, port);
     let connection: Connection;
     try {
-      connection = await createConnection(this.#connectionOptions(login, host, port));
+      connection = await createConnection(options);
     } catch (error) {
-      throw connectError(error, where, login.username, secrets);
+      const classified = connectError(error, where, login.username, secrets);
+      if (classified.code === 'TargetAuthFailed' && login.tls === 'disable' && (await this.#loginNeedsTls(options))) {
+        throw new TlsRequiredError(
+          `the server at ${where} refuses this login in plaintext but accepts it over TLS; the login has tls: disable`,
+        );
+      }
+      throw classified;
     }
     // A fatal error while no query runs is emitted as an event; without a listener it would crash the process.
     (connection as unknown as EventEmitter).on('error', () => undefined);
@@ -93,6 +101,21 @@ class MysqlTarget implements Target {
     } catch (error) {
       connection.destroy();
       throw statementError(error, { sql: '', purpose: 'read the server version', secret: false }, secrets);
+    }
+  }
+
+  /**
+   * MariaDB answers a plaintext login refused by `require_secure_transport` (or an account's
+   * `REQUIRE SSL`) with the same error as a wrong password. Trying the same login over TLS tells
+   * the two apart; the password is no more exposed than by the plaintext attempt just made.
+   */
+  async #loginNeedsTls(options: ConnectionOptions): Promise<boolean> {
+    try {
+      const probe = await createConnection({ ...options, ssl: { rejectUnauthorized: false, verifyIdentity: false } });
+      await probe.end().catch(() => probe.destroy());
+      return true;
+    } catch {
+      return false;
     }
   }
 

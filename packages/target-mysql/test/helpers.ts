@@ -14,6 +14,8 @@ export async function adminConnection(server: MariaDbServer): Promise<Connection
     user: server.admin.username,
     password: server.admin.password,
     multipleStatements: false,
+    // The tests' own admin link: encrypted when the server has TLS; the target's verification is what is under test.
+    ...(server.ca === undefined ? {} : { ssl: { rejectUnauthorized: false } }),
   });
 }
 
@@ -62,13 +64,13 @@ export class Admin {
   /** Every account with its grants and TLS requirement, keyed `user@host`; for proving nothing else changed. */
   async catalog(except: (user: string) => boolean = () => false): Promise<Map<string, string>> {
     const accounts = (await this.run(
-      'SELECT User AS user, Host AS host, ssl_type AS ssl, authentication_string AS auth FROM mysql.user ORDER BY User, Host',
-    )) as { user: string; host: string; ssl: string; auth: string }[];
+      'SELECT User AS user, Host AS host, ssl_type AS sslType, authentication_string AS auth FROM mysql.user ORDER BY User, Host',
+    )) as { user: string; host: string; sslType: string; auth: string }[];
     const catalog = new Map<string, string>();
-    for (const { user, host, ssl, auth } of accounts) {
+    for (const { user, host, sslType, auth } of accounts) {
       if (except(user)) continue;
       const grants = (await this.run(`SHOW GRANTS FOR ${ident(user)}@${ident(host)}`)) as Record<string, string>[];
-      catalog.set(`${user}@${host}`, JSON.stringify({ ssl, auth, grants: grants.map((row) => Object.values(row)[0]) }));
+      catalog.set(`${user}@${host}`, JSON.stringify({ sslType, auth, grants: grants.map((row) => Object.values(row)[0]) }));
     }
     return catalog;
   }
