@@ -26,9 +26,9 @@ export function usesPasswordFunction(server: ServerVersion): boolean {
   return server.flavor === 'mariadb' || !atLeast(server, 'mysql', 5, 7, 6);
 }
 
-/** Whether `ALTER USER … REQUIRE` exists (MySQL 5.7, MariaDB 10.2); before, `GRANT USAGE … REQUIRE`. */
+/** Whether `ALTER USER … REQUIRE` exists (MySQL 5.7.6, MariaDB 10.2); before, `GRANT USAGE … REQUIRE`. */
 export function hasAlterUserRequire(server: ServerVersion): boolean {
-  return atLeast(server, 'mysql', 5, 7) || atLeast(server, 'mariadb', 10, 2);
+  return atLeast(server, 'mysql', 5, 7, 6) || atLeast(server, 'mariadb', 10, 2);
 }
 
 /** Whether the server has roles (MariaDB 10.0.5, MySQL 8.0). */
@@ -96,7 +96,7 @@ export function requireClause(dialect: SqlDialect, requirement: TlsRequirement):
   }
 }
 
-/** Sets an account's TLS requirement: `ALTER USER … REQUIRE` or, on MySQL 5.6, `GRANT USAGE … REQUIRE`. */
+/** Sets an account's TLS requirement: `ALTER USER … REQUIRE`, or `GRANT USAGE … REQUIRE` where that is missing. */
 export function requireStatement(dialect: SqlDialect, account: Account, requirement: TlsRequirement): Statement {
   const name = accountName(account.user, account.host);
   const clause = requireClause(dialect, requirement);

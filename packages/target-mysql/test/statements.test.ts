@@ -77,10 +77,12 @@ describe('password statements by server version', () => {
 describe('TLS requirement statements', () => {
   const specified = { sslType: 'SPECIFIED', cipher: '', issuer: "/CN=it's", subject: '/CN=app' };
 
-  it('uses GRANT USAGE … REQUIRE on MySQL 5.6 and ALTER USER … REQUIRE later', () => {
-    expect(requireStatement(MYSQL_56, account, { sslType: 'ANY', cipher: '', issuer: '', subject: '' }).sql).toBe(
-      "GRANT USAGE ON *.* TO `o'b\\r`@`10.0.%` REQUIRE SSL",
-    );
+  it('uses GRANT USAGE … REQUIRE before MySQL 5.7.6 and ALTER USER … REQUIRE later', () => {
+    for (const old of [MYSQL_56, MYSQL_575, dialect('10.1.48-MariaDB')]) {
+      expect(requireStatement(old, account, { sslType: 'ANY', cipher: '', issuer: '', subject: '' }).sql).toBe(
+        "GRANT USAGE ON *.* TO `o'b\\r`@`10.0.%` REQUIRE SSL",
+      );
+    }
     expect(requireStatement(MYSQL_80, account, { sslType: '', cipher: '', issuer: '', subject: '' }).sql).toBe(
       "ALTER USER `o'b\\r`@`10.0.%` REQUIRE NONE",
     );
