@@ -87,7 +87,7 @@ export function connectError(error: unknown, where: string, username: string, se
   if ((errno !== undefined && SECURE_TRANSPORT_REQUIRED.has(errno)) || /secure transport/i.test(message)) {
     return new TlsRequiredError(`the server at ${where} requires TLS but the login has tls: disable`, { cause });
   }
-  if (TLS_CODE.test(code) || /certificate|ssl routines|tls/i.test(message)) {
+  if (TLS_CODE.test(code) || /certificate|ssl routines|secure TLS connection/i.test(message)) {
     return new TlsRequiredError(`TLS with the server at ${where} failed: ${scrub(message, secrets)}`, { cause });
   }
   if (isNetworkError(code, errno)) {

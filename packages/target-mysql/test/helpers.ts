@@ -1,7 +1,7 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createConnection, type Connection } from 'mysql2/promise';
-import type { Login } from '@rotakit/core';
-import type { MariaDbServer } from '@rotakit/testkit';
+import { isRotakitError, type Login, type Target } from '@rotakit/core';
+import { startMariaDb, type MariaDbServer } from '@rotakit/testkit';
 
 /** The database and tables the sample grants `a` and `b` are on. */
 export const SAMPLE_DB = 'rotakit_sample';
@@ -101,5 +101,37 @@ export function expectNoSecret(error: unknown, secrets: readonly string[]): void
       expect(JSON.stringify(current)).not.toContain(secret);
     }
     current = current.cause;
+  }
+}
+
+/** A plain MariaDB server with the sample tables, and an admin link to it. */
+export interface SampleServer {
+  readonly server: MariaDbServer;
+  readonly admin: Admin;
+}
+
+/** Starts a plain MariaDB server with the sample tables before the calling test file, and stops it after. */
+export function useSampleServer(): SampleServer {
+  const context = {} as { server: MariaDbServer; admin: Admin };
+  beforeAll(async () => {
+    context.server = await startMariaDb();
+    context.admin = new Admin(await adminConnection(context.server));
+    await context.admin.prepareSamples();
+  });
+  afterAll(async () => {
+    await context.admin?.connection.end();
+    await context.server?.close();
+  });
+  return context;
+}
+
+/** Whether `user` logs in with `password` (plaintext); an error other than refused credentials fails. */
+export async function logsIn(target: Target, server: MariaDbServer, user: string, password: string): Promise<boolean> {
+  try {
+    await (await target.connect(loginTo(server, user, password))).close();
+    return true;
+  } catch (error) {
+    if (isRotakitError(error, 'TargetAuthFailed')) return false;
+    throw error;
   }
 }
