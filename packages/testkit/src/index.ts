@@ -31,3 +31,5 @@ export type {
   NcloudStage,
   NcloudState,
 } from './emulators/ncloud/index.js';
+export { MARIADB_URL_ENV, startMariaDb } from './fixtures/mariadb.js';
+export type { MariaDbFixtureOptions, MariaDbServer } from './fixtures/mariadb.js';
