@@ -99,7 +99,7 @@ function membershipsSql(version: number): string {
       : 'true AS inherit, true AS "set"';
   return `
 SELECT r.rolname AS role, bool_or(m.admin_option) AS admin, ${options},
-       array_agg(DISTINCT g.rolname) FILTER (WHERE g.rolname IS NOT NULL) AS grantors
+       array_agg(DISTINCT g.rolname::text) FILTER (WHERE g.rolname IS NOT NULL) AS grantors
   FROM pg_auth_members m
   JOIN pg_roles r ON r.oid = m.roleid
   JOIN pg_roles u ON u.oid = m.member

@@ -4,6 +4,9 @@ import { saslprep } from '@mongodb-js/saslprep';
 /** Iterations PostgreSQL uses by default (`scram_iterations`), and the RFC 7677 minimum. */
 export const SCRAM_ITERATIONS = 4096;
 
+/** Longest password PostgreSQL's SASLprep (server and libpq) accepts, in bytes. */
+export const MAX_PASSWORD_BYTES = 1024;
+
 /** Salt length PostgreSQL uses for the verifiers it builds itself. */
 const SALT_BYTES = 16;
 

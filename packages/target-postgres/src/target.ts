@@ -4,6 +4,7 @@ import type { Login, PasswordConstraints, Target, TargetSession, TlsMode } from 
 import { classifyConnectError, statementError } from './classify.js';
 import { resolveOptions, type PostgresTargetOptions, type ResolvedPostgresOptions } from './options.js';
 import { PostgresSession } from './session.js';
+import { MAX_PASSWORD_BYTES } from './scram.js';
 import { identifierLength } from './sql.js';
 
 /** The PostgreSQL `Target` as `postgresTarget` returns it. */
@@ -13,8 +14,8 @@ export interface PostgresTarget extends Target {
   readonly options: ResolvedPostgresOptions;
 }
 
-// A NUL cannot be stored in a PostgreSQL string.
-const PASSWORD_CONSTRAINTS: PasswordConstraints = { excludeCharacters: '\0' };
+// A NUL cannot be stored in a PostgreSQL string; libpq and the server's SASLprep refuse passwords over 1024 bytes.
+const PASSWORD_CONSTRAINTS: PasswordConstraints = { maxLength: MAX_PASSWORD_BYTES, excludeCharacters: '\0' };
 
 /**
  * Creates the PostgreSQL target (driver `pg`). Options are validated here, before anything
