@@ -33,3 +33,5 @@ export type {
 } from './emulators/ncloud/index.js';
 export { MARIADB_URL_ENV, startMariaDb } from './fixtures/mariadb.js';
 export type { MariaDbFixtureOptions, MariaDbServer } from './fixtures/mariadb.js';
+export { POSTGRES_URL_VARIABLE, startPostgres } from './fixtures/postgres.js';
+export type { PostgresFixture, PostgresFixtureOptions, PostgresFixtureTls } from './fixtures/postgres.js';
