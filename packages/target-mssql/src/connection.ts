@@ -15,6 +15,7 @@ const PRELOGIN_ENCRYPTION_OPTION = 0x01;
 const ENCRYPT_ON = 0x01;
 const ENCRYPT_REQUIRED = 0x03;
 const TDS_HEADER_LENGTH = 8;
+const SESSION_IDLE_MS = 10 * 60_000;
 
 /** What the guarded connector saw: whether it stopped a login the server would not encrypt. */
 interface ConnectionWatch {
@@ -80,11 +81,17 @@ function watchPrelogin(socket: Socket, watch: ConnectionWatch): void {
   socket.on('data', onData);
 }
 
+/** An open pool and the config it opens connections with (mssql keeps the object, not a copy). */
+export interface OpenPool {
+  readonly pool: sql.ConnectionPool;
+  readonly config: sql.config;
+}
+
 /** Opens a one-connection mssql pool as `login`; failures become typed rotakit errors. */
-export async function openPool(login: Login, options: ResolvedMssqlOptions): Promise<sql.ConnectionPool> {
+export async function openPool(login: Login, options: ResolvedMssqlOptions): Promise<OpenPool> {
   const watch: ConnectionWatch = { refusedPlaintext: false };
   const encrypt = login.tls !== 'disable';
-  const pool = new sql.ConnectionPool({
+  const config: sql.config = {
     server: login.host ?? 'localhost',
     port: login.port ?? DEFAULT_PORT,
     user: login.username,
@@ -92,7 +99,9 @@ export async function openPool(login: Login, options: ResolvedMssqlOptions): Pro
     ...(login.database === undefined ? {} : { database: login.database }),
     connectionTimeout: options.connectTimeoutMs,
     requestTimeout: options.requestTimeoutMs,
-    pool: { min: 0, max: 1 },
+    // One connection, kept while the session lives: mssql's connect() logs in once to probe and
+    // then opens the session's connection on the first request.
+    pool: { min: 0, max: 1, idleTimeoutMillis: SESSION_IDLE_MS },
     options: {
       encrypt,
       trustServerCertificate: login.tls === 'require',
@@ -101,12 +110,13 @@ export async function openPool(login: Login, options: ResolvedMssqlOptions): Pro
       ...(options.tls.ca === undefined || login.tls !== 'verify' ? {} : { cryptoCredentialsDetails: { ca: options.tls.ca } }),
       connector: guardedConnector(encrypt, watch),
     } as sql.config['options'],
-  });
+  };
+  const pool = new sql.ConnectionPool(config);
   // The pool reports connection errors as events too; the awaited promise below carries them.
   pool.on('error', () => undefined);
   try {
     await pool.connect();
-    return pool;
+    return { pool, config };
   } catch (error) {
     await pool.close().catch(() => undefined);
     throw classifyConnectError(error, login, watch.refusedPlaintext);

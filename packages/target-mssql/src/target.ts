@@ -12,7 +12,7 @@ import {
   type UserSyncRequest,
 } from '@rotakit/core';
 import sql from 'mssql';
-import { openPool } from './connection.js';
+import { openPool, type OpenPool } from './connection.js';
 import { resolveOptions, type MssqlTargetOptions, type ResolvedMssqlOptions } from './options.js';
 import {
   applyPermission,
@@ -53,8 +53,7 @@ export function mssqlTarget(options: MssqlTargetOptions = {}): Target {
     tls: resolved.tls.mode satisfies TlsMode,
     passwordConstraints: constraints,
     async connect(login: Login): Promise<TargetSession> {
-      const pool = await openPool(login, resolved);
-      return new MssqlSession(pool, login.password, resolved);
+      return new MssqlSession(await openPool(login, resolved), login.password, resolved);
     },
   };
 }
@@ -72,13 +71,15 @@ type Grantee = { readonly scope: 'server'; readonly name: string } | { readonly 
 
 class MssqlSession implements TargetSession {
   readonly #pool: sql.ConnectionPool;
+  readonly #config: sql.config;
   readonly #options: ResolvedMssqlOptions;
   /** The password this session logged in with: the OLD_PASSWORD of a self-change. */
   #loginPassword: string;
   #closed = false;
 
-  constructor(pool: sql.ConnectionPool, loginPassword: string, options: ResolvedMssqlOptions) {
-    this.#pool = pool;
+  constructor(open: OpenPool, loginPassword: string, options: ResolvedMssqlOptions) {
+    this.#pool = open.pool;
+    this.#config = open.config;
     this.#loginPassword = loginPassword;
     this.#options = options;
   }
@@ -92,6 +93,8 @@ class MssqlSession implements TargetSession {
     const context = await this.#context();
     await this.#run(changeOwnPassword(context.contained ? 'contained-user' : 'login', newPassword, this.#loginPassword), 'change its own password');
     this.#loginPassword = newPassword;
+    // Should the pool reconnect, it must log in with the password the login has now.
+    this.#config.password = newPassword;
   }
 
   async syncUser(request: UserSyncRequest): Promise<void> {
