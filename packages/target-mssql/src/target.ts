@@ -53,7 +53,7 @@ export function mssqlTarget(options: MssqlTargetOptions = {}): Target {
     tls: resolved.tls.mode satisfies TlsMode,
     passwordConstraints: constraints,
     async connect(login: Login): Promise<TargetSession> {
-      return new MssqlSession(await openPool(login, resolved), login.password, resolved);
+      return new MssqlSession(await openPool(login, resolved), login, resolved);
     },
   };
 }
@@ -73,14 +73,16 @@ class MssqlSession implements TargetSession {
   readonly #pool: sql.ConnectionPool;
   readonly #config: sql.config;
   readonly #options: ResolvedMssqlOptions;
+  readonly #username: string;
   /** The password this session logged in with: the OLD_PASSWORD of a self-change. */
   #loginPassword: string;
   #closed = false;
 
-  constructor(open: OpenPool, loginPassword: string, options: ResolvedMssqlOptions) {
+  constructor(open: OpenPool, login: Login, options: ResolvedMssqlOptions) {
     this.#pool = open.pool;
     this.#config = open.config;
-    this.#loginPassword = loginPassword;
+    this.#username = login.username;
+    this.#loginPassword = login.password;
     this.#options = options;
   }
 
@@ -90,8 +92,8 @@ class MssqlSession implements TargetSession {
 
   async setOwnPassword(newPassword: string): Promise<void> {
     checkPassword(newPassword);
-    const context = await this.#context();
-    await this.#run(changeOwnPassword(context.contained ? 'contained-user' : 'login', newPassword, this.#loginPassword), 'change its own password');
+    const kind = (await this.#isContainedUser(await this.#context(), this.#username)) ? 'contained-user' : 'login';
+    await this.#run(changeOwnPassword(kind, newPassword, this.#loginPassword), 'change its own password');
     this.#loginPassword = newPassword;
     // Should the pool reconnect, it must log in with the password the login has now.
     this.#config.password = newPassword;
@@ -105,17 +107,14 @@ class MssqlSession implements TargetSession {
       throw new InvalidOptionsError('syncUser needs two different users', { field: 'user' });
     }
     const context = await this.#context();
-    if (context.contained) {
-      if ((await this.#rows(catalogQuery('containedUser', request.source))).length === 0) {
-        throw new StepFailedError(`the source user ${request.source} is not a contained user of database ${context.database}`, false);
-      }
+    if (await this.#isContainedUser(context, request.source)) {
       const exists = (await this.#rows(catalogQuery('containedUser', request.user))).length > 0;
       await this.#run(exists ? setContainedUserPassword(request.user, request.password) : createContainedUser(request.user, request.password), 'set the user\'s password');
       await this.#syncGrants({ scope: 'database', name: request.source }, { scope: 'database', name: request.user });
       return;
     }
     const [source] = await this.#rows(catalogQuery('sqlLogin', request.source));
-    if (!source) throw new StepFailedError(`the source login ${request.source} is not a SQL Server login`, false);
+    if (!source) throw new StepFailedError(`the source ${request.source} is neither a SQL Server login nor a contained user of ${context.database}`, false);
     const exists = (await this.#rows(catalogQuery('sqlLogin', request.user))).length > 0;
     await this.#run(
       exists
@@ -142,8 +141,7 @@ class MssqlSession implements TargetSession {
   async inspectUser(username: string): Promise<UserProfile | undefined> {
     const context = await this.#context();
     let grantee: Grantee | undefined;
-    if (context.contained) {
-      if ((await this.#rows(catalogQuery('containedUser', username))).length === 0) return undefined;
+    if (await this.#isContainedUser(context, username)) {
       grantee = { scope: 'database', name: username };
     } else {
       if ((await this.#rows(catalogQuery('sqlLogin', username))).length === 0) return undefined;
@@ -208,6 +206,11 @@ class MssqlSession implements TargetSession {
     const [row] = await this.#rows(catalogQuery('context'));
     if (!row) throw new StepFailedError('SQL Server did not describe the current database', false);
     return { database: String(row['database_name']), contained: row['containment'] === 1 };
+  }
+
+  /** Whether `name` is a user with its own password in this (contained) database, not a login. */
+  async #isContainedUser(context: SessionContext, name: string): Promise<boolean> {
+    return context.contained && (await this.#rows(catalogQuery('containedUser', name))).length > 0;
   }
 
   #checkName(name: string, field: string): void {
