@@ -1,5 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import {
+  REDACTED,
   StepFailedError,
   TargetAuthFailedError,
   TargetUnreachableError,
@@ -138,7 +139,7 @@ function causeChain(error: unknown): { code?: unknown; message?: unknown }[] {
 }
 
 /** Maps an mssql/tedious login failure to TargetAuthFailed, TlsRequired or TargetUnreachable. */
-export function classifyConnectError(error: unknown, login: Pick<Login, 'username' | 'host' | 'port' | 'tls'>, refusedPlaintext = false): RotakitError {
+export function classifyConnectError(error: unknown, login: Pick<Login, 'username' | 'password' | 'host' | 'port' | 'tls'>, refusedPlaintext = false): RotakitError {
   const where = `${login.host ?? 'localhost'}:${login.port ?? DEFAULT_PORT}`;
   if (refusedPlaintext) {
     return new TlsRequiredError(`the SQL Server at ${where} does not offer TLS; tls is ${login.tls}, so the login was not sent`);
@@ -146,7 +147,9 @@ export function classifyConnectError(error: unknown, login: Pick<Login, 'usernam
   const chain = causeChain(error);
   const code = chain[0]?.code;
   if (code === 'ELOGIN') {
-    return new TargetAuthFailedError(`SQL Server refused the login of ${login.username} at ${where} (error 18456: login failed)`);
+    // SQL Server's login messages name the user and the database, never the password; cut it out all the same.
+    const said = typeof chain[0]?.message === 'string' ? chain[0].message.split(login.password).join(REDACTED) : 'login failed';
+    return new TargetAuthFailedError(`SQL Server refused the login of ${login.username} at ${where}: ${said}`);
   }
   if (code === 'EENCRYPT') {
     return new TlsRequiredError(`the SQL Server at ${where} requires encryption but tls is disable`);

@@ -7,7 +7,6 @@ import {
   type PasswordConstraints,
   type Target,
   type TargetSession,
-  type TlsMode,
   type UserProfile,
   type UserSyncRequest,
 } from '@rotakit/core';
@@ -50,7 +49,7 @@ export function mssqlTarget(options: MssqlTargetOptions = {}): Target {
   return {
     engine: 'mssql',
     maxUsernameLength: resolved.maxUsernameLength,
-    tls: resolved.tls.mode satisfies TlsMode,
+    tls: resolved.tls.mode,
     passwordConstraints: constraints,
     async connect(login: Login): Promise<TargetSession> {
       return new MssqlSession(await openPool(login, resolved), login, resolved);

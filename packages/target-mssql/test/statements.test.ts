@@ -151,7 +151,7 @@ describe('PRELOGIN answer', () => {
 });
 
 describe('login failure classification', () => {
-  const login = { username: 'app', host: 'db', port: 1433, tls: 'verify' as const };
+  const login = { username: 'app', password: 'Classified-password-1', host: 'db', port: 1433, tls: 'verify' as const };
   const driverError = (code: string, cause?: object): object => ({ code, originalError: { code, cause } });
 
   it.each([
@@ -165,6 +165,12 @@ describe('login failure classification', () => {
     [driverError('EWHATEVER'), 'StepFailed'],
   ])('%j → %s', (error, code) => {
     expect(isRotakitError(classifyConnectError(error, login), code as never)).toBe(true);
+  });
+
+  it('keeps SQL Server\'s login message, without the password', () => {
+    const error = classifyConnectError({ code: 'ELOGIN', message: "Login failed for user 'app'. Classified-password-1" }, login);
+    expect(error.message).toContain("Login failed for user 'app'.");
+    expect(error.message).not.toContain('Classified-password-1');
   });
 
   it('a server that refused TLS under verify/require is TlsRequired whatever the driver said', () => {
