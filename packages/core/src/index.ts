@@ -42,6 +42,7 @@ export { ALTERNATE_USER_SUFFIX, alternatingUsers, singleUser, suffixRule } from 
 export type { AlternatingUsersOptions, SetContext, SetOutcome, Strategy } from './strategy.js';
 export { effectiveTlsMode, loginOf, TLS_MODES } from './target.js';
 export type {
+  ConnectContext,
   Credentials,
   Login,
   PasswordConstraints,

@@ -292,7 +292,7 @@ class Rotation {
     const target = this.#options.target;
     let connection: TargetSession;
     try {
-      connection = await target.connect(loginOf(pending.credentials, target, this.logger));
+      connection = await target.connect(loginOf(pending.credentials, target, this.logger), { logger: this.logger });
     } catch (error) {
       if (isRotakitError(error, 'TargetAuthFailed')) {
         throw new TargetAuthFailedError(`the pending credentials of ${this.#options.secretId} do not log in`, {
@@ -313,7 +313,7 @@ class Rotation {
     const current = (await this.#currentDocument(session)).credentials;
     const pending = (await this.#pendingDocument(session)).credentials;
     const connect = (credentials: Credentials): Promise<TargetSession> =>
-      target.connect(loginOf(credentials, target, this.logger));
+      target.connect(loginOf(credentials, target, this.logger), { logger: this.logger });
     return {
       secretId,
       current,

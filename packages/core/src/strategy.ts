@@ -148,7 +148,7 @@ async function openPrivileged(context: SetContext, options: AlternatingUsersOpti
   const { current, target } = context;
   const reference = current.masterSecret;
   if (reference === undefined) {
-    if (target.connectPrivileged) return target.connectPrivileged();
+    if (target.connectPrivileged) return target.connectPrivileged({ logger: context.logger });
     throw new PrivilegedSecretInvalidError(
       `alternating users need a privileged secret: ${context.keyOf('masterSecret')} is missing from the secret`,
       { field: context.keyOf('masterSecret') },

@@ -83,6 +83,11 @@ export interface TargetSession {
   close(): Promise<void>;
 }
 
+/** What core hands a target with each connection: the rotation's redacting logger. */
+export interface ConnectContext {
+  readonly logger: Logger;
+}
+
 /**
  * The port every database engine implements. `connect` throws `TargetAuthFailedError` when the
  * server refuses the credentials, `TargetUnreachableError` when it cannot be reached and
@@ -100,13 +105,13 @@ export interface Target {
   readonly tls: TlsMode;
   /** Password limits of the engine or platform. */
   readonly passwordConstraints?: PasswordConstraints;
-  /** Opens a session as `login`. */
-  connect(login: Login): Promise<TargetSession>;
+  /** Opens a session as `login`; log through `context.logger`, which redacts the rotation's secrets. */
+  connect(login: Login, context?: ConnectContext): Promise<TargetSession>;
   /**
    * For targets that act through a cloud account API instead of a privileged secret: a session
    * with the right to create and update users.
    */
-  connectPrivileged?(): Promise<TargetSession>;
+  connectPrivileged?(context?: ConnectContext): Promise<TargetSession>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  alternatingUsers,
   effectiveTlsMode,
   REDACTED,
   Redactor,
@@ -8,6 +9,8 @@ import {
   silentLogger,
   STEPS,
   TargetUnreachableError,
+  type ConnectContext,
+  type Login,
   type RotationEvent,
 } from '@rotakit/core';
 import { capture, rotationFixture, SECRET_ID } from './helpers.js';
@@ -99,6 +102,36 @@ describe('logging and events', () => {
     expect(failed).toHaveLength(2);
     for (const event of failed) expect(event).toMatchObject({ error: { code: 'TargetUnreachable', retryable: true } });
     expect(lines.some(([level, , message]) => level === 'warn' && message === 'a rotation event listener threw')).toBe(true);
+  });
+});
+
+describe('the logger handed to targets', () => {
+  it('is the rotation\'s redacting logger, for connect and connectPrivileged', async () => {
+    const fixture = rotationFixture('single');
+    const { lines, logger } = capture();
+    const base = fixture.target;
+    const seen: string[] = [];
+    const target = {
+      engine: base.engine,
+      maxUsernameLength: base.maxUsernameLength,
+      tls: base.tls,
+      connect: (login: Login, context?: ConnectContext) => {
+        seen.push(login.password);
+        context?.logger.warn({ attempt: login.password }, `driver says: bad password ${login.password}`);
+        return base.connect(login);
+      },
+      connectPrivileged: (context?: ConnectContext) => {
+        context?.logger.info('privileged session through the account API');
+        return base.connect({ username: 'admin', password: 'initial-admin-password', tls: 'verify' });
+      },
+    };
+    await rotate({ ...fixture.options, target, logger, secretId: SECRET_ID });
+    await rotate({ ...fixture.options, target, logger, strategy: alternatingUsers(), secretId: SECRET_ID });
+    const text = JSON.stringify(lines);
+    expect(seen.length).toBeGreaterThan(3);
+    for (const password of seen) expect(text).not.toContain(password);
+    expect(text).toContain('driver says: bad password [REDACTED]');
+    expect(text).toContain('privileged session through the account API');
   });
 });
 

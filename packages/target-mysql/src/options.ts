@@ -22,7 +22,10 @@ export interface MysqlTargetOptions {
    * set 16 for MySQL 5.6.
    */
   readonly maxUsernameLength?: number;
-  /** Receives warnings (a grant that could not be copied). Silent by default. */
+  /**
+   * Receives warnings (a grant that could not be copied) when the target is used outside a rotation;
+   * inside one, the rotation's redacting logger is used. Silent by default.
+   */
   readonly logger?: Logger;
 }
 

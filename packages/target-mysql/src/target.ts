@@ -7,6 +7,7 @@ import {
   TLS_MODES,
   TlsRequiredError,
   type Logger,
+  type ConnectContext,
   type Login,
   type Target,
   type TargetSession,
@@ -66,7 +67,7 @@ class MysqlTarget implements Target {
     return [...username].length;
   }
 
-  async connect(login: Login): Promise<TargetSession> {
+  async connect(login: Login, context?: ConnectContext): Promise<TargetSession> {
     if (!TLS_MODES.includes(login.tls)) {
       throw new InvalidOptionsError(`login tls must be one of ${TLS_MODES.join(', ')}`, { field: 'tls' });
     }
@@ -97,7 +98,7 @@ class MysqlTarget implements Target {
         server: parseServerVersion(String(row.version), String(row.comment ?? '')),
         noBackslashEscapes: String(row.sqlMode ?? '').toUpperCase().split(',').includes('NO_BACKSLASH_ESCAPES'),
       };
-      return new MysqlSession(connection, dialect, secrets, this.#options.logger);
+      return new MysqlSession(connection, dialect, secrets, context?.logger ?? this.#options.logger);
     } catch (error) {
       connection.destroy();
       throw statementError(error, { sql: '', purpose: 'read the server version', secret: false }, secrets);
