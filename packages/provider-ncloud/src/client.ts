@@ -1,7 +1,7 @@
 import axios, { type AxiosInstance } from 'axios';
 import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
 import { InvalidOptionsError, StepFailedError } from '@rotakit/core';
-import { isRecord, toTypedError, type NcloudOperation, type RequestContext } from './errors.js';
+import { isRecord, toTypedError, type RequestContext } from './errors.js';
 import { signRequest, type NcloudApiKey } from './signature.js';
 
 /**
