@@ -1,5 +1,5 @@
 import axios, { type AxiosInstance } from 'axios';
-import axiosRetry, { exponentialDelay, isNetworkError } from 'axios-retry';
+import axiosRetryImport, { exponentialDelay, isNetworkError } from 'axios-retry';
 import { InvalidOptionsError, StepFailedError } from '@rotakit/core';
 import { isRecord, toTypedError, type RequestContext } from './errors.js';
 import { signRequest, type NcloudApiKey } from './signature.js';
@@ -87,6 +87,15 @@ export function secretManagerBaseUrl(keyIsolation: NcloudKeyIsolation = 'regiona
 }
 
 type Method = 'GET' | 'POST' | 'PUT';
+
+/**
+ * axios-retry's CommonJS build, required from ours, arrives with Node's interop: the default
+ * import is its exports object and the function sits on `.default`.
+ */
+const axiosRetry: typeof axiosRetryImport =
+  typeof axiosRetryImport === 'function'
+    ? axiosRetryImport
+    : (axiosRetryImport as unknown as { default: typeof axiosRetryImport }).default;
 
 /**
  * A Secret Manager client on axios: every attempt is signed with API Gateway signature v2 over
