@@ -1,6 +1,6 @@
 import axios, { type AxiosInstance } from 'axios';
 import axiosRetryImport, { exponentialDelay, isNetworkError } from 'axios-retry';
-import { InvalidOptionsError, StepFailedError } from '@rotakit/core';
+import { InvalidOptionsError, StepFailedError, type PasswordPolicy } from '@rotakit/core';
 import { isRecord, toTypedError, type RequestContext } from './errors.js';
 import { signRequest, type NcloudApiKey } from './signature.js';
 
@@ -54,17 +54,12 @@ export interface NcloudRotationJob {
   readonly rotationTargets: readonly string[];
 }
 
-/** Generate Random Secret's request body (NAVER's names). `length` is 5 to 32. */
-export interface NcloudRandomSecretOptions {
+/**
+ * Generate Random Secret's request body: rotakit's password-policy names, which NAVER shares, with
+ * `length` required (5 to 32). NAVER's defaults differ from rotakit's: `includeSpace` is true.
+ */
+export interface NcloudRandomSecretOptions extends PasswordPolicy {
   readonly length: number;
-  readonly excludeCharacters?: string;
-  readonly excludeNumbers?: boolean;
-  readonly excludePunctuation?: boolean;
-  readonly excludeUppercase?: boolean;
-  readonly excludeLowercase?: boolean;
-  /** NAVER's default is true; say false for database passwords. */
-  readonly includeSpace?: boolean;
-  readonly requireEachIncludedType?: boolean;
 }
 
 /** A stage as the management API names it in paths. */
