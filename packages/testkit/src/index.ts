@@ -35,3 +35,17 @@ export { MARIADB_URL_ENV, startMariaDb } from './fixtures/mariadb.js';
 export type { MariaDbFixtureOptions, MariaDbServer } from './fixtures/mariadb.js';
 export { POSTGRES_URL_VARIABLE, startPostgres } from './fixtures/postgres.js';
 export type { PostgresFixture, PostgresFixtureOptions, PostgresFixtureTls } from './fixtures/postgres.js';
+export { MssqlFake, MssqlFakeCatalog, SERVER_PERMISSIONS, SERVER_ROLES } from './fixtures/mssql-fake/index.js';
+export type {
+  FakeDatabase,
+  FakeDatabaseOptions,
+  FakeLogin,
+  FakePermission,
+  FakeUser,
+  MssqlFakeLoginAttempt,
+  MssqlFakeOptions,
+  PermissionState,
+  Securable,
+} from './fixtures/mssql-fake/index.js';
+export { createTestCertificateAuthority } from './fixtures/tls-certificates.js';
+export type { TestCertificateAuthority } from './fixtures/tls-certificates.js';

@@ -5,6 +5,7 @@ import { startAlibabaKmsEmulator, type AlibabaKmsEmulator } from '../src/index.j
 import {
   ACCESS_KEY,
   callKmsApi,
+  callKmsApiResponse,
   expectKmsError,
   kmsClient,
   openApiClient,
@@ -70,6 +71,13 @@ describe('ACS3-HMAC-SHA256 from openapi-client callApi', () => {
     });
     const previous = await callKmsApi(client, 'GetSecretValue', { SecretName: 'acs3', VersionStage: 'ACSPrevious' });
     expect(previous['SecretData']).toBe("it's (*) !");
+  });
+
+  test('answers 200 JSON (content-type application/json) with a RequestId', async () => {
+    const response = await callKmsApiResponse(openApiClient(emulator), 'GetSecretValue', { SecretName: 'signed' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json');
+    expect(response.body).toMatchObject({ RequestId: expect.stringMatching(/^[0-9a-f-]{36}$/), SecretData: 'value' });
   });
 
   test('a wrong secret is SignatureDoesNotMatch, with the exact code and the status set', async () => {

@@ -126,7 +126,7 @@ describe('CreateSecret and GetSecretValue', () => {
       'SecretName is mandatory for this action.',
     );
     await expectKmsError(
-      rawKmsCall(client, 'RotateSecret', { SecretName: secretName }),
+      rawKmsCall(client, 'NoSuchAction', { SecretName: secretName }),
       'InvalidAction.NotFound',
       404,
       'Specified api is not found, please check your url and method.',
@@ -292,6 +292,16 @@ describe('GetRandomPassword', () => {
     expect(digitsOnly.randomPassword).toMatch(/^\d{32}$/);
   });
 
+  test('RequireEachIncludedType "true" puts every class in even the shortest password; "false" is accepted', async () => {
+    for (let round = 0; round < 30; round += 1) {
+      const { randomPassword: password } = await randomPassword({ passwordLength: '8', requireEachIncludedType: 'true' });
+      for (const chars of classes) expect([...password].some((c) => chars.includes(c))).toBe(true);
+    }
+    const loose = await randomPassword({ passwordLength: '8', requireEachIncludedType: 'false' });
+    expect(loose.randomPassword).toHaveLength(8);
+    await expectKmsError(randomPassword({ requireEachIncludedType: 'yes' }), ...INVALID);
+  });
+
   test('an impossible request is InvalidParameter', async () => {
     await expectKmsError(randomPassword({ passwordLength: '7' }), ...INVALID);
     await expectKmsError(randomPassword({ passwordLength: '129' }), ...INVALID);
@@ -307,7 +317,15 @@ describe('DescribeSecret, ListSecretVersionIds, DeleteSecret', () => {
   test('DescribeSecret returns tags only when asked', async () => {
     await create(secretName, 'v1', 'x', { description: 'd', encryptionKeyId: 'key-1', tags: '[{"TagKey":"team","TagValue":"db"}]' });
     const described = await client.describeSecret(new $Kms.DescribeSecretRequest({ secretName }));
-    expect(described).toMatchObject({ secretName, description: 'd', encryptionKeyId: 'key-1' });
+    expect(described).toMatchObject({
+      arn: `acs:kms:cn-hangzhou:1234567890123456:secret/${secretName}`,
+      secretName,
+      description: 'd',
+      encryptionKeyId: 'key-1',
+      createTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      updateTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      requestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect(described.tags).toBeUndefined();
     const tagged = await client.describeSecret(new $Kms.DescribeSecretRequest({ secretName, fetchTags: 'true' }));
     expect(tagged.tags.tag).toEqual([{ tagKey: 'team', tagValue: 'db' }]);
@@ -324,6 +342,7 @@ describe('DescribeSecret, ListSecretVersionIds, DeleteSecret', () => {
       ['v2', ['ACSPrevious']],
       ['v3', ['ACSCurrent']],
     ]);
+    for (const version of labelled.versionIds.versionId) expect(version.createTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const page2 = await listVersions({ includeDeprecated: 'true', pageNumber: 2, pageSize: 2 });
     expect(page2.totalCount).toBe(3);
     expect(page2.versionIds.versionId.map((v) => v.versionId)).toEqual(['v3']);
@@ -399,11 +418,48 @@ describe('managed secrets', () => {
     });
     expect(created).toMatchObject({ SecretName: name, SecretType: 'Rds', VersionId: 'm1' });
     const described = await rawKmsCall(client, 'DescribeSecret', { SecretName: name });
-    expect(described).toMatchObject({ SecretType: 'Rds', AutomaticRotation: 'Enabled', RotationInterval: '604800s' });
+    expect(described).toMatchObject({
+      SecretType: 'Rds',
+      AutomaticRotation: 'Enabled',
+      RotationInterval: '604800s',
+      NextRotationDate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+    });
     await expectKmsError(
       rawKmsCall(client, 'CreateSecret', { SecretName: `${name}-2`, VersionId: 'm1', SecretData: 'x', SecretType: 'Rds', EnableAutomaticRotation: 'true', RotationInterval: '1h' }),
       ...INVALID,
     );
+  });
+
+  test('an Rds secret is created from an Accounts list and read back as one account', async () => {
+    const name = `${secretName}-accounts`;
+    const accounts = '{"Accounts":[{"AccountName":"app","AccountPassword":"pw-1"}]}';
+    await rawKmsCall(client, 'CreateSecret', { SecretName: name, VersionId: 'a1', SecretData: accounts, SecretType: 'Rds' });
+    expect((await get({}, name)).secretData).toBe('{"AccountName":"app","AccountPassword":"pw-1"}');
+    for (const data of ['{"AccountName":"app","AccountPassword":"pw"}', '{"Accounts":[]}', '{"Accounts":[{"AccountName":"app"}]}', 'x']) {
+      await expectKmsError(
+        rawKmsCall(client, 'CreateSecret', { SecretName: `${name}-bad`, VersionId: 'a1', SecretData: data, SecretType: 'Rds' }),
+        ...INVALID,
+      );
+    }
+  });
+
+  test('ExtendedConfig is JSON of at most 1024 characters', async () => {
+    const create = (config: string, suffix: string) =>
+      rawKmsCall(client, 'CreateSecret', {
+        SecretName: `${secretName}-${suffix}`,
+        VersionId: 'e1',
+        SecretData: '{"Accounts":[{"AccountName":"a","AccountPassword":"b"}]}',
+        SecretType: 'Rds',
+        ExtendedConfig: config,
+      });
+    const padded = (length: number) => {
+      const base = '{"SecretSubType":"SingleUser","DBInstanceId":"rm-1","CustomData":{"note":""}}';
+      return base.replace('"note":""', `"note":"${'n'.repeat(length - base.length)}"`);
+    };
+    expect(padded(1024)).toHaveLength(1024);
+    await create(padded(1024), 'max');
+    await expectKmsError(create(padded(1025), 'over'), ...INVALID);
+    await expectKmsError(create('{"SecretSubType":', 'broken'), ...INVALID);
   });
 });
 

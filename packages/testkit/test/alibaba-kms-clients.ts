@@ -73,7 +73,19 @@ export async function callKmsApi(
   params: Record<string, string>,
   where: 'query' | 'body' = 'query',
 ): Promise<Record<string, unknown>> {
-  const response = await client.callApi(
+  const response = await callKmsApiResponse(client, action, params, where);
+  expect(response.statusCode).toBe(200);
+  return response.body as Record<string, unknown>;
+}
+
+/** Like {@link callKmsApi}, answering what `callApi` returns: `{body, headers, statusCode}`. */
+export async function callKmsApiResponse(
+  client: OpenApi,
+  action: string,
+  params: Record<string, string>,
+  where: 'query' | 'body' = 'query',
+): Promise<{ body: unknown; headers: Record<string, string>; statusCode: number }> {
+  return (await client.callApi(
     new $OpenApi.Params({
       action,
       version: '2016-01-20',
@@ -87,9 +99,7 @@ export async function callKmsApi(
     }),
     new $OpenApi.OpenApiRequest(where === 'query' ? { query: params } : { body: params }),
     new $Util.RuntimeOptions({}),
-  );
-  expect(response.statusCode).toBe(200);
-  return response.body as Record<string, unknown>;
+  )) as { body: unknown; headers: Record<string, string>; statusCode: number };
 }
 
 /** What a client threw: its `code`, `message`, `statusCode` and raw error body. */

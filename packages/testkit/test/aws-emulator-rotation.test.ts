@@ -62,6 +62,8 @@ function rotationFunction(options: { failAt?: RotationStep; times?: number; even
             ClientRequestToken: event.ClientRequestToken,
             SecretString: JSON.stringify(value),
             VersionStages: ['AWSPENDING'],
+            // Handed back as the official functions do; the service accepts it.
+            RotationToken: event.RotationToken,
           }),
         );
       }

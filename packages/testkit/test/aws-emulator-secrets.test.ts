@@ -240,6 +240,17 @@ describe('GetSecretValue', () => {
     expect(byId.SecretString).toBe('v1');
   });
 
+  it('answers labels sorted, whatever order they were given in', async () => {
+    const { arn } = await createWithValue('v1');
+    const out = await sm.send(
+      new PutSecretValueCommand({ SecretId: arn, SecretString: 'v2', VersionStages: ['SAMPLESTAGE1', 'SAMPLESTAGE0'] }),
+    );
+    expect(out.VersionStages).toEqual(['SAMPLESTAGE0', 'SAMPLESTAGE1']);
+    const read = await sm.send(new GetSecretValueCommand({ SecretId: arn, VersionStage: 'SAMPLESTAGE1' }));
+    expect(read.VersionStages).toEqual(['SAMPLESTAGE0', 'SAMPLESTAGE1']);
+    expect((await stagesOf(sm, arn))[out.VersionId ?? '']).toEqual(['SAMPLESTAGE0', 'SAMPLESTAGE1']);
+  });
+
   it('answers ResourceNotFoundException for a missing stage or version id', async () => {
     const { arn } = await createWithValue();
     await expectAwsError(
@@ -347,6 +358,40 @@ describe('PutSecretValue', () => {
     );
   });
 
+  it('takes SecretString or SecretBinary, not both, of at most 65,536 characters', async () => {
+    const { arn } = await createWithValue();
+    await expectAwsError(
+      sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'x', SecretBinary: new Uint8Array([1]) })),
+      'InvalidParameterException',
+      "You can't specify both a binary secret value and a string secret value in the same secret.",
+    );
+    // The value is sensitive: the validation message leaves it out.
+    await expectAwsError(
+      sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'x'.repeat(65_537) })),
+      'ValidationException',
+      "1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length less than or equal to 65536",
+    );
+    const largest = await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'x'.repeat(65_536) }));
+    expect(largest.VersionStages).toEqual(['AWSCURRENT']);
+  });
+
+  it('takes labels of 1 to 256 characters', async () => {
+    const { arn, versionId } = await createWithValue();
+    const long = 'L'.repeat(257);
+    await expectAwsError(
+      sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'x', VersionStages: [long] })),
+      'ValidationException',
+      `1 validation error detected: Value '${long}' at 'versionStages.member' failed to satisfy constraint: Member must have length less than or equal to 256`,
+    );
+    await expectAwsError(
+      sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: long, MoveToVersionId: versionId })),
+      'ValidationException',
+      `1 validation error detected: Value '${long}' at 'versionStage' failed to satisfy constraint: Member must have length less than or equal to 256`,
+    );
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: long.slice(1), MoveToVersionId: versionId }));
+    expect((await stagesOf(sm, arn))[versionId]).toContain(long.slice(1));
+  });
+
   it('allows at most 20 labels per version', async () => {
     const { arn } = await createWithValue();
     const labels = Array.from({ length: 21 }, (_, i) => `L${i}`);
@@ -436,6 +481,17 @@ describe('UpdateSecretVersionStage', () => {
     await sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'blue', RemoveFromVersionId: v1 }));
     expect(await stagesOf(sm, arn)).toEqual({ [v1]: ['AWSCURRENT'] });
   });
+
+  it('removing the last label of a version deprecates it', async () => {
+    const { arn, versionId: v1 } = await createWithValue('v1');
+    const v2 = token();
+    await sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: 'v2', ClientRequestToken: v2, VersionStages: ['blue'] }));
+    await sm.send(new UpdateSecretVersionStageCommand({ SecretId: arn, VersionStage: 'blue', RemoveFromVersionId: v2 }));
+    expect(await stagesOf(sm, arn)).toEqual({ [v1]: ['AWSCURRENT'] });
+    expect((await sm.send(new ListSecretVersionIdsCommand({ SecretId: arn }))).Versions?.map((v) => v.VersionId)).toEqual([v1]);
+    const all = await sm.send(new ListSecretVersionIdsCommand({ SecretId: arn, IncludeDeprecated: true }));
+    expect(all.Versions?.find((v) => v.VersionId === v2)).not.toHaveProperty('VersionStages');
+  });
 });
 
 describe('ListSecretVersionIds and deprecated versions', () => {
@@ -459,6 +515,10 @@ describe('ListSecretVersionIds and deprecated versions', () => {
     expect(deprecated).not.toHaveProperty('VersionStages');
     // Deprecated versions stay readable by id.
     expect((await sm.send(new GetSecretValueCommand({ SecretId: arn, VersionId: v1 }))).SecretString).toBe('v1');
+  });
+
+  it('answers ResourceNotFoundException for an unknown secret', async () => {
+    await expectAwsError(sm.send(new ListSecretVersionIdsCommand({ SecretId: 'no/such/secret' })), 'ResourceNotFoundException', NOT_FOUND);
   });
 
   it('pages with MaxResults and NextToken', async () => {
@@ -517,6 +577,16 @@ describe('GetRandomPassword', () => {
     expect(RandomPassword).toMatch(/[0-9]/);
     expect([...(RandomPassword ?? '')].some((c) => PUNCTUATION.includes(c))).toBe(true);
     expect(RandomPassword).not.toContain(' ');
+  });
+
+  it('draws only from letters, digits and the 32 punctuation characters, one of each class even at length 4', async () => {
+    const alphabet = /^[A-Za-z0-9]$/;
+    for (let i = 0; i < 30; i += 1) {
+      const { RandomPassword = '' } = await sm.send(new GetRandomPasswordCommand({ PasswordLength: 4 }));
+      expect([...RandomPassword].filter((c) => !alphabet.test(c) && !PUNCTUATION.includes(c))).toEqual([]);
+      expect([/[a-z]/, /[A-Z]/, /[0-9]/].every((pattern) => pattern.test(RandomPassword))).toBe(true);
+      expect([...RandomPassword].some((c) => PUNCTUATION.includes(c))).toBe(true);
+    }
   });
 
   it('honours exclusions, IncludeSpace and length', async () => {

@@ -25,6 +25,7 @@ describe('NAVER emulator faults and admin routes', () => {
       const throttled = await values();
       expect(throttled.status).toBe(429);
       expect(throttled.data).toEqual(QUOTA_EXCEEDED);
+      expect(throttled.headers['x-ncp-apigw-request-id']).toEqual(expect.any(String));
     }
     expect((await values()).status).toBe(200);
   });

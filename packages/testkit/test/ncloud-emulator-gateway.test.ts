@@ -70,6 +70,7 @@ describe('NAVER emulator gateway', () => {
     const response = await client(overrides).get(`/api/v1/secrets/${globalSecret}/active`);
     expect(response.status).toBe(401);
     expect(response.data).toEqual(AUTHENTICATION_FAILED);
+    expect(response.headers['x-ncp-apigw-request-id']).toEqual(expect.any(String));
   });
 
   it('refuses a regional request signed without its /secretmanager prefix', async () => {
@@ -115,6 +116,7 @@ describe('NAVER emulator gateway', () => {
     const response = await ncloudClient({ baseURL: emulator.url, ...TEST_CREDENTIAL, timestamp: () => NOW }).request({ method, url: path });
     expect(response.status).toBe(404);
     expect(response.data).toEqual(URL_NOT_FOUND);
+    expect(response.headers['x-ncp-apigw-request-id']).toEqual(expect.any(String));
   });
 
   it('matches routes before checking signatures, as the gateway resolves a resource first', async () => {

@@ -58,6 +58,13 @@ describe('NAVER emulator management API', () => {
 
     const detail = await regional.get(`/api/v1/secrets/${secretId}`);
     expect(detail.data.data.trigger).toEqual({ id: 'trigger-1', name: 'rotate-db', url: null });
+    expect(Object.keys(detail.data.data as object).sort()).toEqual(
+      [
+        'secretId', 'secretName', 'secretStatus', 'secretType', 'memo', 'region', 'expectedDestroyDate', 'updateDate',
+        'registerDate', 'autoRotationYN', 'autoRotationPeriod', 'nextRotationDate', 'rotationPhase', 'lastRotationDate',
+        'lastRotationResultId', 'trigger', 'protectionKey',
+      ].sort(),
+    );
 
     const values = await regional.get(`/api/v1/secrets/${secretId}/values`);
     expect(values.data).toEqual({

@@ -146,6 +146,11 @@ describe('NAVER emulator rotation action API', () => {
     expect(answer(failed)).toEqual({ status: 200, data: { code: 'SUCCESS', data: null } });
     expect(jobState()?.status).toBe('failed');
     expect(secretState()).toMatchObject({ secretStatus: 'ENABLE', chain: { active: ACTIVE, pending: added.data.data.pending } });
+    // What the client sees: the rotation is over, the job is the last one, the chain unshifted.
+    const detail = await client.get(`/api/v1/secrets/${secretId}`);
+    expect(detail.data.data).toMatchObject({ secretStatus: 'ENABLE', rotationPhase: 'NONE', lastRotationResultId: jobToken });
+    const values = await client.get(`/api/v1/secrets/${secretId}/values`);
+    expect(values.data.data.decryptedSecretChain).toMatchObject({ active: ACTIVE, pending: added.data.data.pending });
   });
 
   it('a job may fail before it starts', async () => {

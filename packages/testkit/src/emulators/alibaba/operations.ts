@@ -34,6 +34,7 @@ const SECRET_NAME = /^[\w/+=.@-]{1,192}$/;
 const MAX_SECRET_DATA_BYTES = 30_720;
 const MAX_VERSION_ID_LENGTH = 64;
 const MAX_STAGE_LENGTH = 64;
+const MAX_EXTENDED_CONFIG_LENGTH = 1024;
 
 /** The request parameters, all strings as the wire carries them. */
 class Params {
@@ -115,14 +116,18 @@ function createSecret(params: Params, secrets: KmsSecrets): ResponseBody {
   if (!SECRET_NAME.test(name) || name.startsWith('acs/')) throw kmsError('InvalidParameter');
   const type = (params.optional('SecretType') ?? 'Generic') as SecretType;
   if (!SECRET_TYPES.includes(type)) throw kmsError('InvalidParameter');
+  const extendedConfigText = params.optional('ExtendedConfig');
   const extendedConfig = params.json('ExtendedConfig');
-  if (extendedConfig !== undefined && (type === 'Generic' || !isRecord(extendedConfig))) {
+  if (
+    extendedConfig !== undefined &&
+    (type === 'Generic' || !isRecord(extendedConfig) || (extendedConfigText ?? '').length > MAX_EXTENDED_CONFIG_LENGTH)
+  ) {
     throw kmsError('InvalidParameter');
   }
   const secret = secrets.create({
     name,
     type,
-    firstVersion: { versionId, data, dataType: dataTypeParam(params) },
+    firstVersion: { versionId, data: type === 'Rds' ? rdsAccountValue(data) : data, dataType: dataTypeParam(params) },
     description: params.optional('Description'),
     encryptionKeyId: params.optional('EncryptionKeyId'),
     tags: tagsParam(params),
@@ -276,6 +281,30 @@ function intervalSeconds(text: string): number | undefined {
   if (!match) return undefined;
   const unit = { d: 86_400, h: 3600, m: 60, s: 1 }[match[2] as 'd' | 'h' | 'm' | 's'];
   return Number(match[1]) * unit;
+}
+
+/**
+ * A managed Rds secret is created with `{"Accounts": [{"AccountName", "AccountPassword"}, …]}`
+ * and read back as one account's `{"AccountName", "AccountPassword"}`; the emulator serves the
+ * first account as ACSCurrent (which account a DoubleUsers secret starts on is not documented).
+ */
+function rdsAccountValue(data: string): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch {
+    throw kmsError('InvalidParameter');
+  }
+  const accounts = isRecord(parsed) ? parsed['Accounts'] : undefined;
+  const first: unknown = Array.isArray(accounts) ? accounts[0] : undefined;
+  const valid =
+    Array.isArray(accounts) &&
+    accounts.every(
+      (account: unknown) =>
+        isRecord(account) && typeof account['AccountName'] === 'string' && typeof account['AccountPassword'] === 'string',
+    );
+  if (!valid || !isRecord(first)) throw kmsError('InvalidParameter');
+  return JSON.stringify({ AccountName: first['AccountName'], AccountPassword: first['AccountPassword'] });
 }
 
 function versionIdParam(versionId: string): string {

@@ -1,0 +1,2 @@
+export { mssqlTarget } from './target.js';
+export type { MssqlTargetOptions, MssqlTlsOptions } from './options.js';
