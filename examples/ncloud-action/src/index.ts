@@ -1,7 +1,7 @@
 // A NAVER Cloud Functions action for a Secret Manager trigger. Secret Manager calls it with
 // `secretId` and `jobToken`; the action's default parameters (set them encrypted) give
 // `accessKey` and `secretKey` of a sub-account with a Secret Manager role, and optionally:
-//   engine        `mysql` (default; MariaDB too) or `postgres`
+//   engine        `mysql` (default; MariaDB too), `postgres` or `mssql`
 //   dbTls         `verify` (default), `require` or `disable`
 //   keyIsolation  `regional` (default) or `global`
 // The secret follows NAVER's Cloud DB convention (cdbHost, cdbPort, cdbUser, cdbPassword,
@@ -13,10 +13,11 @@ import {
   type NcloudActionMain,
   type NcloudActionResult,
 } from '@rotakit/provider-ncloud';
+import { mssqlTarget } from '@rotakit/target-mssql';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import { postgresTarget } from '@rotakit/target-postgres';
 
-const ENGINES = ['mysql', 'postgres'] as const;
+const ENGINES = ['mysql', 'postgres', 'mssql'] as const;
 type Engine = (typeof ENGINES)[number];
 
 /** One JSON line per log call on stdout, where Cloud Functions collects it (rotakit redacts first). */
@@ -35,7 +36,12 @@ function actionFor(engine: Engine, tls: TlsMode): NcloudActionMain {
   const key = `${engine}:${tls}`;
   let action = actions.get(key);
   if (!action) {
-    const target = engine === 'mysql' ? mysqlTarget({ tls, logger }) : postgresTarget({ tls: { mode: tls } });
+    const targets = {
+      mysql: () => mysqlTarget({ tls, logger }),
+      postgres: () => postgresTarget({ tls: { mode: tls } }),
+      mssql: () => mssqlTarget({ tls: { mode: tls } }),
+    };
+    const target = targets[engine]();
     action = createCloudFunctionsAction({ target, logger });
     actions.set(key, action);
   }

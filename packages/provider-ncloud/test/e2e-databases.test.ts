@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection } from 'mysql2/promise';
 import { isRotakitError, type Target } from '@rotakit/core';
-import { startMariaDb, startNcloudSecretManagerEmulator, startPostgres, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
+import { MssqlFake, startMariaDb, startNcloudSecretManagerEmulator, startPostgres, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
+import { mssqlTarget } from '@rotakit/target-mssql';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import { postgresTarget, quoteIdentifier, quoteLiteral } from '@rotakit/target-postgres';
 import { createCloudFunctionsAction, type NcloudActionResult } from '@rotakit/provider-ncloud';
@@ -49,9 +50,22 @@ async function postgres(): Promise<Database> {
   };
 }
 
+/** SQL Server cannot run here: the testkit's TDS-speaking fake, which the real mssql driver talks to. */
+async function sqlServerFake(): Promise<Database> {
+  const fake = await MssqlFake.start();
+  const user = `ncloud_${randomBytes(4).toString('hex')}`;
+  fake.catalog.addLogin(user, INITIAL_PASSWORD);
+  return {
+    target: mssqlTarget({ tls: { mode: 'disable' } }),
+    fields: { cdbHost: '127.0.0.1', cdbPort: String(fake.port), cdbUser: user, cdbDatabase: 'master' },
+    close: () => fake.close(),
+  };
+}
+
 for (const [engine, start] of [
   ['MariaDB', mariaDb],
   ['PostgreSQL', postgres],
+  ['SQL Server (TDS fake)', sqlServerFake],
 ] as const) {
   describe(`NAVER rotation action end to end: ${engine}`, () => {
     let emulator: NcloudSecretManagerEmulator;
