@@ -28,6 +28,12 @@ export interface StoreConformanceFixture {
    * store adopts a pending value a failed job left (NAVER: no).
    */
   readonly pendingBelongsToToken: boolean;
+  /**
+   * Whether the store refuses a pending value that changes members other than the credentials
+   * it rotates (NAVER: only the secret's rotationTargets may change). The suite then checks that
+   * refusal instead of storing a pending value with an added member. Default false.
+   */
+  readonly pendingKeepsOtherMembers?: boolean;
   /** Stops what the fixture started. */
   close(): Promise<void>;
 }
@@ -68,7 +74,13 @@ export function describeStoreConformance(name: string, setup: () => Promise<Stor
       const id = await fixture.createSecret(secretOf('app', 'first-password-1'));
       const token = await fixture.startRotation(id);
       const session = await fixture.store.open(id, token);
-      const pending = secretOf('app', `p'"\\;--%ü密码 $x`, { note: 'kept as written' });
+      const pending = fixture.pendingKeepsOtherMembers
+        ? secretOf('app', `p'"\\;--%ü密码 $x`)
+        : secretOf('app', `p'"\\;--%ü密码 $x`, { note: 'kept as written' });
+      if (fixture.pendingKeepsOtherMembers) {
+        const refused = await session.writePending(secretOf('app', 'other-password-1', { note: 'added' })).catch((e: unknown) => e);
+        expect(isRotakitError(refused, 'PendingMismatch') && refused.field).toBe('note');
+      }
       await session.writePending(pending);
       await session.writePending(pending);
       expect(await session.read('pending')).toBe(pending);

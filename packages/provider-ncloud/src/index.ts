@@ -1,0 +1,19 @@
+export { createCloudFunctionsAction } from './action.js';
+export type { CloudFunctionsActionOptions, NcloudActionArgs, NcloudActionMain, NcloudActionResult } from './action.js';
+export { NcloudSecretManagerClient, secretManagerBaseUrl } from './client.js';
+export type {
+  NcloudClientOptions,
+  NcloudKeyIsolation,
+  NcloudRandomSecretOptions,
+  NcloudRegion,
+  NcloudRetryOptions,
+  NcloudRotationJob,
+  NcloudSecretChain,
+  NcloudStageName,
+} from './client.js';
+export { NcloudAuthenticationError } from './errors.js';
+export type { NcloudOperation } from './errors.js';
+export { signRequest } from './signature.js';
+export type { NcloudApiKey, NcloudSignature } from './signature.js';
+export { NcloudSecretStore } from './store.js';
+export type { NcloudSecretStoreOptions } from './store.js';
