@@ -14,6 +14,7 @@ export type RotakitErrorCode =
   | 'TargetUnreachable'
   | 'TlsRequired'
   | 'StoreUnavailable'
+  | 'StoreAccessDenied'
   | 'StepFailed';
 
 /** Facts an error may carry besides its message; never a secret value. */
@@ -151,6 +152,16 @@ export class TlsRequiredError extends RotakitError {
 export class StoreUnavailableError extends RotakitError {
   constructor(message: string, details?: RotakitErrorDetails) {
     super('StoreUnavailable', message, true, details);
+  }
+}
+
+/**
+ * The secret store refused the caller's credentials or permissions (wrong key, stale signature,
+ * missing IAM permission); retrying changes nothing until someone fixes the access.
+ */
+export class StoreAccessDeniedError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('StoreAccessDenied', message, false, details);
   }
 }
 

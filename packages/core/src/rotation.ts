@@ -17,7 +17,7 @@ import {
 import type { EventError, RotationEvent, RotationEventListener, StepName } from './events.js';
 import { STEPS } from './events.js';
 import { redactingLogger, silentLogger, type Logger } from './logger.js';
-import { generatePassword, type PasswordPolicy } from './password.js';
+import { DEFAULT_PASSWORD_POLICY, generatePassword, passwordSatisfies, type PasswordPolicy } from './password.js';
 import { Redactor } from './redact.js';
 import type { CredentialSchema, SecretDocument } from './schema.js';
 import type { StagePointers } from './stages.js';
@@ -282,9 +282,16 @@ class Rotation {
     if (!store.generatePassword) {
       throw new InvalidOptionsError(`the ${store.name} store has no password generator`, { field: 'password.generator' });
     }
-    // Check the policy locally first, so an impossible one fails the same way with either generator.
-    generatePassword(policy, target.passwordConstraints);
-    return store.generatePassword(policy);
+    // Check the policy locally first, so an impossible one fails the same way with either generator,
+    // and hand the store the target's excluded characters too.
+    const constraints = target.passwordConstraints ?? {};
+    generatePassword(policy, constraints);
+    const excludeCharacters = (policy.excludeCharacters ?? DEFAULT_PASSWORD_POLICY.excludeCharacters) + (constraints.excludeCharacters ?? '');
+    const password = await store.generatePassword({ ...policy, excludeCharacters });
+    if (!passwordSatisfies(password, policy, constraints)) {
+      throw new StepFailedError(`the ${store.name} store generated a password that breaks the password policy`, false);
+    }
+    return password;
   }
 
   async #test(session: StoreSession): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rotate, runStep, STEPS, type SecretStore, type StepName } from '@rotakit/core';
+import { rotate, runStep, STEPS, type PasswordPolicy, type SecretStore, type StepName } from '@rotakit/core';
 import { rotationFixture, SECRET_ID, MASTER_ID, snapshot, valueAt } from './helpers.js';
 
 describe.each(['single', 'alternating'] as const)('%s-user steps', (kind) => {
@@ -137,6 +137,29 @@ describe('rotation options', () => {
     expect(impossible).toMatchObject({ code: 'PasswordPolicyInvalid', field: 'length' });
     const unknown = await rotate({ ...options, secretId: SECRET_ID, password: { generator: 'cloud' as 'store' } }).catch((e) => e);
     expect(unknown).toMatchObject({ code: 'InvalidOptions', field: 'password.generator' });
+  });
+
+  it('hands the target\'s excluded characters to the store generator and checks what it returns', async () => {
+    const { store, options } = rotationFixture();
+    const target = Object.assign(options.target, { passwordConstraints: { excludeCharacters: '0123456789' } });
+    const asked: PasswordPolicy[] = [];
+    const recording: SecretStore = {
+      name: 'recording',
+      open: (id, token) => store.open(id, token),
+      readCurrent: (id) => store.readCurrent(id),
+      generatePassword: async (policy) => {
+        asked.push(policy);
+        return store.generatePassword(policy);
+      },
+    };
+    await rotate({ ...options, target, store: recording, secretId: SECRET_ID, password: { generator: 'store', length: 24 } });
+    expect(asked[0]?.excludeCharacters).toContain('0123456789');
+    expect(valueAt(store, 'current')!.password).toMatch(/^[^0-9]{24}$/);
+
+    const careless: SecretStore = { ...recording, name: 'careless', generatePassword: async () => 'short' };
+    const error = await rotate({ ...options, target, store: careless, secretId: SECRET_ID, password: { generator: 'store' } }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'StepFailed' });
+    expect(error.message).toContain('careless');
   });
 
   it('refuses the store generator when the store has none', async () => {

@@ -1,6 +1,7 @@
 import { isAxiosError } from 'axios';
 import {
   InvalidOptionsError,
+  StoreAccessDeniedError,
   PendingMismatchError,
   RotationTokenInvalidError,
   SecretNotFoundError,
@@ -31,8 +32,7 @@ export interface NcloudErrorBody {
  * more than five minutes from the gateway's clock, a signature over another path, or a
  * sub-account without Secret Manager permissions. Not retryable: nothing changes by trying again.
  */
-// candidate for core: a store-authentication code (every cloud refuses bad keys); InvalidOptions until then.
-export class NcloudAuthenticationError extends InvalidOptionsError {
+export class NcloudAuthenticationError extends StoreAccessDeniedError {
   /** The HTTP status (401 or 403). */
   readonly status: number;
   /** The envelope's errorCode: the gateway's `200`, `210`, `230`, or the service's `UNAUTHORIZED` / `FORBIDDEN`. */

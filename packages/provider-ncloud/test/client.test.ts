@@ -214,7 +214,7 @@ describe('NcloudSecretManagerClient against the emulator', () => {
     const expectAuthFailure = (error: unknown): void => {
       expect(error).toBeInstanceOf(NcloudAuthenticationError);
       const refused = error as NcloudAuthenticationError;
-      expect(refused).toMatchObject({ code: 'InvalidOptions', field: 'accessKey', retryable: false, status: 401, errorCode: '200' });
+      expect(refused).toMatchObject({ code: 'StoreAccessDenied', field: 'accessKey', retryable: false, status: 401, errorCode: '200' });
       expect(refused.message).toContain('401 200 Authentication Failed');
       expect(refused.message).not.toContain(API_KEY.secretKey);
       expect(refused.cause).toBeUndefined();
