@@ -156,7 +156,7 @@ describe('rotation options', () => {
     expect(asked[0]?.excludeCharacters).toContain('0123456789');
     expect(valueAt(store, 'current')!.password).toMatch(/^[^0-9]{24}$/);
 
-    const careless: SecretStore = { ...recording, name: 'careless', generatePassword: async () => 'short' };
+    const careless: SecretStore = { ...recording, name: 'careless', generatePassword: async () => 'ignores-the-digit-rule-0' };
     const error = await rotate({ ...options, target, store: careless, secretId: SECRET_ID, password: { generator: 'store' } }).catch((e) => e);
     expect(error).toMatchObject({ code: 'StepFailed' });
     expect(error.message).toContain('careless');
