@@ -22,6 +22,7 @@ import {
   RotationFunctions,
   type AwsRotationSettings,
   type RotationFunctionOptions,
+  type RotationFunctionSource,
   type RotationHandler,
   type RotationRecord,
 } from './rotation.js';
@@ -188,6 +189,14 @@ export class AwsSecretsManagerEmulator {
    */
   registerRotationFunction(arn: string, handlerOrUrl: RotationHandler | string, options?: RotationFunctionOptions): void {
     this.#functions.register(arn, handlerOrUrl, options);
+  }
+
+  /**
+   * Finds rotation functions not registered here in a Lambda emulator, which then also decides
+   * (by its functions' resource policies) whether RotateSecret may invoke them.
+   */
+  useLambda(lambda: RotationFunctionSource): void {
+    this.#functions.connect(lambda);
   }
 
   /** Changes how rotations are driven from now on. */
