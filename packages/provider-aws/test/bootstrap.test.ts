@@ -7,7 +7,7 @@ import { startAwsWorld, testConfig, type AwsWorld } from './helpers.js';
 
 let world: AwsWorld;
 let target: MemoryTarget;
-let clients: RegisterDatabaseSecretOptions['clients'];
+let clients: NonNullable<RegisterDatabaseSecretOptions['clients']>;
 
 beforeAll(async () => {
   world = await startAwsWorld();

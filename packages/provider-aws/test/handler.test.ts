@@ -7,6 +7,7 @@ import {
   singleUser,
   type Credentials,
   type Login,
+  type MemoryUser,
   type Strategy,
   type Target,
 } from '@rotakit/core';
@@ -24,8 +25,8 @@ beforeAll(async () => {
 afterAll(() => world.close());
 
 /** A MySQL-flavoured memory target that also records which host each login went to. */
-function memoryTarget(users: ConstructorParameters<typeof MemoryTarget>[0]['users']): MemoryTarget & { hosts: string[] } {
-  const target = Object.assign(new MemoryTarget({ engine: 'mysql', tls: 'disable', users: users ?? {} }), { hosts: [] as string[] });
+function memoryTarget(users: Record<string, MemoryUser>): MemoryTarget & { hosts: string[] } {
+  const target = Object.assign(new MemoryTarget({ engine: 'mysql', tls: 'disable', users }), { hosts: [] as string[] });
   const connect = target.connect.bind(target);
   target.connect = (login: Login) => {
     target.hosts.push(login.host ?? '');
