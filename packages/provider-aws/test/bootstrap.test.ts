@@ -26,16 +26,19 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 
+/** The seed's flow: the Aurora cluster's master login, rotated every 30 days. */
+const clusterSecret = (): RegisterDatabaseSecretOptions => ({
+  name: 'rds_login',
+  database: { clusterIdentifier: 'phat-cluster' },
+  password: 'first-admin-password',
+  rotationFunction: 'SecretsManagerRotator',
+  schedule: { automaticallyAfterDays: 30 },
+  clients,
+});
+
 describe('registerDatabaseSecret', () => {
   it('builds the secret from RDS and Lambda, grants Secrets Manager the invoke, rotates at once; getCurrentSecret reads the result', async () => {
-    const registered = await registerDatabaseSecret({
-      name: 'rds_login',
-      database: { clusterIdentifier: 'phat-cluster' },
-      password: 'first-admin-password',
-      rotationFunction: 'SecretsManagerRotator',
-      schedule: { automaticallyAfterDays: 30 },
-      clients,
-    });
+    const registered = await registerDatabaseSecret(clusterSecret());
     expect(registered).toMatchObject({
       name: 'rds_login',
       rotationLambdaArn: world.lambda.functionArn('SecretsManagerRotator'),
@@ -65,14 +68,7 @@ describe('registerDatabaseSecret', () => {
   it('is safe to re-run: keeps the secret and its rotated value, adds no permission, starts no rotation', async () => {
     const before = await getCurrentSecret('rds_login', { secretsManager: world.smClient });
     const rotations = world.sm.state().rotations.length;
-    const again = await registerDatabaseSecret({
-      name: 'rds_login',
-      database: { clusterIdentifier: 'phat-cluster' },
-      password: 'first-admin-password',
-      rotationFunction: 'SecretsManagerRotator',
-      schedule: { automaticallyAfterDays: 30 },
-      clients,
-    });
+    const again = await registerDatabaseSecret(clusterSecret());
     expect(again).toMatchObject({ created: false, valueStored: false, rotationEnabled: false });
     expect(world.sm.state().rotations).toHaveLength(rotations);
     expect(world.lambda.policy('SecretsManagerRotator')).toHaveLength(1);

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { EmulatorServer, type EmulatorProtocol, type EmulatorRequest, type EmulatorResponse, type Fault } from '../http.js';
+import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
+import { AwsEmulatorBase, type AwsEmulatorIdentity } from './base.js';
 import type { RotationEvent, RotationFunctionSource } from './rotation.js';
 
 /** An in-process function: its return value is the invocation's result; throwing is a function error. */
 export type LambdaHandler = (event: unknown) => unknown;
 
 /** Options of `startAwsLambdaEmulator`. */
-export interface AwsLambdaEmulatorOptions {
+export interface AwsLambdaEmulatorOptions extends AwsEmulatorIdentity {
   port?: number;
   host?: string;
-  region?: string;
-  accountId?: string;
 }
 
 /** A function's resource-policy statement, as AddPermission stores it. */
@@ -48,32 +47,12 @@ class LambdaError extends Error {
  * (`AwsSecretsManagerEmulator.useLambda`), it is where RotateSecret finds rotation functions and
  * checks that their policy lets secretsmanager.amazonaws.com invoke them.
  */
-export class AwsLambdaEmulator implements RotationFunctionSource {
-  readonly region: string;
-  readonly accountId: string;
-  readonly #server: EmulatorServer;
+export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFunctionSource {
   readonly #functions = new Map<string, LambdaFunction>();
 
   /** Use `startAwsLambdaEmulator`; the constructor does not listen. */
   constructor(options: Omit<AwsLambdaEmulatorOptions, 'port' | 'host'> = {}) {
-    this.region = options.region ?? 'us-east-1';
-    this.accountId = options.accountId ?? '123456789012';
-    this.#server = new EmulatorServer(this.#protocol());
-  }
-
-  /** Starts listening; returns the base URL. */
-  listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    return this.#server.listen(port, host);
-  }
-
-  /** The endpoint to give the SDK, once listening. */
-  get url(): string {
-    return this.#server.url;
-  }
-
-  /** Stops listening. */
-  close(): Promise<void> {
-    return this.#server.close();
+    super(options);
   }
 
   /** The ARN function `name` has (or would have) in this emulator. */
@@ -108,16 +87,6 @@ export class AwsLambdaEmulator implements RotationFunctionSource {
     await this.#get(arn).handler(event);
   }
 
-  /** Arms a fault for the next calls of an operation or `'*'`. */
-  injectFault(fault: Fault): void {
-    this.#server.injectFault(fault);
-  }
-
-  /** Calls received for one operation. */
-  calls(operation: string): number {
-    return this.#server.calls(operation);
-  }
-
   #find(nameOrArn: string): LambdaFunction | undefined {
     // A qualified ARN (`…:function:name:alias`) names the same function here.
     const name = nameOrArn.startsWith('arn:') ? (nameOrArn.split(':')[6] ?? '') : nameOrArn;
@@ -133,7 +102,7 @@ export class AwsLambdaEmulator implements RotationFunctionSource {
     return fn;
   }
 
-  #protocol(): EmulatorProtocol {
+  protected protocol(): EmulatorProtocol {
     return {
       operationOf: (request: EmulatorRequest) => {
         const match = ROUTE.exec(request.url.split('?')[0] ?? '');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { EmulatorServer, type EmulatorProtocol, type EmulatorRequest, type EmulatorResponse, type Fault } from '../http.js';
+import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
+import { AwsEmulatorBase, type AwsEmulatorIdentity } from './base.js';
 
 /** A DB cluster to seed (Aurora). */
 export interface RdsClusterSeed {
@@ -37,13 +38,9 @@ export interface RdsInstanceSeed {
 }
 
 /** Options of `startAwsRdsEmulator`. */
-export interface AwsRdsEmulatorOptions {
+export interface AwsRdsEmulatorOptions extends AwsEmulatorIdentity {
   port?: number;
   host?: string;
-  /** Region in ARNs and default endpoints; default us-east-1. */
-  region?: string;
-  /** Account id in ARNs; default 123456789012. */
-  accountId?: string;
 }
 
 interface Cluster extends RdsClusterSeed {
@@ -76,33 +73,13 @@ class RdsError extends Error {
  * unmodified `@aws-sdk/client-rds`, with the two read operations rotation and bootstrap need:
  * DescribeDBClusters and DescribeDBInstances, by identifier or ARN.
  */
-export class AwsRdsEmulator {
-  readonly region: string;
-  readonly accountId: string;
-  readonly #server: EmulatorServer;
+export class AwsRdsEmulator extends AwsEmulatorBase {
   readonly #clusters = new Map<string, Cluster>();
   readonly #instances = new Map<string, Instance>();
 
   /** Use `startAwsRdsEmulator`; the constructor does not listen. */
   constructor(options: Omit<AwsRdsEmulatorOptions, 'port' | 'host'> = {}) {
-    this.region = options.region ?? 'us-east-1';
-    this.accountId = options.accountId ?? '123456789012';
-    this.#server = new EmulatorServer(this.#protocol());
-  }
-
-  /** Starts listening; returns the base URL. */
-  listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    return this.#server.listen(port, host);
-  }
-
-  /** The endpoint to give the SDK, once listening. */
-  get url(): string {
-    return this.#server.url;
-  }
-
-  /** Stops listening. */
-  close(): Promise<void> {
-    return this.#server.close();
+    super(options);
   }
 
   /** The ARN a cluster of this identifier has. */
@@ -140,22 +117,7 @@ export class AwsRdsEmulator {
     return instance;
   }
 
-  /** Arms a fault for the next calls of an operation or `'*'`. */
-  injectFault(fault: Fault): void {
-    this.#server.injectFault(fault);
-  }
-
-  /** Calls received for one operation. */
-  calls(operation: string): number {
-    return this.#server.calls(operation);
-  }
-
-  /** Forgets the call counts. */
-  resetCalls(): void {
-    this.#server.resetCalls();
-  }
-
-  #protocol(): EmulatorProtocol {
+  protected protocol(): EmulatorProtocol {
     return {
       operationOf: (request: EmulatorRequest) => new URLSearchParams(request.body).get('Action') ?? undefined,
       handle: (request: EmulatorRequest, operation: string | undefined) => {
