@@ -137,6 +137,7 @@ function validEvent(event: unknown): SecretsManagerRotationEvent & { RotationTok
   return event as SecretsManagerRotationEvent & { RotationToken?: string };
 }
 
+// candidate for core: an engine rule on CredentialSchema, for every provider whose secrets name the engine.
 /**
  * `schema` with the engine rule: a secret's engine must be one of `engines`. A privileged secret
  * (parsed with an explicit `required` list) may name no engine; if it names one, the rule applies.
