@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  EmulatorServer,
-  type EmulatorProtocol,
-  type EmulatorRequest,
-  type EmulatorResponse,
-  type Fault,
-} from '../http.js';
+import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
+import { AwsEmulatorBase, type AwsEmulatorIdentity } from './base.js';
 import { AwsServiceError, awsErrors } from './errors.js';
 import { RequestInput } from './input.js';
 import {
@@ -22,6 +17,7 @@ import {
   RotationFunctions,
   type AwsRotationSettings,
   type RotationFunctionOptions,
+  type RotationFunctionSource,
   type RotationHandler,
   type RotationRecord,
 } from './rotation.js';
@@ -104,15 +100,11 @@ export interface AwsEmulatorState {
 }
 
 /** Options of `startAwsSecretsManagerEmulator`. */
-export interface AwsSecretsManagerEmulatorOptions {
+export interface AwsSecretsManagerEmulatorOptions extends AwsEmulatorIdentity {
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
   /** Address to listen on; default 127.0.0.1. */
   host?: string;
-  /** Region in ARNs; default us-east-1. */
-  region?: string;
-  /** Account id in ARNs; default 123456789012. */
-  accountId?: string;
   /** How rotations are driven (see AwsRotationSettings). */
   rotation?: Partial<AwsRotationSettings>;
 }
@@ -138,12 +130,7 @@ function errorResponse(error: AwsServiceError): EmulatorResponse {
  * A local AWS Secrets Manager speaking the JSON 1.1 protocol to the unmodified SDK, with a
  * rotation driver that invokes registered functions as the service does.
  */
-export class AwsSecretsManagerEmulator {
-  /** Region used in ARNs. */
-  readonly region: string;
-  /** Account id used in ARNs. */
-  readonly accountId: string;
-  readonly #server: EmulatorServer;
+export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
   readonly #table: SecretTable;
   readonly #functions = new RotationFunctions();
   readonly #driver: RotationDriver;
@@ -152,28 +139,11 @@ export class AwsSecretsManagerEmulator {
 
   /** Use `startAwsSecretsManagerEmulator`; the constructor does not listen. */
   constructor(options: Omit<AwsSecretsManagerEmulatorOptions, 'port' | 'host'> = {}) {
-    this.region = options.region ?? 'us-east-1';
-    this.accountId = options.accountId ?? '123456789012';
+    super(options);
     this.#settings = { driving: 'background', retries: 0, keepPendingLabel: false, ...options.rotation };
     this.#table = new SecretTable(this.region, this.accountId);
     this.#driver = new RotationDriver(this.#table, this.#functions, this.#settings);
     this.#service = new SecretsManagerService(this.#table, this.#functions, this.#driver, this.#settings);
-    this.#server = new EmulatorServer(this.#protocol(this.#service));
-  }
-
-  /** Starts listening; returns the base URL (also available as `url`). */
-  listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    return this.#server.listen(port, host);
-  }
-
-  /** The endpoint to give the SDK, once listening. */
-  get url(): string {
-    return this.#server.url;
-  }
-
-  /** Stops listening and drops open connections. */
-  close(): Promise<void> {
-    return this.#server.close();
   }
 
   /** A Lambda function ARN in this emulator's region and account. */
@@ -188,6 +158,14 @@ export class AwsSecretsManagerEmulator {
    */
   registerRotationFunction(arn: string, handlerOrUrl: RotationHandler | string, options?: RotationFunctionOptions): void {
     this.#functions.register(arn, handlerOrUrl, options);
+  }
+
+  /**
+   * Finds rotation functions not registered here in a Lambda emulator, which then also decides
+   * (by its functions' resource policies) whether RotateSecret may invoke them.
+   */
+  useLambda(lambda: RotationFunctionSource): void {
+    this.#functions.connect(lambda);
   }
 
   /** Changes how rotations are driven from now on. */
@@ -328,32 +306,8 @@ export class AwsSecretsManagerEmulator {
     };
   }
 
-  /** Arms a fault (throttle, error, latency, drop) for the next calls of an operation or `'*'`. */
-  injectFault(fault: Fault): void {
-    this.#server.injectFault(fault);
-  }
-
-  /** Disarms every fault. */
-  clearFaults(): void {
-    this.#server.clearFaults();
-  }
-
-  /** Calls received for one operation, faulted ones included. */
-  calls(operation: string): number {
-    return this.#server.calls(operation);
-  }
-
-  /** Calls received per operation. */
-  callCounts(): Record<string, number> {
-    return this.#server.callCounts();
-  }
-
-  /** Forgets the call counts. */
-  resetCalls(): void {
-    this.#server.resetCalls();
-  }
-
-  #protocol(service: SecretsManagerService): EmulatorProtocol {
+  protected protocol(): EmulatorProtocol {
+    const service = this.#service;
     return {
       operationOf: (request: EmulatorRequest) => {
         const target = request.headers['x-amz-target'];

@@ -16,8 +16,24 @@ export {
   type AwsRotationSettings,
   type RotationEvent,
   type RotationFunctionOptions,
+  type RotationFunctionSource,
   type RotationHandler,
   type RotationInvocation,
   type RotationRecord,
   type RotationStep,
 } from './rotation.js';
+export {
+  AwsLambdaEmulator,
+  startAwsLambdaEmulator,
+  type AwsLambdaEmulatorOptions,
+  type LambdaHandler,
+  type LambdaPolicyStatement,
+} from './lambda.js';
+export {
+  AwsRdsEmulator,
+  RDS_OPERATIONS,
+  startAwsRdsEmulator,
+  type AwsRdsEmulatorOptions,
+  type RdsClusterSeed,
+  type RdsInstanceSeed,
+} from './rds.js';

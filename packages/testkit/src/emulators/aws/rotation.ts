@@ -79,9 +79,29 @@ interface RegisteredFunction {
   allowSecretsManager: boolean;
 }
 
-/** Rotation functions by ARN: in-process handlers or Lambda-style HTTP endpoints. */
+/**
+ * Where rotation functions can also be found: a Lambda emulator whose functions carry their own
+ * resource policies.
+ */
+export interface RotationFunctionSource {
+  /** Whether the function's policy lets secretsmanager.amazonaws.com invoke it; false if unknown. */
+  mayInvoke(arn: string): boolean;
+  /** Invokes the function synchronously; a function error rejects. */
+  invoke(arn: string, event: RotationEvent): Promise<void>;
+}
+
+/**
+ * Rotation functions by ARN: in-process handlers or Lambda-style HTTP endpoints registered here,
+ * then those of a connected Lambda emulator.
+ */
 export class RotationFunctions {
   readonly #functions = new Map<string, RegisteredFunction>();
+  #source: RotationFunctionSource | undefined;
+
+  /** Looks up functions not registered here in `source` too. */
+  connect(source: RotationFunctionSource): void {
+    this.#source = source;
+  }
 
   /** Registers (or replaces) the function behind `arn`. */
   register(arn: string, target: RotationHandler | string, options: RotationFunctionOptions = {}): void {
@@ -90,12 +110,13 @@ export class RotationFunctions {
 
   /** Whether secretsmanager.amazonaws.com may invoke `arn`; an unknown function may not. */
   mayInvoke(arn: string): boolean {
-    return this.#functions.get(arn)?.allowSecretsManager ?? false;
+    return this.#functions.get(arn)?.allowSecretsManager ?? this.#source?.mayInvoke(arn) ?? false;
   }
 
   /** Invokes the function synchronously; a function error rejects with its message. */
   async invoke(arn: string, event: RotationEvent): Promise<void> {
     const registered = this.#functions.get(arn);
+    if (!registered && this.#source) return this.#source.invoke(arn, event);
     if (!registered) throw new Error(`rotation function ${arn} is not registered`);
     if (typeof registered.target === 'function') {
       await registered.target(event);
