@@ -1,24 +1,7 @@
 import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.base.js';
 
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    target: 'node20',
-    tsconfig: 'tsconfig.build.json',
-    removeNodeProtocol: false,
-    external: ['vitest'],
-  },
-  {
-    entry: ['src/cli.ts'],
-    format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    tsconfig: 'tsconfig.build.json',
-    removeNodeProtocol: false,
-    banner: { js: '#!/usr/bin/env node' },
-  },
+  packageBuild({ external: ['vitest'] }),
+  packageBuild({ entry: ['src/cli.ts'], format: ['esm'], dts: false, clean: false, banner: { js: '#!/usr/bin/env node' } }),
 ]);

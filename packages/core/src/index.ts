@@ -10,6 +10,7 @@ export {
   DEFAULT_PASSWORD_POLICY,
   generatePassword,
   MAX_PASSWORD_LENGTH,
+  PASSWORD_CHARACTER_CLASSES,
   passwordSatisfies,
   resolvePasswordPolicy,
 } from './password.js';

@@ -36,12 +36,15 @@ export const DEFAULT_PASSWORD_POLICY: Readonly<Required<PasswordPolicy>> = {
 /** The most characters a generated password may have. */
 export const MAX_PASSWORD_LENGTH = 4096;
 
-const CLASSES = {
+/** The character classes a policy includes or excludes; punctuation is AWS GetRandomPassword's 32. */
+export const PASSWORD_CHARACTER_CLASSES = {
   lowercase: 'abcdefghijklmnopqrstuvwxyz',
   uppercase: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
   numbers: '0123456789',
   punctuation: '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~',
 } as const;
+
+const CLASSES = PASSWORD_CHARACTER_CLASSES;
 
 /** A policy checked and reduced to the alphabets a generator draws from. */
 export interface ResolvedPasswordPolicy {

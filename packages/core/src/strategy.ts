@@ -155,10 +155,12 @@ async function openPrivileged(context: SetContext, options: AlternatingUsersOpti
     );
   }
   const read = await context.readPrivileged(reference);
-  // A privileged secret that names no host is taken to be for the current user's server.
+  // A privileged secret that names no host is taken to be for the current user's server (host and port).
+  const sameServer = read.host === undefined;
   const privileged: Credentials = {
     ...read,
-    ...(read.host === undefined && current.host !== undefined ? { host: current.host } : {}),
+    ...(sameServer && current.host !== undefined ? { host: current.host } : {}),
+    ...(sameServer && read.port === undefined && current.port !== undefined ? { port: current.port } : {}),
     ...(current.database !== undefined ? { database: current.database } : {}),
     ...(current.tls !== undefined && read.tls === undefined ? { tls: current.tls } : {}),
   };

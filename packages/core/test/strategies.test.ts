@@ -123,6 +123,25 @@ describe('alternating-users strategy', () => {
     expect(target.users.has('app_clone')).toBe(true);
   });
 
+  it('takes a privileged secret without a host to be for the current server, port included', async () => {
+    const fixture = rotationFixture('alternating');
+    fixture.store.putSecret(MASTER_ID, { username: 'admin', password: 'initial-admin-password' });
+    const logins: Array<{ host?: string; port?: number }> = [];
+    const base = fixture.target;
+    const target: Target = {
+      engine: base.engine,
+      maxUsernameLength: base.maxUsernameLength,
+      tls: base.tls,
+      connect: (login) => {
+        logins.push({ ...(login.host === undefined ? {} : { host: login.host }), ...(login.port === undefined ? {} : { port: login.port }) });
+        return base.connect(login);
+      },
+    };
+    await rotate({ ...fixture.options, target, secretId: SECRET_ID });
+    expect(new Set(logins.map((l) => `${l.host}:${l.port}`))).toEqual(new Set(['db.internal:5432']));
+    expect(base.users.has('app_clone')).toBe(true);
+  });
+
   it('does not let the privileged account act when the current credentials fail (no confused deputy)', async () => {
     const fixture = rotationFixture('alternating');
     fixture.target.users.get('app')!.password = 'changed-behind-our-back';

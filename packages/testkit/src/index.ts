@@ -32,3 +32,7 @@ export type {
   NcloudStage,
   NcloudState,
 } from './emulators/ncloud/index.js';
+export { MARIADB_URL_ENV, startMariaDb } from './fixtures/mariadb.js';
+export type { MariaDbFixtureOptions, MariaDbServer } from './fixtures/mariadb.js';
+export { POSTGRES_URL_VARIABLE, startPostgres } from './fixtures/postgres.js';
+export type { PostgresFixture, PostgresFixtureOptions, PostgresFixtureTls } from './fixtures/postgres.js';

@@ -1,7 +1,8 @@
 // KMS secrets rules, driven through the unmodified @alicloud/kms20160120 1.2.0 client.
 import * as $Kms from '@alicloud/kms20160120';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { PASSWORD_CLASSES, startAlibabaKmsEmulator, type AlibabaKmsEmulator } from '../src/index.js';
+import { PASSWORD_CHARACTER_CLASSES } from '@rotakit/core';
+import { startAlibabaKmsEmulator, type AlibabaKmsEmulator } from '../src/index.js';
 import { type Kms, expectKmsError, kmsClient, rawKmsCall } from './alibaba-kms-clients.js';
 
 const NOT_FOUND = ['Forbidden.ResourceNotFound', 404, 'The resource is not found.'] as const;
@@ -269,7 +270,7 @@ describe('UpdateSecretVersionStage', () => {
 });
 
 describe('GetRandomPassword', () => {
-  const classes = Object.values(PASSWORD_CLASSES);
+  const classes = Object.values(PASSWORD_CHARACTER_CLASSES);
 
   test('defaults to 32 characters with every class present', async () => {
     const { randomPassword: password } = await randomPassword({});

@@ -7,7 +7,6 @@ import type { AlibabaCredentials } from './signature.js';
 
 export { KMS_SERVICE_ERRORS, type KmsErrorCode } from './errors.js';
 export { KMS_ACTIONS, type KmsAction } from './operations.js';
-export { PASSWORD_CLASSES } from './password.js';
 export {
   ACS_CURRENT,
   ACS_PREVIOUS,

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { generatePassword, isRotakitError } from '@rotakit/core';
 import { ServiceFailure } from './responses.js';
 
 /** Options of Generate Random Secret, defaults applied. */
@@ -13,10 +13,6 @@ export interface RandomSecretOptions {
   requireEachIncludedType: boolean;
 }
 
-const UPPERCASE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const LOWERCASE = 'abcdefghijklmnopqrstuvwxyz';
-const NUMBERS = '0123456789';
-const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
 
 /** What Add Pending Stage generates for each rotation target: the documented default length, no space (inferred). */
 export const PENDING_VALUE_OPTIONS: RandomSecretOptions = {
@@ -64,32 +60,17 @@ export function parseRandomSecretOptions(body: unknown): RandomSecretOptions {
 }
 
 /**
- * A random string drawn from the included character classes minus `excludeCharacters`; with
+ * A random string by rotakit's generator: the included classes minus `excludeCharacters`; with
  * `requireEachIncludedType`, at least one character of every included class that still has
  * characters left (space is not a required class).
  */
 export function generateRandomSecret(options: RandomSecretOptions): string {
-  const allowed = (characters: string): string =>
-    [...characters].filter((c) => !options.excludeCharacters.includes(c)).join('');
-  const classes = [
-    options.excludeUppercase ? '' : allowed(UPPERCASE),
-    options.excludeLowercase ? '' : allowed(LOWERCASE),
-    options.excludeNumbers ? '' : allowed(NUMBERS),
-    options.excludePunctuation ? '' : allowed(PUNCTUATION),
-  ].filter((characters) => characters.length > 0);
-  const pool = classes.join('') + (options.includeSpace ? allowed(' ') : '');
-  if (pool.length === 0) {
+  try {
+    return generatePassword(options);
+  } catch (error) {
+    if (!isRotakitError(error, 'PasswordPolicyInvalid')) throw error;
     throw new ServiceFailure('INVALID_REQUEST', 'No characters are left to generate from.');
   }
-  const pick = (characters: string): string => characters[randomInt(characters.length)] ?? '';
-  const chosen = options.requireEachIncludedType ? classes.map(pick) : [];
-  while (chosen.length < options.length) chosen.push(pick(pool));
-  // Fisher-Yates, so the required characters are not always in front.
-  for (let i = chosen.length - 1; i > 0; i -= 1) {
-    const j = randomInt(i + 1);
-    [chosen[i], chosen[j]] = [chosen[j] ?? '', chosen[i] ?? ''];
-  }
-  return chosen.join('');
 }
 
 /** True for a plain JSON object (not an array, not null). */

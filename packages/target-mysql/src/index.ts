@@ -1,0 +1,23 @@
+export { DEFAULT_MYSQL_PORT, mysqlTarget } from './target.js';
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_USERNAME_LENGTH } from './options.js';
+export type { MysqlTargetOptions, MysqlTlsOptions } from './options.js';
+export { parseServerVersion } from './version.js';
+export type { ServerFlavor, ServerVersion } from './version.js';
+export { accountName, quoteIdentifier, quoteString } from './sql.js';
+export type { SqlDialect, Statement } from './sql.js';
+export {
+  createUserStatement,
+  defaultRoleStatement,
+  dropUserStatement,
+  grantChangeStatement,
+  hasAlterUserRequire,
+  hasRoles,
+  requireClause,
+  requireStatement,
+  setOwnPasswordStatement,
+  setPasswordStatement,
+  usesPasswordFunction,
+} from './statements.js';
+export type { Account, TlsRequirement } from './statements.js';
+export { describeGrants, grantChanges, parseGrants } from './grants.js';
+export type { AccountGrants, GrantChange, ObjectGrant } from './grants.js';

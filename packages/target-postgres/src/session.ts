@@ -1,0 +1,232 @@
+import type pg from 'pg';
+import {
+  InvalidOptionsError,
+  StepFailedError,
+  UsernameTooLongError,
+  type TargetSession,
+  type UserProfile,
+  type UserSyncRequest,
+} from '@rotakit/core';
+import {
+  ATTRIBUTE_KEYWORDS,
+  DEFAULT_ATTRIBUTES,
+  describeAttributes,
+  describeMembership,
+  describePrivilege,
+  readRole,
+  type Membership,
+  type ObjectPrivilege,
+  type RoleAttributes,
+  type RoleState,
+} from './catalog.js';
+import { statementError } from './classify.js';
+import type { ResolvedPostgresOptions } from './options.js';
+import { scramSha256Verifier } from './scram.js';
+import { identifierLength, MAX_IDENTIFIER_BYTES, quoteIdentifier, quoteLiteral } from './sql.js';
+
+/** PostgreSQL has no per-role TLS requirement (pg_hba.conf decides), so every profile says so. */
+export const NO_TLS_REQUIREMENT = 'n/a';
+
+/** An authenticated `pg` connection as a rotakit `TargetSession`. */
+export class PostgresSession implements TargetSession {
+  readonly #client: pg.Client;
+  readonly #options: ResolvedPostgresOptions;
+  readonly #version: number;
+  #closed = false;
+
+  constructor(client: pg.Client, options: ResolvedPostgresOptions, version: number) {
+    this.#client = client;
+    this.#options = options;
+    this.#version = version;
+  }
+
+  async ping(): Promise<void> {
+    await this.#run('the ping', 'SELECT 1');
+  }
+
+  async setOwnPassword(newPassword: string): Promise<void> {
+    await this.#setPassword('SESSION_USER', newPassword, 'changing the session user\'s own password');
+  }
+
+  async syncUser(request: UserSyncRequest): Promise<void> {
+    const { source, user, password } = request;
+    if (source === user) {
+      throw new InvalidOptionsError('the alternate user must differ from the source user', { field: 'user' });
+    }
+    for (const name of [source, user]) {
+      if (identifierLength(name) > MAX_IDENTIFIER_BYTES) {
+        // The server would silently truncate it and act on another role.
+        throw new UsernameTooLongError(`a PostgreSQL role name is at most ${MAX_IDENTIFIER_BYTES} bytes`, {
+          field: 'username',
+          limit: MAX_IDENTIFIER_BYTES,
+        });
+      }
+    }
+    await this.#run('starting the transaction', 'BEGIN');
+    try {
+      const sourceState = await this.#read(source);
+      if (!sourceState) throw new StepFailedError(`the source role ${source} does not exist`, false);
+      let userState = await this.#read(user);
+      if (!userState) {
+        await this.#run(`creating the role ${user}`, `CREATE ROLE ${quoteIdentifier(user)} LOGIN`);
+        userState = { attributes: DEFAULT_ATTRIBUTES, memberships: [], privileges: [] };
+      } else {
+        await this.#run(`allowing ${user} to log in`, `ALTER ROLE ${quoteIdentifier(user)} LOGIN`);
+      }
+      await this.#setPassword(quoteIdentifier(user), password, `setting the password of ${user}`);
+      await this.#syncAttributes(user, sourceState.attributes, userState.attributes);
+      await this.#syncMemberships(user, sourceState.memberships, userState.memberships);
+      await this.#syncPrivileges(user, sourceState.privileges, userState.privileges);
+      await this.#requireInStep(source, user);
+      await this.#run('committing', 'COMMIT');
+    } catch (error) {
+      await this.#client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async inspectUser(username: string): Promise<UserProfile | undefined> {
+    const state = await this.#read(username);
+    return state === undefined ? undefined : profileOf(username, state);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#client.end().catch(() => undefined);
+  }
+
+  async #read(role: string): Promise<RoleState | undefined> {
+    try {
+      return await readRole(this.#client, this.#version, role);
+    } catch (error) {
+      throw statementError(error, `reading the role ${role}`, []);
+    }
+  }
+
+  async #run(action: string, text: string): Promise<void> {
+    try {
+      await this.#client.query(text);
+    } catch (error) {
+      throw statementError(error, action, []);
+    }
+  }
+
+  /**
+   * `ALTER ROLE … PASSWORD` takes no bind parameter, so the value is an escape-string literal
+   * (correct whatever `standard_conforming_strings` says), sent through the extended protocol,
+   * which refuses a second statement in the same text. By default the value is the SCRAM
+   * verifier, never the password itself.
+   */
+  async #setPassword(role: string, password: string, action: string): Promise<void> {
+    const value = this.#options.passwordEncoding === 'scram-sha-256' ? scramSha256Verifier(password) : password;
+    const config = { text: `ALTER ROLE ${role} PASSWORD ${quoteLiteral(value)}`, queryMode: 'extended' };
+    try {
+      await this.#client.query(config as pg.QueryConfig);
+    } catch (error) {
+      throw statementError(error, action, [password, value], false);
+    }
+  }
+
+  async #syncAttributes(user: string, source: RoleAttributes, current: RoleAttributes): Promise<void> {
+    // Only what differs: a privileged account that is not a superuser may not even name SUPERUSER.
+    const changes = ATTRIBUTE_KEYWORDS.filter(([key]) => source[key] !== current[key]).map(([key, keyword]) =>
+      source[key] ? keyword : `NO${keyword}`,
+    );
+    if (source.connectionLimit !== current.connectionLimit) changes.push(`CONNECTION LIMIT ${source.connectionLimit}`);
+    if (changes.length === 0) return;
+    await this.#run(`copying role attributes to ${user}`, `ALTER ROLE ${quoteIdentifier(user)} ${changes.join(' ')}`);
+  }
+
+  async #syncMemberships(user: string, source: readonly Membership[], current: readonly Membership[]): Promise<void> {
+    const quotedUser = quoteIdentifier(user);
+    const wanted = new Map(source.filter((m) => m.role !== user).map((m) => [m.role, m]));
+    for (const membership of current) {
+      const target = wanted.get(membership.role);
+      if (target && sameOptions(target, membership)) {
+        wanted.delete(membership.role);
+        continue;
+      }
+      // Extra, or granted with other options: revoke every grantor's grant, then grant anew below.
+      const role = quoteIdentifier(membership.role);
+      const grantors = this.#version >= 160000 ? membership.grantors : [undefined];
+      for (const grantor of grantors) {
+        const by = grantor === undefined ? '' : ` GRANTED BY ${quoteIdentifier(grantor)}`;
+        await this.#run(`revoking ${membership.role} from ${user}`, `REVOKE ${role} FROM ${quotedUser}${by}`);
+      }
+    }
+    for (const membership of wanted.values()) {
+      const options =
+        this.#version >= 160000
+          ? ` WITH ADMIN ${membership.admin}, INHERIT ${membership.inherit}, SET ${membership.set}`
+          : membership.admin
+            ? ' WITH ADMIN OPTION'
+            : '';
+      await this.#run(
+        `granting ${membership.role} to ${user}`,
+        `GRANT ${quoteIdentifier(membership.role)} TO ${quotedUser}${options}`,
+      );
+    }
+  }
+
+  async #syncPrivileges(user: string, source: readonly ObjectPrivilege[], current: readonly ObjectPrivilege[]): Promise<void> {
+    const quotedUser = quoteIdentifier(user);
+    const key = (p: ObjectPrivilege): string => `${p.kind} ${p.object} ${p.privilege}`;
+    const had = new Map(current.map((p) => [key(p), p]));
+    const wanted = new Map(source.map((p) => [key(p), p]));
+    for (const [id, privilege] of had) {
+      const target = wanted.get(id);
+      const on = `${privilege.privilege} ON ${privilege.kind} ${privilege.object}`;
+      if (!target) {
+        await this.#run(`revoking ${describePrivilege(privilege)} from ${user}`, `REVOKE ${on} FROM ${quotedUser}`);
+      } else if (privilege.grantable && !target.grantable) {
+        await this.#run(`revoking the grant option of ${on} from ${user}`, `REVOKE GRANT OPTION FOR ${on} FROM ${quotedUser}`);
+      }
+    }
+    for (const [id, privilege] of wanted) {
+      const existing = had.get(id);
+      if (existing && existing.grantable === privilege.grantable) continue;
+      if (existing && !privilege.grantable) continue;
+      const withGrant = privilege.grantable ? ' WITH GRANT OPTION' : '';
+      await this.#run(
+        `granting ${describePrivilege(privilege)} to ${user}`,
+        `GRANT ${privilege.privilege} ON ${privilege.kind} ${privilege.object} TO ${quotedUser}${withGrant}`,
+      );
+    }
+  }
+
+  /** Grants made by other grantors survive a REVOKE; refuse to commit a user that is not in step. */
+  async #requireInStep(source: string, user: string): Promise<void> {
+    const wanted = entriesOf(await this.#read(source));
+    const got = entriesOf(await this.#read(user));
+    const missing = wanted.filter((entry) => !got.includes(entry));
+    const extra = got.filter((entry) => !wanted.includes(entry));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new StepFailedError(
+        `${user} could not be brought in step with ${source} (missing: ${missing.join('; ') || 'none'}; ` +
+          `extra: ${extra.join('; ') || 'none'}); nothing was changed`,
+        false,
+      );
+    }
+  }
+}
+
+function sameOptions(a: Membership, b: Membership): boolean {
+  return a.admin === b.admin && a.inherit === b.inherit && a.set === b.set;
+}
+
+/** A role's privileges and memberships as one list, for comparing two roles. */
+function entriesOf(state: RoleState | undefined): string[] {
+  if (!state) return [];
+  const profile = profileOf('', state);
+  return [...profile.privileges, ...profile.roles.map((role) => `member of ${role}`)];
+}
+
+function profileOf(username: string, state: RoleState): UserProfile {
+  return {
+    username,
+    privileges: [...describeAttributes(state.attributes), ...state.privileges.map(describePrivilege)].sort(),
+    roles: state.memberships.map(describeMembership).sort(),
+    tls: NO_TLS_REQUIREMENT,
+  };
+}

@@ -1,0 +1,78 @@
+import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
+import pg from 'pg';
+import type { Login, PasswordConstraints, Target, TargetSession, TlsMode } from '@rotakit/core';
+import { classifyConnectError, statementError } from './classify.js';
+import { resolveOptions, type PostgresTargetOptions, type ResolvedPostgresOptions } from './options.js';
+import { PostgresSession } from './session.js';
+import { MAX_PASSWORD_BYTES } from './scram.js';
+import { identifierLength } from './sql.js';
+
+/** The PostgreSQL `Target` as `postgresTarget` returns it. */
+export interface PostgresTarget extends Target {
+  readonly engine: 'postgres';
+  /** The validated options with their defaults. */
+  readonly options: ResolvedPostgresOptions;
+}
+
+// A NUL cannot be stored in a PostgreSQL string; libpq and the server's SASLprep refuse passwords over 1024 bytes.
+const PASSWORD_CONSTRAINTS: PasswordConstraints = { maxLength: MAX_PASSWORD_BYTES, excludeCharacters: '\0' };
+
+/**
+ * Creates the PostgreSQL target (driver `pg`). Options are validated here, before anything
+ * connects: an unknown key or a bad value throws `InvalidOptionsError` naming the field.
+ */
+export function postgresTarget(options: PostgresTargetOptions = {}): PostgresTarget {
+  const resolved = resolveOptions(options);
+  return {
+    engine: 'postgres',
+    options: resolved,
+    maxUsernameLength: resolved.maxUsernameLength,
+    usernameLength: identifierLength,
+    tls: resolved.tls.mode,
+    passwordConstraints: PASSWORD_CONSTRAINTS,
+    connect: (login) => connect(login, resolved),
+  };
+}
+
+function sslOf(mode: TlsMode, options: ResolvedPostgresOptions): false | ConnectionOptions {
+  if (mode === 'disable') return false;
+  if (mode === 'require') return { rejectUnauthorized: false };
+  const { ca, servername } = options.tls;
+  return {
+    rejectUnauthorized: true,
+    ...(ca === undefined ? {} : { ca }),
+    // pg sets the SNI name from the host itself, so a configured name is checked explicitly.
+    ...(servername === undefined ? {} : { checkServerIdentity: (_host, cert) => checkServerIdentity(servername, cert) }),
+  };
+}
+
+async function connect(login: Login, options: ResolvedPostgresOptions): Promise<TargetSession> {
+  const host = login.host ?? 'localhost';
+  const port = login.port ?? options.defaultPort;
+  const where = `${host}:${port}`;
+  const client = new pg.Client({
+    host,
+    port,
+    database: login.database ?? options.defaultDatabase,
+    user: login.username,
+    password: login.password,
+    ssl: sslOf(login.tls, options),
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    application_name: 'rotakit',
+  });
+  // A connection dropped by the server while idle must not crash the process; the next query reports it.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw classifyConnectError(error, login, where);
+  }
+  try {
+    const version = await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
+    return new PostgresSession(client, options, Number(version.rows[0]?.version ?? 0));
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw statementError(error, 'reading the server version', [login.password]);
+  }
+}
