@@ -4,6 +4,7 @@ import {
   ALTERNATE_USER_SUFFIX,
   InvalidOptionsError,
   InvalidSecretValueError,
+  PASSWORD_CHARACTER_CLASSES,
   StepFailedError,
   suffixRule,
   TargetAuthFailedError,
@@ -41,13 +42,13 @@ export const DEFAULT_RDS_ACCOUNT_NAME_LIMIT = 16;
 /** The only special characters an RDS account password may contain. */
 export const RDS_PASSWORD_SPECIALS = '!@#$%^&*()_+-=';
 
-const ALL_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
+
 
 /** RDS password limits, for the password generator: 8 to 32 characters, only RDS's specials. */
 export const RDS_PASSWORD_CONSTRAINTS: PasswordConstraints = {
   minLength: 8,
   maxLength: 32,
-  excludeCharacters: [...ALL_PUNCTUATION].filter((c) => !RDS_PASSWORD_SPECIALS.includes(c)).join(''),
+  excludeCharacters: [...PASSWORD_CHARACTER_CLASSES.punctuation].filter((c) => !RDS_PASSWORD_SPECIALS.includes(c)).join(''),
 };
 
 /** Privileges the RDS API can grant, per engine family. */
