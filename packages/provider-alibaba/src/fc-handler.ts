@@ -122,6 +122,8 @@ export function parseFcEvent(input: Buffer | string | object): FcRotationEvent {
     }
     return item;
   };
+  const secretName = text('SecretName', SECRET_NAME, 'a KMS secret name or ARN', true) as string;
+  const regionId = text('RegionId', REGION_ID, 'a region id such as cn-hangzhou', true) as string;
   const step = event['Step'];
   if (step === undefined || step === null || step === '') {
     throw new InvalidEventError('Step is missing from the event', { field: 'Step' });
@@ -132,8 +134,8 @@ export function parseFcEvent(input: Buffer | string | object): FcRotationEvent {
   const versionId = text('VersionId', VERSION_ID, 'up to 64 letters, digits, dots, dashes or underscores', false);
   const instanceId = text('InstanceId', INSTANCE_ID, 'an RDS instance id such as rm-uf6wjk5xxxxxxx', false);
   return {
-    SecretName: text('SecretName', SECRET_NAME, 'a KMS secret name or ARN', true) as string,
-    RegionId: text('RegionId', REGION_ID, 'a region id such as cn-hangzhou', true) as string,
+    SecretName: secretName,
+    RegionId: regionId,
     Step: step as FcStep,
     ...(versionId === undefined ? {} : { VersionId: versionId }),
     ...(instanceId === undefined ? {} : { InstanceId: instanceId }),

@@ -53,7 +53,7 @@ export function workflowDefinition(options: WorkflowDefinitionOptions): string {
     });
   }
   const payloadKeys = ['SecretName', 'RegionId', ...(options.instanceId ? ['InstanceId'] : [])];
-  const retry = (options.retry ?? DEFAULT_WORKFLOW_RETRY).map((policy) => ({ ...policy, errors: [...policy.errors] }));
+  const retry = options.retry ?? DEFAULT_WORKFLOW_RETRY;
   const steps = FC_STEPS.map((step) => ({
     type: 'task',
     name: STEP_NAMES[step],
@@ -66,9 +66,10 @@ export function workflowDefinition(options: WorkflowDefinitionOptions): string {
     // In a task's output mapping $local is the function's result; the step's output becomes the
     // flow's local data, where the next step's input mapping finds it.
     outputMappings: [{ target: 'VersionId', source: '$local.VersionId' }],
-    ...(retry.length === 0 ? {} : { retry }),
+    ...(retry.length === 0 ? {} : { retry: retry.map((policy) => ({ ...policy, errors: [...policy.errors] })) }),
   }));
-  return stringify({ version: 'v1', type: 'flow', steps });
+  // No YAML anchors or aliases: the flow definition language is plain YAML.
+  return stringify({ version: 'v1', type: 'flow', steps }, { aliasDuplicateObjects: false });
 }
 
 /** Options of {@link schedulePayload}. */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
 import { expect } from 'vitest';
 import type { Logger, RotationEvent } from '@rotakit/core';
-import type { AlibabaKmsEmulator, AlibabaRdsEmulator } from '@rotakit/testkit';
+import type { AlibabaKmsEmulator } from '@rotakit/testkit';
 import { KmsSecretStore, type FcHandler, type FcRotationResult } from '@rotakit/provider-alibaba';
 
 /** The AccessKey both emulators check signatures against; the handler's context carries it as STS. */

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { isRotakitError, RotakitError } from '@rotakit/core';
 import { startAlibabaKmsEmulator, type AlibabaKmsEmulator } from '@rotakit/testkit';
-import { KmsSecretStore, UnsupportedSecretTypeError } from '@rotakit/provider-alibaba';
+import type { KmsSecretStore} from '@rotakit/provider-alibaba';
+import { UnsupportedSecretTypeError } from '@rotakit/provider-alibaba';
 import { KEY, kmsStore, seedSecret, stagesOf } from './helpers.js';
 
 let emulator: AlibabaKmsEmulator;

@@ -1,9 +1,8 @@
 // RdsAccountTarget through @alicloud/rds20140815 against the RDS account API emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { RotakitError, silentLogger, loginOf } from '@rotakit/core';
+import { generatePassword, loginOf, RotakitError, silentLogger } from '@rotakit/core';
 import { startAlibabaRdsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
 import { checkRdsPassword, RdsAccountTarget, RDS_PASSWORD_CONSTRAINTS } from '@rotakit/provider-alibaba';
-import { generatePassword } from '@rotakit/core';
 import { KEY } from './helpers.js';
 
 const INSTANCE = 'rm-target000001';

@@ -33,6 +33,12 @@ describe('workflowDefinition', () => {
     }
   });
 
+  test('the YAML spells every step out, with no anchors or aliases', () => {
+    const text = workflowDefinition({ functionArn: ARN, instanceId: true });
+    expect(text).not.toMatch(/[&*][a-z]\w*\s*$/m);
+    expect(text).not.toMatch(/:\s*[&*]/);
+  });
+
   test('scenario 1 passes InstanceId; retries can be replaced or left out', () => {
     const flow = parse(workflowDefinition({ functionArn: ARN, instanceId: true, retry: [] })) as { steps: Task[] };
     for (const step of flow.steps) {
