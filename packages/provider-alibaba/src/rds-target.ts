@@ -360,6 +360,9 @@ export interface RdsDualAccountOptions {
  * RDS rules before `create` writes anything. Any `MasterSecret` in the secret is ignored: the RDS
  * API, through the function's RAM role, is the privileged party.
  */
+// candidate for core: a Target flag saying `connect` cannot prove a password (API targets), which
+// alternatingUsers/singleUser would honour by skipping "pending already logs in"; and a Target hook
+// that checks the pending username in `create` before anything is written.
 export function rdsDualAccount(target: RdsAccountTarget, options: RdsDualAccountOptions = {}): Strategy {
   const toggle = suffixRule(options.suffix ?? ALTERNATE_USER_SUFFIX.alibaba);
   const alternate = (username: string): string => {

@@ -1,10 +1,10 @@
 // The Function Compute handler: event validation, the version id, STS credentials, and refusals
 // that write nothing. The database side is core's MemoryTarget; the e2e files use real ones.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { MemoryTarget, RotakitError } from '@rotakit/core';
+import { MemoryTarget } from '@rotakit/core';
 import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
 import { createFcHandler, InvalidEventError, kmsVpcEndpoint, parseFcEvent, rdsAccountApi, type FcHandler } from '@rotakit/provider-alibaba';
-import { KEY, seedSecret, stagesOf } from './helpers.js';
+import { failure, KEY, seedSecret, stagesOf } from './helpers.js';
 
 let kms: AlibabaKmsEmulator;
 let rds: AlibabaRdsEmulator;
@@ -33,14 +33,6 @@ beforeEach(() => {
   rds.resetCalls();
 });
 
-async function failure(action: Promise<unknown>): Promise<RotakitError> {
-  const error = await action.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RotakitError);
-  return error as RotakitError;
-}
 
 describe('events', () => {
   test('a Buffer, a string and an object are read alike; unknown keys are ignored', () => {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
 import { expect } from 'vitest';
-import type { Logger, RotationEvent } from '@rotakit/core';
+import { RotakitError, type Logger, type RotationEvent } from '@rotakit/core';
 import type { AlibabaKmsEmulator } from '@rotakit/testkit';
 import { KmsSecretStore, type FcHandler, type FcRotationResult } from '@rotakit/provider-alibaba';
 
@@ -49,6 +49,24 @@ export function valueAt(emulator: AlibabaKmsEmulator, name: string, stage: strin
   const secret = emulator.state().secrets.find((s) => s.name === name);
   const version = secret?.versions.find((v) => v.stages.includes(stage));
   return version === undefined ? undefined : (JSON.parse(version.data) as Record<string, unknown>);
+}
+
+/** What `action` rejects with, which must be a rotakit error; fails the test when it resolves. */
+export async function failure(action: Promise<unknown>): Promise<RotakitError> {
+  const error = await action.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(RotakitError);
+  return error as RotakitError;
+}
+
+/** Every AccountPassword the emulator's secrets have held, for scanning output. */
+export function passwordsIn(emulator: AlibabaKmsEmulator): string[] {
+  return emulator
+    .state()
+    .secrets.flatMap((secret) => secret.versions)
+    .map((version) => (JSON.parse(version.data) as { AccountPassword: string }).AccountPassword);
 }
 
 /** Everything a rotation writes out: log lines, events and thrown errors. */

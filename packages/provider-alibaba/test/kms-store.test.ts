@@ -1,11 +1,11 @@
 // KmsSecretStore specifics: stage mapping, the explicit finish, error normalisation and the
 // refusal of managed secrets, through kms20160120 1.2.0 against the KMS emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { isRotakitError, RotakitError } from '@rotakit/core';
+import { isRotakitError } from '@rotakit/core';
 import { startAlibabaKmsEmulator, type AlibabaKmsEmulator } from '@rotakit/testkit';
 import type { KmsSecretStore} from '@rotakit/provider-alibaba';
 import { UnsupportedSecretTypeError } from '@rotakit/provider-alibaba';
-import { KEY, kmsStore, seedSecret, stagesOf } from './helpers.js';
+import { failure, KEY, kmsStore, seedSecret, stagesOf } from './helpers.js';
 
 let emulator: AlibabaKmsEmulator;
 let store: KmsSecretStore;
@@ -24,14 +24,6 @@ beforeEach(() => {
   emulator.resetCalls();
 });
 
-async function failure(action: Promise<unknown>): Promise<RotakitError> {
-  const error = await action.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RotakitError);
-  return error as RotakitError;
-}
 
 describe('stages', () => {
   test('open maps ACSCurrent, ACSPending and ACSPrevious and ignores other labels', async () => {

@@ -1,9 +1,9 @@
 // RdsAccountTarget through @alicloud/rds20140815 against the RDS account API emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { generatePassword, loginOf, RotakitError, silentLogger } from '@rotakit/core';
+import { generatePassword, loginOf, silentLogger } from '@rotakit/core';
 import { startAlibabaRdsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
 import { checkRdsPassword, RdsAccountTarget, RDS_PASSWORD_CONSTRAINTS } from '@rotakit/provider-alibaba';
-import { KEY } from './helpers.js';
+import { failure, KEY } from './helpers.js';
 
 const INSTANCE = 'rm-target000001';
 let emulator: AlibabaRdsEmulator;
@@ -29,14 +29,6 @@ beforeEach(() => {
 
 const login = (username: string, password = 'whatever-Pass1') => loginOf({ username, password }, target, silentLogger);
 
-async function failure(action: Promise<unknown>): Promise<RotakitError> {
-  const error = await action.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(RotakitError);
-  return error as RotakitError;
-}
 
 describe('connect', () => {
   test('an existing available account connects whatever the password: the API cannot check one', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
 import { KmsError } from '../alibaba/errors.js';
+import { header, json, parse } from '../alibaba/protocol.js';
 import { type AlibabaCredentials, verifySignature } from '../alibaba/signature.js';
 import { PRIVILEGE_DETAILS, RdsAccounts, rdsError, type RdsEmulatorState, type RdsErrorCode, type RdsInstanceSeed } from './accounts.js';
 
@@ -133,21 +134,6 @@ export class AlibabaRdsProtocol implements EmulatorProtocol {
   }
 }
 
-function parse(request: EmulatorRequest) {
-  const url = new URL(request.url, 'http://emulator');
-  const query = Object.fromEntries(url.searchParams);
-  const form = header(request, 'content-type')?.startsWith('application/x-www-form-urlencoded')
-    ? Object.fromEntries(new URLSearchParams(request.body))
-    : {};
-  const params: Record<string, string> = { ...query, ...form };
-  return { action: params['Action'] ?? header(request, 'x-acs-action'), path: url.pathname, query, params };
-}
-
-function header(request: EmulatorRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function errorBody(error: KmsError): EmulatorResponse {
   const requestId = randomUUID();
   return json(error.status, {
@@ -157,8 +143,4 @@ function errorBody(error: KmsError): EmulatorResponse {
     Message: error.message,
     Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=Rds&requestId=${requestId}`,
   });
-}
-
-function json(status: number, body: unknown): EmulatorResponse {
-  return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
