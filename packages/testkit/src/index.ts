@@ -6,6 +6,7 @@ export { ADMIN_PREFIX, EmulatorServer } from './emulators/http.js';
 export type { EmulatorProtocol, EmulatorRequest, EmulatorResponse, Fault } from './emulators/http.js';
 export * from './emulators/aws/index.js';
 export * from './emulators/alibaba/index.js';
+export * from './emulators/alibaba-rds/index.js';
 export {
   NCLOUD_EMULATOR_CREDENTIAL,
   NCLOUD_TIMESTAMP_TOLERANCE_MS,

@@ -87,7 +87,8 @@ export class AlibabaKmsProtocol implements EmulatorProtocol {
   }
 }
 
-interface ParsedRequest {
+/** An Alibaba RPC-style request, read: the action, and the parameters from the query and form body. */
+export interface ParsedRequest {
   action: string | undefined;
   path: string;
   query: Record<string, string>;
@@ -95,7 +96,8 @@ interface ParsedRequest {
   params: Record<string, string>;
 }
 
-function parse(request: EmulatorRequest): ParsedRequest {
+/** Reads an RPC-style request the way every Alibaba product's gateway takes it. */
+export function parse(request: EmulatorRequest): ParsedRequest {
   const url = new URL(request.url, 'http://emulator');
   const query = Object.fromEntries(url.searchParams);
   const form = header(request, 'content-type')?.startsWith('application/x-www-form-urlencoded')
@@ -105,7 +107,8 @@ function parse(request: EmulatorRequest): ParsedRequest {
   return { action: params['Action'] ?? header(request, 'x-acs-action'), path: url.pathname, query, params };
 }
 
-function header(request: EmulatorRequest, name: string): string | undefined {
+/** A request header's first value. */
+export function header(request: EmulatorRequest, name: string): string | undefined {
   const value = request.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -114,6 +117,7 @@ function isKmsAction(action: string | undefined): action is KmsAction {
   return (KMS_ACTIONS as readonly (string | undefined)[]).includes(action);
 }
 
-function json(status: number, body: unknown): EmulatorResponse {
+/** A JSON answer. */
+export function json(status: number, body: unknown): EmulatorResponse {
   return { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }

@@ -1,0 +1,38 @@
+export { alibabaErrorFacts, describeFacts, isAccessDenied, isNotFound, isTransient, kmsError } from './errors.js';
+export type { AlibabaErrorFacts } from './errors.js';
+export {
+  createFcHandler,
+  FC_STEP_TO_CORE,
+  FC_STEPS,
+  InvalidEventError,
+  kmsVpcEndpoint,
+  parseFcEvent,
+} from './fc-handler.js';
+export type {
+  FcContext,
+  FcHandler,
+  FcHandlerOptions,
+  FcInvocation,
+  FcRotationEvent,
+  FcRotationResult,
+  FcStep,
+  FcTargetSource,
+} from './fc-handler.js';
+export { KmsSecretStore, UnsupportedSecretTypeError } from './kms-store.js';
+export type { KmsRetryOptions, KmsSecretStoreOptions } from './kms-store.js';
+export { alibabaRdsApiSchema, rdsAccountApi } from './rds-scenario.js';
+export type { RdsAccountApiOptions } from './rds-scenario.js';
+export {
+  checkRdsPassword,
+  DEFAULT_RDS_ACCOUNT_NAME_LIMIT,
+  RDS_ACCOUNT_NAME_LIMITS,
+  RDS_PASSWORD_CONSTRAINTS,
+  RDS_PASSWORD_SPECIALS,
+  RdsAccountTarget,
+  rdsDualAccount,
+} from './rds-target.js';
+export type { RdsAccountTargetOptions, RdsDualAccountOptions, RdsEngine } from './rds-target.js';
+export { createKmsClient, createRdsClient, RefreshableCredential } from './sdk.js';
+export type { AlibabaClientOptions, AlibabaCredentials, KmsClient, RdsClient } from './sdk.js';
+export { DEFAULT_WORKFLOW_RETRY, schedulePayload, workflowDefinition } from './workflow.js';
+export type { SchedulePayloadOptions, WorkflowDefinitionOptions, WorkflowRetry } from './workflow.js';

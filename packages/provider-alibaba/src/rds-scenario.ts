@@ -1,0 +1,80 @@
+import { alibabaSchema, defineCredentialSchema, InvalidOptionsError, type CredentialSchema } from '@rotakit/core';
+import { InvalidEventError, type FcHandlerOptions, type FcInvocation } from './fc-handler.js';
+import { RdsAccountTarget, rdsDualAccount, type RdsDualAccountOptions, type RdsEngine } from './rds-target.js';
+import { createRdsClient, type RdsClient } from './sdk.js';
+
+/**
+ * Alibaba's secret convention for an RDS account driven through the account API: only
+ * `AccountName` and `AccountPassword` are required (no database login is made, so `Endpoint` may be
+ * absent); every other key is kept as written.
+ */
+export const alibabaRdsApiSchema: CredentialSchema = defineCredentialSchema({
+  name: 'alibaba-rds-api',
+  fields: alibabaSchema.fields,
+  required: ['username', 'password'],
+});
+
+/** Options of {@link rdsAccountApi}. */
+export interface RdsAccountApiOptions extends RdsDualAccountOptions {
+  /**
+   * Pins the RDS instance. Without it the event's `InstanceId` names the instance; with it an event
+   * naming another instance is refused, so that no event can point the function elsewhere.
+   */
+  readonly dbInstanceId?: string;
+  readonly engine?: RdsEngine;
+  readonly maxUsernameLength?: number;
+  /** RDS endpoint; default `rds.aliyuncs.com`. */
+  readonly endpoint?: string | ((regionId: string) => string);
+  /** `https` (default); `http` only for a local emulator. */
+  readonly protocol?: 'https' | 'http';
+}
+
+/**
+ * The handler options of scenario 1, rotating an ApsaraDB RDS account pair through the RDS account
+ * API: spread them into `createFcHandler`. The instance id comes from the event's `InstanceId`
+ * (the schedule payload carries it) or from `dbInstanceId`; one RDS client per endpoint lives as
+ * long as the container, signed with the invocation's STS credentials.
+ */
+export function rdsAccountApi(options: RdsAccountApiOptions = {}): Pick<FcHandlerOptions, 'target' | 'strategy' | 'schema'> {
+  const clients = new Map<string, RdsClient>();
+  const clientFor = (invocation: FcInvocation): RdsClient => {
+    const regionId = invocation.event.RegionId;
+    const endpoint = typeof options.endpoint === 'function' ? options.endpoint(regionId) : (options.endpoint ?? 'rds.aliyuncs.com');
+    let client = clients.get(endpoint);
+    if (!client) {
+      client = createRdsClient({ endpoint, regionId, credentials: invocation.credential, protocol: options.protocol ?? 'https' });
+      clients.set(endpoint, client);
+    }
+    return client;
+  };
+  const targetFor = (invocation: FcInvocation): RdsAccountTarget => {
+    const fromEvent = invocation.event.InstanceId;
+    if (options.dbInstanceId !== undefined && fromEvent !== undefined && fromEvent !== options.dbInstanceId) {
+      throw new InvalidEventError('InstanceId names another instance than the function is configured for', {
+        field: 'InstanceId',
+      });
+    }
+    const dbInstanceId = options.dbInstanceId ?? fromEvent;
+    if (dbInstanceId === undefined) {
+      throw new InvalidEventError('InstanceId is missing from the event and no dbInstanceId is configured', {
+        field: 'InstanceId',
+      });
+    }
+    return new RdsAccountTarget({
+      client: clientFor(invocation),
+      dbInstanceId,
+      ...(options.engine === undefined ? {} : { engine: options.engine }),
+      ...(options.maxUsernameLength === undefined ? {} : { maxUsernameLength: options.maxUsernameLength }),
+    });
+  };
+  return {
+    target: targetFor,
+    strategy: (_invocation, target) => {
+      if (!(target instanceof RdsAccountTarget)) {
+        throw new InvalidOptionsError('rdsAccountApi() needs its own target', { field: 'target' });
+      }
+      return rdsDualAccount(target, options.suffix === undefined ? {} : { suffix: options.suffix });
+    },
+    schema: alibabaRdsApiSchema,
+  };
+}

@@ -1,0 +1,388 @@
+import * as $Rds from '@alicloud/rds20140815';
+import {
+  alternatingUsers,
+  ALTERNATE_USER_SUFFIX,
+  InvalidOptionsError,
+  InvalidSecretValueError,
+  PASSWORD_CHARACTER_CLASSES,
+  StepFailedError,
+  suffixRule,
+  TargetAuthFailedError,
+  TargetUnreachableError,
+  type Credentials,
+  type Login,
+  type PasswordConstraints,
+  type RotakitError,
+  type Strategy,
+  type Target,
+  type TargetSession,
+  type TlsMode,
+  type UserProfile,
+  type UserSyncRequest,
+} from '@rotakit/core';
+import { alibabaErrorFacts, describeFacts, isTransient } from './errors.js';
+import { createRdsClient, type AlibabaClientOptions, type RdsClient } from './sdk.js';
+
+/** ApsaraDB RDS engines, as far as their account-name limits differ. */
+export type RdsEngine = 'MySQL' | 'MySQL 5.6' | 'MariaDB' | 'SQLServer' | 'PostgreSQL' | 'PostgreSQL local disk';
+
+/** Longest account name per engine (RDS CreateAccount rules); MySQL means 5.7 and 8.0. */
+export const RDS_ACCOUNT_NAME_LIMITS: Readonly<Record<RdsEngine, number>> = {
+  MySQL: 32,
+  'MySQL 5.6': 16,
+  MariaDB: 16,
+  SQLServer: 64,
+  PostgreSQL: 63,
+  'PostgreSQL local disk': 16,
+};
+
+/** The limit used when no engine is named: the strictest one, as Alibaba's own rotation function uses. */
+export const DEFAULT_RDS_ACCOUNT_NAME_LIMIT = 16;
+
+/** The only special characters an RDS account password may contain. */
+export const RDS_PASSWORD_SPECIALS = '!@#$%^&*()_+-=';
+
+
+
+/** RDS password limits, for the password generator: 8 to 32 characters, only RDS's specials. */
+export const RDS_PASSWORD_CONSTRAINTS: PasswordConstraints = {
+  minLength: 8,
+  maxLength: 32,
+  excludeCharacters: [...PASSWORD_CHARACTER_CLASSES.punctuation].filter((c) => !RDS_PASSWORD_SPECIALS.includes(c)).join(''),
+};
+
+/** Privileges the RDS API can grant, per engine family. */
+const GRANTABLE: Readonly<Record<'mysql' | 'sqlserver' | 'postgresql', readonly string[]>> = {
+  mysql: ['ReadWrite', 'ReadOnly', 'DDLOnly', 'DMLOnly'],
+  sqlserver: ['ReadWrite', 'ReadOnly', 'DBOwner'],
+  postgresql: ['DBOwner'],
+};
+
+/** Options of {@link RdsAccountTarget}. */
+export type RdsAccountTargetOptions = ({ readonly client: RdsClient } | AlibabaClientOptions) & {
+  /** The instance whose accounts rotate, e.g. `rm-uf6wjk5xxxxxxx`. */
+  readonly dbInstanceId: string;
+  /** Sets the account-name limit and the grantable privileges; without it the strictest (16) applies. */
+  readonly engine?: RdsEngine;
+  /** Overrides the engine's account-name limit. */
+  readonly maxUsernameLength?: number;
+};
+
+interface AccountPrivilege {
+  readonly dbName: string;
+  readonly privilege: string;
+}
+
+interface Account {
+  readonly name: string;
+  readonly type: string;
+  readonly status: string;
+  readonly privileges: readonly AccountPrivilege[];
+}
+
+const INSTANCE_ID = /^[a-z][a-z0-9-]{2,63}$/;
+
+/**
+ * A `Target` that rotates ApsaraDB RDS accounts through the RDS account API (DescribeAccounts,
+ * CreateAccount, ResetAccountPassword, GrantAccountPrivilege, RevokeAccountPrivilege): no SQL and
+ * no privileged secret; the function's RAM role is the privileged party.
+ *
+ * What a login proves here: `connect` finds the account on the instance and checks it is
+ * `Available`; the API cannot check a password, so neither can `connect` or `ping`. Rotate with
+ * {@link rdsDualAccount}, which never takes "the account exists" for "the password works".
+ */
+export class RdsAccountTarget implements Target {
+  readonly engine: string;
+  readonly maxUsernameLength: number;
+  /** The RDS API is always HTTPS; a secret's `SSL` concerns database logins, which this target makes none of. */
+  readonly tls: TlsMode = 'verify';
+  readonly passwordConstraints = RDS_PASSWORD_CONSTRAINTS;
+  readonly dbInstanceId: string;
+  readonly #client: RdsClient;
+  readonly #family: keyof typeof GRANTABLE;
+  readonly #upperCaseNames: boolean;
+
+  constructor(options: RdsAccountTargetOptions) {
+    if (typeof options.dbInstanceId !== 'string' || !INSTANCE_ID.test(options.dbInstanceId)) {
+      throw new InvalidOptionsError('dbInstanceId must be an RDS instance id such as rm-uf6wjk5xxxxxxx', {
+        field: 'dbInstanceId',
+      });
+    }
+    if (options.engine !== undefined && !(options.engine in RDS_ACCOUNT_NAME_LIMITS)) {
+      throw new InvalidOptionsError(`engine must be one of ${Object.keys(RDS_ACCOUNT_NAME_LIMITS).join(', ')}`, {
+        field: 'engine',
+      });
+    }
+    const limit = options.maxUsernameLength ?? (options.engine ? RDS_ACCOUNT_NAME_LIMITS[options.engine] : DEFAULT_RDS_ACCOUNT_NAME_LIMIT);
+    if (!Number.isInteger(limit) || limit < 2) {
+      throw new InvalidOptionsError('maxUsernameLength must be a whole number of at least 2', { field: 'maxUsernameLength' });
+    }
+    this.dbInstanceId = options.dbInstanceId;
+    this.engine = `rds${options.engine ? ` ${options.engine}` : ''}`;
+    this.maxUsernameLength = limit;
+    this.#client = 'client' in options ? options.client : createRdsClient(options);
+    const engine = options.engine ?? 'MySQL';
+    this.#family = engine.startsWith('SQLServer') ? 'sqlserver' : engine.startsWith('PostgreSQL') ? 'postgresql' : 'mysql';
+    this.#upperCaseNames = this.#family === 'mysql';
+  }
+
+  /**
+   * Throws `InvalidSecretValueError` (field `AccountName`) unless `name` is an account name RDS
+   * accepts: letters, digits and underscores (upper case only on MySQL and MariaDB), starting with a
+   * letter, ending with a letter or digit, within the engine's length.
+   */
+  checkAccountName(name: string): void {
+    const pattern = this.#upperCaseNames ? /^[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?$/ : /^[a-z](?:[a-z0-9_]*[a-z0-9])?$/;
+    if (name.length < 2 || name.length > this.maxUsernameLength || !pattern.test(name)) {
+      throw new InvalidSecretValueError(
+        `AccountName must be 2 to ${this.maxUsernameLength} ${this.#upperCaseNames ? 'letters' : 'lower-case letters'}, digits or underscores, starting with a letter and ending with a letter or digit`,
+        { field: 'AccountName' },
+      );
+    }
+  }
+
+  /** Opens a session for an existing, available account (see the class comment for what that proves). */
+  async connect(login: Login): Promise<TargetSession> {
+    const account = await this.describe(login.username);
+    if (!account || account.status !== 'Available') {
+      throw new TargetAuthFailedError(
+        `account ${login.username} ${account ? 'is not available' : 'does not exist'} on RDS instance ${this.dbInstanceId}`,
+      );
+    }
+    return new RdsAccountSession(this, login.username);
+  }
+
+  /** A session with the function's own RAM permissions to create accounts and grant privileges. */
+  async connectPrivileged(): Promise<TargetSession> {
+    return new RdsAccountSession(this, undefined);
+  }
+
+  /** The grantable privileges of this target's engine. */
+  grantable(): readonly string[] {
+    return GRANTABLE[this.#family];
+  }
+
+  /** DescribeAccounts for one account; undefined when it does not exist. */
+  async describe(accountName: string): Promise<Account | undefined> {
+    const request = new $Rds.DescribeAccountsRequest({ DBInstanceId: this.dbInstanceId, accountName });
+    const response = await this.call('DescribeAccounts', () => this.#client.describeAccounts(request));
+    const found = (response.body?.accounts?.DBInstanceAccount ?? []).find((a) => a.accountName === accountName);
+    if (!found) return undefined;
+    return {
+      name: accountName,
+      type: found.accountType ?? 'Normal',
+      status: found.accountStatus ?? 'Available',
+      privileges: (found.databasePrivileges?.databasePrivilege ?? []).map((p) => ({
+        dbName: p.DBName ?? '',
+        privilege: p.accountPrivilege ?? '',
+      })),
+    };
+  }
+
+  /** The RDS client, for the session. */
+  get client(): RdsClient {
+    return this.#client;
+  }
+
+  /**
+   * Runs one RDS call and turns a failure into rotakit's typed error: throttling, 5xx and no answer
+   * (after the SDK's retries) are `TargetUnreachableError`, anything else a non-retryable
+   * `StepFailedError`. The SDK's message is dropped: the request carries `AccountPassword`.
+   */
+  async call<T>(action: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const facts = alibabaErrorFacts(error);
+      const what = `RDS ${action} on ${this.dbInstanceId} failed: ${describeFacts(facts)}`;
+      const details = facts.code === undefined ? {} : { cause: facts.code };
+      throw isTransient(facts) ? new TargetUnreachableError(what, details) : new StepFailedError(what, false, details);
+    }
+  }
+}
+
+class RdsAccountSession implements TargetSession {
+  readonly #target: RdsAccountTarget;
+  /** The account the session was opened for; undefined for the privileged session. */
+  readonly #account: string | undefined;
+
+  constructor(target: RdsAccountTarget, account: string | undefined) {
+    this.#target = target;
+    this.#account = account;
+  }
+
+  /** Proves the API answers for the instance and, for an account's session, that it still exists. */
+  async ping(): Promise<void> {
+    if (this.#account === undefined) {
+      const target = this.#target;
+      const request = new $Rds.DescribeAccountsRequest({ DBInstanceId: target.dbInstanceId });
+      await target.call('DescribeAccounts', () => target.client.describeAccounts(request));
+      return;
+    }
+    if (!(await this.#target.describe(this.#account))) {
+      throw new TargetAuthFailedError(`account ${this.#account} no longer exists on ${this.#target.dbInstanceId}`);
+    }
+  }
+
+  async setOwnPassword(): Promise<void> {
+    throw new InvalidOptionsError(
+      'the RDS account target rotates dual accounts only: use the rdsDualAccount() strategy',
+      { field: 'strategy' },
+    );
+  }
+
+  /**
+   * Creates `user` with the source's account type (or resets its password), then makes its database
+   * privileges equal to the source's: revokes what the source lacks, grants what the user lacks.
+   * Every check (names, password rules, the source's existence and privileges, account types) comes
+   * before the first write.
+   */
+  async syncUser(request: UserSyncRequest): Promise<void> {
+    const target = this.#target;
+    if (this.#account !== undefined) {
+      throw new InvalidOptionsError('only the privileged session of the RDS account target manages accounts', {
+        field: 'strategy',
+      });
+    }
+    target.checkAccountName(request.user);
+    checkRdsPassword(request.password);
+    const source = await target.describe(request.source);
+    if (!source) {
+      throw new TargetAuthFailedError(`account ${request.source} does not exist on RDS instance ${target.dbInstanceId}`);
+    }
+    const ungrantable = source.privileges.filter((p) => !target.grantable().includes(p.privilege));
+    if (ungrantable.length > 0) {
+      throw new StepFailedError(
+        `account ${request.source} holds privileges the RDS API cannot grant (${ungrantable.map((p) => `${p.privilege} on ${p.dbName}`).join(', ')}); copy them with SQL instead`,
+        false,
+      );
+    }
+    const existing = await target.describe(request.user);
+    if (existing && existing.type !== source.type) {
+      throw new StepFailedError(
+        `account ${request.user} is of type ${existing.type} and ${request.source} of type ${source.type}; the RDS API cannot change an account's type`,
+        false,
+      );
+    }
+    const base = { DBInstanceId: target.dbInstanceId, accountName: request.user, accountPassword: request.password };
+    let held = existing?.privileges ?? [];
+    if (existing) {
+      await target.call('ResetAccountPassword', () => target.client.resetAccountPassword(new $Rds.ResetAccountPasswordRequest(base)));
+    } else {
+      held = await this.#create(base, source.type);
+    }
+    const wanted = new Map(source.privileges.map((p) => [p.dbName, p.privilege]));
+    const revoke = held.filter((p) => wanted.get(p.dbName) !== p.privilege).map((p) => p.dbName);
+    const grant = source.privileges.filter((p) => !held.some((h) => h.dbName === p.dbName && h.privilege === p.privilege));
+    const names = { DBInstanceId: target.dbInstanceId, accountName: request.user };
+    if (revoke.length > 0) {
+      const revokeRequest = new $Rds.RevokeAccountPrivilegeRequest({ ...names, DBName: revoke.join(',') });
+      await target.call('RevokeAccountPrivilege', () => target.client.revokeAccountPrivilege(revokeRequest));
+    }
+    if (grant.length > 0) {
+      const grantRequest = new $Rds.GrantAccountPrivilegeRequest({
+        ...names,
+        DBName: grant.map((p) => p.dbName).join(','),
+        accountPrivilege: grant.map((p) => p.privilege).join(','),
+      });
+      await target.call('GrantAccountPrivilege', () => target.client.grantAccountPrivilege(grantRequest));
+    }
+  }
+
+  /**
+   * CreateAccount; when a retried create finds the account made by its first attempt, its password
+   * is reset instead. Returns the privileges the account holds afterwards.
+   */
+  async #create(
+    base: { DBInstanceId: string; accountName: string; accountPassword: string },
+    accountType: string,
+  ): Promise<readonly AccountPrivilege[]> {
+    const target = this.#target;
+    try {
+      await target.call('CreateAccount', () =>
+        target.client.createAccount(new $Rds.CreateAccountRequest({ ...base, accountType })),
+      );
+      return [];
+    } catch (error) {
+      if ((error as RotakitError).cause !== 'InvalidAccountName.Duplicate') throw error;
+      await target.call('ResetAccountPassword', () => target.client.resetAccountPassword(new $Rds.ResetAccountPasswordRequest(base)));
+      return (await target.describe(base.accountName))?.privileges ?? [];
+    }
+  }
+
+  /**
+   * The account as rotakit compares accounts: privileges as `<privilege> on <database>`, and the
+   * account type (Normal, Super, Sysadmin) as its only role. The RDS API says nothing of TLS.
+   */
+  async inspectUser(username: string): Promise<UserProfile | undefined> {
+    const account = await this.#target.describe(username);
+    if (!account) return undefined;
+    return {
+      username,
+      privileges: account.privileges.map((p) => `${p.privilege} on ${p.dbName}`).sort(),
+      roles: [account.type],
+      tls: 'UNKNOWN',
+    };
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held open: every call is one HTTPS request.
+  }
+}
+
+/**
+ * Throws `InvalidSecretValueError` (field `AccountPassword`) unless RDS accepts the password:
+ * 8 to 32 characters, at least three of upper case, lower case, digits and RDS's specials, and no
+ * other character.
+ */
+export function checkRdsPassword(password: string): void {
+  const classes = [/[A-Z]/, /[a-z]/, /[0-9]/, /[!@#$%^&*()_+\-=]/].filter((c) => c.test(password)).length;
+  const allowed = /^[A-Za-z0-9!@#$%^&*()_+\-=]*$/.test(password);
+  if (password.length < 8 || password.length > 32 || classes < 3 || !allowed) {
+    throw new InvalidSecretValueError(
+      `AccountPassword must be 8 to 32 characters with three of upper case, lower case, digits and ${RDS_PASSWORD_SPECIALS}, and nothing else`,
+      { field: 'AccountPassword' },
+    );
+  }
+}
+
+/** Options of {@link rdsDualAccount}. */
+export interface RdsDualAccountOptions {
+  /** The suffix of the other account; default `_rt`, Alibaba's convention. */
+  readonly suffix?: string;
+}
+
+/**
+ * Core's alternating-users strategy, made safe for an API target that cannot test a password:
+ * the set step never concludes "the pending credentials already log in" from the pending account
+ * existing (on the second rotation it always does), so it always has the account API set the
+ * pending password, which is idempotent. The other account's name is checked against the target's
+ * RDS rules before `create` writes anything. Any `MasterSecret` in the secret is ignored: the RDS
+ * API, through the function's RAM role, is the privileged party.
+ */
+// candidate for core: a Target flag saying `connect` cannot prove a password (API targets), which
+// alternatingUsers/singleUser would honour by skipping "pending already logs in"; and a Target hook
+// that checks the pending username in `create` before anything is written.
+export function rdsDualAccount(target: RdsAccountTarget, options: RdsDualAccountOptions = {}): Strategy {
+  const toggle = suffixRule(options.suffix ?? ALTERNATE_USER_SUFFIX.alibaba);
+  const alternate = (username: string): string => {
+    const other = toggle(username);
+    if (other.length <= target.maxUsernameLength) target.checkAccountName(other);
+    return other;
+  };
+  const inner = alternatingUsers({ alternate });
+  return {
+    kind: 'alternating-users',
+    pendingUsername: (current) => alternate(current.username),
+    set: (context) => {
+      const { masterSecret: _ignored, ...current } = context.current;
+      const pendingName = context.pending.username;
+      return inner.set({
+        ...context,
+        current,
+        tryConnect: (credentials: Credentials) =>
+          credentials.username === pendingName ? Promise.resolve(undefined) : context.tryConnect(credentials),
+      });
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import * as kmsSdk from '@alicloud/kms20160120';
+import * as openApiCore from '@alicloud/openapi-core';
+import * as rdsSdk from '@alicloud/rds20140815';
+import * as teaUtil from '@alicloud/tea-util';
+import { RetryOptions } from '@darabonba/typescript';
+
+/** An AccessKey pair, with the STS token when it is temporary (Function Compute's role credentials). */
+export interface AlibabaCredentials {
+  readonly accessKeyId: string;
+  readonly accessKeySecret: string;
+  readonly securityToken?: string;
+}
+
+/**
+ * A credential both Alibaba SDK lines accept as `config.credential`, whose keys can be replaced
+ * between calls: clients are built once per container while Function Compute hands every
+ * invocation fresh STS credentials.
+ */
+export class RefreshableCredential {
+  #current: AlibabaCredentials;
+
+  constructor(credentials: AlibabaCredentials) {
+    this.#current = credentials;
+  }
+
+  /** Replaces the keys used by every client built on this credential. */
+  set(credentials: AlibabaCredentials): void {
+    this.#current = credentials;
+  }
+
+  // The rpc-client (kms20160120 1.2.0) interface.
+  async getAccessKeyId(): Promise<string> {
+    return this.#current.accessKeyId;
+  }
+
+  async getAccessKeySecret(): Promise<string> {
+    return this.#current.accessKeySecret;
+  }
+
+  async getSecurityToken(): Promise<string> {
+    return this.#current.securityToken ?? '';
+  }
+
+  getType(): string {
+    return this.#current.securityToken ? 'sts' : 'access_key';
+  }
+
+  // The openapi-core (rds20140815) interface.
+  async getCredential(): Promise<{ accessKeyId: string; accessKeySecret: string; securityToken: string; type: string; providerName: string }> {
+    return {
+      accessKeyId: this.#current.accessKeyId,
+      accessKeySecret: this.#current.accessKeySecret,
+      securityToken: this.#current.securityToken ?? '',
+      type: this.getType(),
+      providerName: 'rotakit',
+    };
+  }
+}
+
+/** How an Alibaba client is reached and signed. */
+export interface AlibabaClientOptions {
+  /** `host[:port]`, used verbatim as the request authority. */
+  readonly endpoint: string;
+  readonly regionId?: string;
+  /** Static keys, or a {@link RefreshableCredential}. */
+  readonly credentials: AlibabaCredentials | RefreshableCredential;
+  /** `https` (default); `http` only for a local emulator. */
+  readonly protocol?: 'https' | 'http';
+  /** Milliseconds; the SDK's defaults otherwise. */
+  readonly readTimeout?: number;
+  readonly connectTimeout?: number;
+}
+
+/** The KMS client of `@alicloud/kms20160120` 1.2.0. */
+export type KmsClient = InstanceType<typeof kmsSdk.default.default>;
+/** The RDS client of `@alicloud/rds20140815`. */
+export type RdsClient = InstanceType<typeof rdsSdk.default.default>;
+
+/**
+ * The class a CommonJS SDK exports as `exports.default`, whichever loader imported it (Node's ESM
+ * wraps `module.exports` in one more `default`, a bundler's CommonJS interop does not).
+ */
+function defaultClass<T>(namespace: unknown): T {
+  let value = namespace as { default?: unknown } | undefined;
+  while (typeof value !== 'function' && value && 'default' in value) value = value.default as typeof value;
+  return value as T;
+}
+
+function credentialConfig(credentials: AlibabaCredentials | RefreshableCredential): Record<string, unknown> {
+  return credentials instanceof RefreshableCredential ? { credential: credentials } : { ...credentials };
+}
+
+function commonConfig(options: AlibabaClientOptions): Record<string, unknown> {
+  return {
+    ...credentialConfig(options.credentials),
+    endpoint: options.endpoint,
+    protocol: options.protocol ?? 'https',
+    ...(options.regionId === undefined ? {} : { regionId: options.regionId }),
+    ...(options.readTimeout === undefined ? {} : { readTimeout: options.readTimeout }),
+    ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
+  };
+}
+
+/** Builds a KMS client (`@alicloud/kms20160120` 1.2.0). Build it once per process and share it. */
+export function createKmsClient(options: AlibabaClientOptions): KmsClient {
+  const Kms = defaultClass<typeof kmsSdk.default.default>(kmsSdk);
+  return new Kms(commonConfig(options) as ConstructorParameters<typeof kmsSdk.default.default>[0]);
+}
+
+/**
+ * Builds an RDS client (`@alicloud/rds20140815`, ACS3 signatures) whose own retry machinery retries
+ * throttling and server errors with jittered exponential backoff.
+ */
+export function createRdsClient(options: AlibabaClientOptions): RdsClient {
+  const Rds = defaultClass<typeof rdsSdk.default.default>(rdsSdk);
+  const config = new openApiCore.$OpenApiUtil.Config({
+    ...commonConfig(options),
+    retryOptions: new RetryOptions({
+      retryable: true,
+      retryCondition: [
+        {
+          maxAttempts: 3,
+          exception: ['ThrottlingError', 'ServerError'],
+          errorCode: [],
+          // The delay ceiling is 2^(attempt × period) ms: about 0.25 s, then the 3 s cap.
+          backoff: { policy: 'ExponentialWithEqualJitter', period: 8, cap: 3000 },
+        },
+      ],
+      noRetryCondition: [],
+    }),
+  });
+  return new Rds(config);
+}
+
+/**
+ * Runtime options for 1.2.0 KMS calls: its own retry covers transport failures (a reset
+ * connection, a timeout); service errors (429, 5xx) are not retried by 1.2.0 at all.
+ */
+export function kmsRuntime(): teaUtil.RuntimeOptions {
+  return new teaUtil.RuntimeOptions({ autoretry: true, maxAttempts: 3, backoffPolicy: 'no' });
+}

@@ -1,0 +1,145 @@
+// The Function Compute handler: event validation, the version id, STS credentials, and refusals
+// that write nothing. The database side is core's MemoryTarget; the e2e files use real ones.
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { MemoryTarget } from '@rotakit/core';
+import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
+import { createFcHandler, InvalidEventError, kmsVpcEndpoint, parseFcEvent, rdsAccountApi, type FcHandler } from '@rotakit/provider-alibaba';
+import { failure, KEY, seedSecret, stagesOf } from './helpers.js';
+
+let kms: AlibabaKmsEmulator;
+let rds: AlibabaRdsEmulator;
+let target: MemoryTarget;
+let handler: FcHandler;
+const context = (requestId = 'req-0001') => ({ requestId, credentials: { ...KEY, securityToken: 'sts-token' } });
+const secret = { Endpoint: 'db.internal', Port: 3306, AccountName: 'app', AccountPassword: 'Current-Pass1', MasterSecret: 'db/master' };
+
+beforeAll(async () => {
+  kms = await startAlibabaKmsEmulator({ credentials: KEY });
+  rds = await startAlibabaRdsEmulator({ credentials: KEY });
+});
+afterAll(async () => {
+  await kms.close();
+  await rds.close();
+});
+beforeEach(() => {
+  seedSecret(kms, 'db/app', secret);
+  seedSecret(kms, 'db/master', { AccountName: 'admin', AccountPassword: 'Admin-Pass1' });
+  target = new MemoryTarget({
+    tls: 'disable',
+    users: { app: { password: 'Current-Pass1' }, admin: { password: 'Admin-Pass1', privileged: true } },
+  });
+  handler = createFcHandler({ target, kmsEndpoint: kms.endpoint, kmsProtocol: 'http' });
+  kms.resetCalls();
+  rds.resetCalls();
+});
+
+
+describe('events', () => {
+  test('a Buffer, a string and an object are read alike; unknown keys are ignored', () => {
+    const event = { SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new', Extra: 1 };
+    const parsed = { SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new' };
+    expect(parseFcEvent(Buffer.from(JSON.stringify(event)))).toEqual(parsed);
+    expect(parseFcEvent(JSON.stringify(event))).toEqual(parsed);
+    expect(parseFcEvent(event)).toEqual(parsed);
+  });
+
+  test.each([
+    ['not JSON', 'not json', '(event)'],
+    ['an array', '[]', '(event)'],
+    ['without SecretName', { RegionId: 'cn-hangzhou', Step: 'new' }, 'SecretName'],
+    ['with a SecretName KMS cannot have', { SecretName: 'a b', RegionId: 'cn-hangzhou', Step: 'new' }, 'SecretName'],
+    ['without RegionId', { SecretName: 'db/app', Step: 'new' }, 'RegionId'],
+    ['with a hostile RegionId', { SecretName: 'db/app', RegionId: 'evil.com/x', Step: 'new' }, 'RegionId'],
+    ['without Step', { SecretName: 'db/app', RegionId: 'cn-hangzhou' }, 'Step'],
+    ['with an unknown Step', { SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'createSecret' }, 'Step'],
+    ['with a VersionId of another type', { SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'set', VersionId: 7 }, 'VersionId'],
+    ['with a malformed InstanceId', { SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'set', InstanceId: 'RM 1' }, 'InstanceId'],
+  ])('an event %s is InvalidEventError naming %s, and nothing is called', async (_case, event, field) => {
+    const input = typeof event === 'string' ? Buffer.from(event) : Buffer.from(JSON.stringify(event));
+    const error = await failure(handler(input, context()));
+    expect(error).toBeInstanceOf(InvalidEventError);
+    expect(error).toMatchObject({ code: 'InvalidOptions', field: field === '(event)' ? '(event)' : field });
+    expect(kms.calls()).toEqual({});
+  });
+
+  test('a context without credentials is refused before any call', async () => {
+    const error = await failure(handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new' }, { requestId: 'r1' }));
+    expect(error).toMatchObject({ code: 'InvalidOptions', field: 'context.credentials' });
+    expect(kms.calls()).toEqual({});
+  });
+});
+
+describe('steps', () => {
+  test('the version id defaults to the request id and is returned for the workflow', async () => {
+    const result = await handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new' }, context('req-new-1'));
+    expect(result).toEqual({ VersionId: 'req-new-1' });
+    expect(stagesOf(kms, 'db/app')).toEqual({ 'v-initial': ['ACSCurrent'], 'req-new-1': ['ACSPending'] });
+    // A later step with the VersionId the workflow carried addresses the same version.
+    expect(await handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'set', VersionId: 'req-new-1' }, context('req-set'))).toEqual({
+      VersionId: 'req-new-1',
+    });
+  });
+
+  test.each([
+    ['not JSON', 'not json', '(value)'],
+    ['without AccountName', JSON.stringify({ ...secret, AccountName: undefined }), 'AccountName'],
+    ['without Endpoint', JSON.stringify({ ...secret, Endpoint: undefined }), 'Endpoint'],
+    ['with a Port that is not one', JSON.stringify({ ...secret, Port: 'x' }), 'Port'],
+  ])('a current secret %s is InvalidSecretValue naming %s, and nothing is written', async (_case, value, field) => {
+    seedSecret(kms, 'db/app', value);
+    const error = await failure(handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new' }, context()));
+    expect(error).toMatchObject({ code: 'InvalidSecretValue', field });
+    expect(kms.callCount('PutSecretValue')).toBe(0);
+    expect(target.passwordChanges).toEqual([]);
+  });
+
+  test('a managed secret is refused and nothing is written', async () => {
+    seedSecret(kms, 'db/app', secret, { type: 'Rds' });
+    const error = await failure(handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new' }, context()));
+    expect(error).toMatchObject({ code: 'RotationNotEnabled', field: 'SecretType' });
+    expect(kms.callCount('PutSecretValue')).toBe(0);
+  });
+
+  test('KMS is reached at the region\'s VPC endpoint unless told otherwise', () => {
+    expect(kmsVpcEndpoint('cn-shanghai')).toBe('kms-vpc.cn-shanghai.aliyuncs.com');
+  });
+});
+
+describe('scenario 1 refusals', () => {
+  const rdsHandler = (options: Parameters<typeof rdsAccountApi>[0] = {}) =>
+    createFcHandler({
+      ...rdsAccountApi({ endpoint: rds.endpoint, protocol: 'http', ...options }),
+      kmsEndpoint: kms.endpoint,
+      kmsProtocol: 'http',
+    });
+
+  beforeEach(() => {
+    rds.seed({ id: 'rm-pinned00001', databases: ['orders'], accounts: [{ name: 'app', password: 'Current-Pass1' }] });
+    seedSecret(kms, 'db/rds-app', { AccountName: 'app', AccountPassword: 'Current-Pass1' });
+  });
+
+  test('without an instance id in the event or the options, InstanceId is named', async () => {
+    const error = await failure(rdsHandler()({ SecretName: 'db/rds-app', RegionId: 'cn-hangzhou', Step: 'set', VersionId: 'v2' }, context()));
+    expect(error).toMatchObject({ code: 'InvalidOptions', field: 'InstanceId' });
+    expect(kms.calls()).toEqual({});
+  });
+
+  test('an event naming another instance than the pinned one is refused', async () => {
+    const event = { SecretName: 'db/rds-app', RegionId: 'cn-hangzhou', Step: 'new', InstanceId: 'rm-other000001' };
+    const error = await failure(rdsHandler({ dbInstanceId: 'rm-pinned00001' })(event, context()));
+    expect(error).toMatchObject({ code: 'InvalidOptions', field: 'InstanceId' });
+    expect(kms.calls()).toEqual({});
+  });
+
+  test.each([
+    ['an account name RDS would refuse for the other account', 'app-user', 'InvalidSecretValue', 'AccountName'],
+    ['an account name whose _rt form is over the engine limit', 'a_sixteen_chars1', 'UsernameTooLong', 'AccountName'],
+  ])('%s is refused in new, before KMS is written', async (_case, accountName, code, field) => {
+    seedSecret(kms, 'db/rds-app', { AccountName: accountName, AccountPassword: 'Current-Pass1' });
+    const event = { SecretName: 'db/rds-app', RegionId: 'cn-hangzhou', Step: 'new', InstanceId: 'rm-pinned00001' };
+    const error = await failure(rdsHandler({ engine: 'MariaDB' })(event, context()));
+    expect(error).toMatchObject({ code, field });
+    expect(kms.callCount('PutSecretValue')).toBe(0);
+    expect(rds.calls()).toEqual({});
+  });
+});
