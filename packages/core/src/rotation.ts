@@ -265,6 +265,7 @@ class Rotation {
         { field: schema.fields.username, limit: target.maxUsernameLength },
       );
     }
+    target.checkUsername?.(username);
     const password = await this.#newPassword();
     this.redactor.add(password);
     await session.writePending(schema.serialize(current, { username, password }));

@@ -53,11 +53,7 @@ export function singleUser(): Strategy {
       const { current, pending } = context;
       requireSame(context, 'username', pending, current, 'current');
       requireSame(context, 'host', pending, current, 'current');
-      const asPending = await context.tryConnect(pending);
-      if (asPending) {
-        await asPending.close();
-        return PENDING_LOGS_IN;
-      }
+      if (await pendingLogsIn(context)) return PENDING_LOGS_IN;
       let session = await context.tryConnect(current);
       if (!session) {
         const previous = await context.previous();
@@ -120,11 +116,7 @@ export function alternatingUsers(options: AlternatingUsersOptions = {}): Strateg
         );
       }
       requireSame(context, 'host', pending, current, 'current');
-      const asPending = await context.tryConnect(pending);
-      if (asPending) {
-        await asPending.close();
-        return PENDING_LOGS_IN;
-      }
+      if (await pendingLogsIn(context)) return PENDING_LOGS_IN;
       // The privileged account acts only for credentials that prove themselves (no confused deputy).
       const asCurrent = await context.tryConnect(current);
       if (!asCurrent) {
@@ -146,9 +138,9 @@ export function alternatingUsers(options: AlternatingUsersOptions = {}): Strateg
 
 async function openPrivileged(context: SetContext, options: AlternatingUsersOptions): Promise<TargetSession> {
   const { current, target } = context;
+  if (target.connectPrivileged) return target.connectPrivileged({ logger: context.logger });
   const reference = current.masterSecret;
   if (reference === undefined) {
-    if (target.connectPrivileged) return target.connectPrivileged({ logger: context.logger });
     throw new PrivilegedSecretInvalidError(
       `alternating users need a privileged secret: ${context.keyOf('masterSecret')} is missing from the secret`,
       { field: context.keyOf('masterSecret') },
@@ -177,6 +169,18 @@ async function openPrivileged(context: SetContext, options: AlternatingUsersOpti
     });
   }
   return session;
+}
+
+/**
+ * Whether the pending credentials already log in, so that set has nothing to do. A target that
+ * cannot prove a password never says so: setting the password again is the safe answer.
+ */
+async function pendingLogsIn(context: SetContext): Promise<boolean> {
+  if (context.target.verifiesPasswords === false) return false;
+  const session = await context.tryConnect(context.pending);
+  if (!session) return false;
+  await session.close();
+  return true;
 }
 
 /** The suffix rule: `name` ↔ `name<suffix>`. */

@@ -105,11 +105,23 @@ export interface Target {
   readonly tls: TlsMode;
   /** Password limits of the engine or platform. */
   readonly passwordConstraints?: PasswordConstraints;
+  /**
+   * False for a target whose `connect` cannot prove a password (a cloud account API that only
+   * sees whether an account exists): the set step then always sets the pending password instead
+   * of taking "pending logs in" for done. Default true.
+   */
+  readonly verifiesPasswords?: boolean;
+  /**
+   * Checks a username against the engine's or platform's naming rules (beyond the length limit),
+   * throwing a typed error naming the problem. Called in `create`, before anything is written.
+   */
+  checkUsername?(username: string): void;
   /** Opens a session as `login`; log through `context.logger`, which redacts the rotation's secrets. */
   connect(login: Login, context?: ConnectContext): Promise<TargetSession>;
   /**
    * For targets that act through a cloud account API instead of a privileged secret: a session
-   * with the right to create and update users.
+   * with the right to create and update users. When present, it is used and a master reference in
+   * the secret is ignored.
    */
   connectPrivileged?(context?: ConnectContext): Promise<TargetSession>;
 }

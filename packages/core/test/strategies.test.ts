@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import {
   ALTERNATE_USER_SUFFIX,
   alternatingUsers,
+  InvalidOptionsError,
   MemoryTarget,
   rotate,
   runStep,
   suffixRule,
+  type Login,
   type Target,
 } from '@rotakit/core';
 import { MASTER_ID, rotationFixture, SECRET_ID, snapshot, valueAt } from './helpers.js';
@@ -182,6 +184,58 @@ describe('alternating-users strategy', () => {
     await rotate({ ...fixture.options, secretId: SECRET_ID });
     expect(valueAt(fixture.store, 'current')!.username).toBe('app');
     expect(fixture.target.users.get('app')!.privileges).toEqual(['SELECT on app.*', 'INSERT on app.*']);
+  });
+});
+
+describe('targets that act through a cloud account API', () => {
+  /** The memory target seen as an account API: cannot prove passwords, has its own privileged session. */
+  function accountApi(base: MemoryTarget, extra: Partial<Target> = {}): Target & { privilegedSessions: number } {
+    const target = {
+      engine: 'account-api',
+      maxUsernameLength: base.maxUsernameLength,
+      tls: base.tls,
+      verifiesPasswords: false,
+      privilegedSessions: 0,
+      connect: (login: Login) => base.connect(login),
+      connectPrivileged: () => {
+        target.privilegedSessions += 1;
+        return base.connect({ username: 'admin', password: 'initial-admin-password', tls: 'verify' });
+      },
+      ...extra,
+    };
+    return target;
+  }
+
+  it('sets the pending password again on a re-run instead of trusting a login it cannot prove', async () => {
+    const fixture = rotationFixture('alternating');
+    const target = accountApi(fixture.target);
+    const request = { ...fixture.options, target, secretId: SECRET_ID, token: 'tok' };
+    await runStep('create', request);
+    expect(await runStep('set', request)).toEqual({ step: 'set', outcome: 'done' });
+    expect(await runStep('set', request)).toEqual({ step: 'set', outcome: 'done' });
+    expect(fixture.target.passwordChanges.filter((c) => c.username === 'app_clone')).toHaveLength(2);
+  });
+
+  it('uses the target\'s privileged session even when the secret names a master secret', async () => {
+    const fixture = rotationFixture('alternating');
+    fixture.store.putSecret(MASTER_ID, 'not even JSON');
+    const target = accountApi(fixture.target);
+    await rotate({ ...fixture.options, target, secretId: SECRET_ID });
+    expect(target.privilegedSessions).toBe(1);
+    expect(valueAt(fixture.store, 'current')!.username).toBe('app_clone');
+  });
+
+  it('checks the pending username with the target\'s own rule in create, before anything is written', async () => {
+    const fixture = rotationFixture('alternating');
+    const target = accountApi(fixture.target, {
+      checkUsername: (username: string) => {
+        if (username.endsWith('_clone')) throw new InvalidOptionsError('account names may not end in _clone', { field: 'username' });
+      },
+    });
+    const before = snapshot(fixture.store, fixture.target);
+    const error = await runStep('create', { ...fixture.options, target, secretId: SECRET_ID, token: 'tok' }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'InvalidOptions', field: 'username' });
+    expect(snapshot(fixture.store, fixture.target)).toEqual(before);
   });
 });
 

@@ -1,4 +1,4 @@
-import { alibabaSchema, defineCredentialSchema, InvalidOptionsError, type CredentialSchema } from '@rotakit/core';
+import { alibabaSchema, defineCredentialSchema, type CredentialSchema } from '@rotakit/core';
 import { InvalidEventError, type FcHandlerOptions, type FcInvocation } from './fc-handler.js';
 import { RdsAccountTarget, rdsDualAccount, type RdsDualAccountOptions, type RdsEngine } from './rds-target.js';
 import { createRdsClient, type RdsClient } from './sdk.js';
@@ -69,12 +69,7 @@ export function rdsAccountApi(options: RdsAccountApiOptions = {}): Pick<FcHandle
   };
   return {
     target: targetFor,
-    strategy: (_invocation, target) => {
-      if (!(target instanceof RdsAccountTarget)) {
-        throw new InvalidOptionsError('rdsAccountApi() needs its own target', { field: 'target' });
-      }
-      return rdsDualAccount(target, options.suffix === undefined ? {} : { suffix: options.suffix });
-    },
+    strategy: rdsDualAccount(options.suffix === undefined ? {} : { suffix: options.suffix }),
     schema: alibabaRdsApiSchema,
   };
 }

@@ -6,10 +6,8 @@ import {
   InvalidSecretValueError,
   PASSWORD_CHARACTER_CLASSES,
   StepFailedError,
-  suffixRule,
   TargetAuthFailedError,
   TargetUnreachableError,
-  type Credentials,
   type Login,
   type PasswordConstraints,
   type RotakitError,
@@ -97,6 +95,8 @@ export class RdsAccountTarget implements Target {
   /** The RDS API is always HTTPS; a secret's `SSL` concerns database logins, which this target makes none of. */
   readonly tls: TlsMode = 'verify';
   readonly passwordConstraints = RDS_PASSWORD_CONSTRAINTS;
+  /** The account API sees whether an account exists, never whether a password works. */
+  readonly verifiesPasswords = false;
   readonly dbInstanceId: string;
   readonly #client: RdsClient;
   readonly #family: keyof typeof GRANTABLE;
@@ -132,6 +132,11 @@ export class RdsAccountTarget implements Target {
    * letter, ending with a letter or digit, within the engine's length.
    */
   checkAccountName(name: string): void {
+    this.checkUsername(name);
+  }
+
+  /** Core calls this in `create`, so an account name RDS would refuse is caught before KMS is written. */
+  checkUsername(name: string): void {
     const pattern = this.#upperCaseNames ? /^[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?$/ : /^[a-z](?:[a-z0-9_]*[a-z0-9])?$/;
     if (name.length < 2 || name.length > this.maxUsernameLength || !pattern.test(name)) {
       throw new InvalidSecretValueError(
@@ -353,36 +358,12 @@ export interface RdsDualAccountOptions {
 }
 
 /**
- * Core's alternating-users strategy, made safe for an API target that cannot test a password:
- * the set step never concludes "the pending credentials already log in" from the pending account
- * existing (on the second rotation it always does), so it always has the account API set the
- * pending password, which is idempotent. The other account's name is checked against the target's
- * RDS rules before `create` writes anything. Any `MasterSecret` in the secret is ignored: the RDS
- * API, through the function's RAM role, is the privileged party.
+ * Core's alternating-users strategy with Alibaba's `_rt` suffix. The target makes it fit the
+ * account API through core's own rules: `verifiesPasswords: false` keeps the set step from taking
+ * an existing account for a working password, so the API always sets the pending password (which
+ * is idempotent); `checkUsername` checks the other account's name in `create`, before KMS is
+ * written; and its `connectPrivileged` (the function's RAM role) is used, any `MasterSecret` ignored.
  */
-// candidate for core: a Target flag saying `connect` cannot prove a password (API targets), which
-// alternatingUsers/singleUser would honour by skipping "pending already logs in"; and a Target hook
-// that checks the pending username in `create` before anything is written.
-export function rdsDualAccount(target: RdsAccountTarget, options: RdsDualAccountOptions = {}): Strategy {
-  const toggle = suffixRule(options.suffix ?? ALTERNATE_USER_SUFFIX.alibaba);
-  const alternate = (username: string): string => {
-    const other = toggle(username);
-    if (other.length <= target.maxUsernameLength) target.checkAccountName(other);
-    return other;
-  };
-  const inner = alternatingUsers({ alternate });
-  return {
-    kind: 'alternating-users',
-    pendingUsername: (current) => alternate(current.username),
-    set: (context) => {
-      const { masterSecret: _ignored, ...current } = context.current;
-      const pendingName = context.pending.username;
-      return inner.set({
-        ...context,
-        current,
-        tryConnect: (credentials: Credentials) =>
-          credentials.username === pendingName ? Promise.resolve(undefined) : context.tryConnect(credentials),
-      });
-    },
-  };
+export function rdsDualAccount(options: RdsDualAccountOptions = {}): Strategy {
+  return alternatingUsers({ suffix: options.suffix ?? ALTERNATE_USER_SUFFIX.alibaba });
 }
