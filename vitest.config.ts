@@ -6,7 +6,10 @@ const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources; the dual-format build is checked by its own test.
-    alias: [{ find: /^@rotakit\/([a-z0-9-]+)$/, replacement: `${packagesDir}$1/src/index.ts` }],
+    alias: [
+      { find: /^@rotakit\/testkit\/conformance$/, replacement: `${packagesDir}testkit/src/conformance/index.ts` },
+      { find: /^@rotakit\/([a-z0-9-]+)$/, replacement: `${packagesDir}$1/src/index.ts` },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

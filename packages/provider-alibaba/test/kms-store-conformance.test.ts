@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { alibabaSchema } from '@rotakit/core';
-import { describeStoreConformance, startAlibabaKmsEmulator, type StoreConformanceFixture } from '@rotakit/testkit';
+import { startAlibabaKmsEmulator } from '@rotakit/testkit';
+import { describeStoreConformance, type StoreConformanceFixture } from '@rotakit/testkit/conformance';
 import { KEY, kmsStore, seedSecret } from './helpers.js';
 
 /** The suite's fixture on a KMS emulator, with or without ACSPrevious following a moved ACSCurrent. */

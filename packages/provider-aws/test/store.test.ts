@@ -7,7 +7,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { isRotakitError, MemoryTarget, rotate, singleUser, awsSchema } from '@rotakit/core';
-import { describeStoreConformance } from '@rotakit/testkit';
+import { describeStoreConformance } from '@rotakit/testkit/conformance';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsManagerStore } from '../src/index.js';
 import { createSecret, startAwsWorld, testConfig, type AwsWorld } from './helpers.js';

@@ -1,5 +1,6 @@
 import { ncloudSchema } from '@rotakit/core';
-import { describeStoreConformance, startNcloudSecretManagerEmulator } from '@rotakit/testkit';
+import { startNcloudSecretManagerEmulator } from '@rotakit/testkit';
+import { describeStoreConformance } from '@rotakit/testkit/conformance';
 import { NcloudSecretStore } from '@rotakit/provider-ncloud';
 import { API_KEY, clientOf } from './helpers.js';
 

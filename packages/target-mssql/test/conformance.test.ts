@@ -1,4 +1,5 @@
-import { createTestCertificateAuthority, describeTargetConformance, MssqlFake } from '@rotakit/testkit';
+import { createTestCertificateAuthority, MssqlFake } from '@rotakit/testkit';
+import { describeTargetConformance } from '@rotakit/testkit/conformance';
 import { describe } from 'vitest';
 import { mssqlTarget } from '../src/index.js';
 import { addressFromUrl, conformanceFixture } from './support.js';

@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo } from 'node:net';
 import type { Login, Target, TlsMode } from '@rotakit/core';
-import type { TargetConformanceFixture } from '@rotakit/testkit';
+import type { TargetConformanceFixture } from '@rotakit/testkit/conformance';
 import sql from 'mssql';
 import {
   applyPermission,

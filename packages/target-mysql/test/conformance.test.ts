@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRotakitError, type Logger, type TargetSession } from '@rotakit/core';
-import { describeTargetConformance } from '@rotakit/testkit';
+import { describeTargetConformance } from '@rotakit/testkit/conformance';
 import { mysqlTarget } from '../src/index.js';
 import { expectNoSecret, ident, loginTo, logsIn, SAMPLE_DB, thrown, useSampleServer } from './helpers.js';
 

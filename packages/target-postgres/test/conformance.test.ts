@@ -1,4 +1,5 @@
-import { describeTargetConformance, startPostgres } from '@rotakit/testkit';
+import { startPostgres } from '@rotakit/testkit';
+import { describeTargetConformance } from '@rotakit/testkit/conformance';
 import { quoteIdentifier, postgresTarget } from '@rotakit/target-postgres';
 
 describeTargetConformance('postgres', async () => {

@@ -1,7 +1,5 @@
-export { describeStoreConformance } from './conformance/store.js';
-export type { StoreConformanceFixture } from './conformance/store.js';
-export { describeTargetConformance, HOSTILE_PASSWORDS, HOSTILE_USERNAMES } from './conformance/target.js';
-export type { TargetConformanceFixture } from './conformance/target.js';
+// The conformance suites (they need vitest) are at `@rotakit/testkit/conformance`.
+export { HOSTILE_PASSWORDS, HOSTILE_USERNAMES } from './conformance/hostile.js';
 export { ADMIN_PREFIX, EmulatorServer } from './emulators/http.js';
 export type { EmulatorProtocol, EmulatorRequest, EmulatorResponse, Fault } from './emulators/http.js';
 export * from './emulators/aws/index.js';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MemorySecretStore, type SecretStore } from '@rotakit/core';
-import { describeStoreConformance } from '@rotakit/testkit';
+import { describeStoreConformance } from '@rotakit/testkit/conformance';
 
 describeStoreConformance('memory', async () => {
   const store = new MemorySecretStore();

@@ -1,5 +1,5 @@
 import { MemoryTarget } from '@rotakit/core';
-import { describeTargetConformance } from '@rotakit/testkit';
+import { describeTargetConformance } from '@rotakit/testkit/conformance';
 
 describeTargetConformance('memory', async () => {
   const target = new MemoryTarget({ host: 'memory', tls: 'disable', users: { root: { password: 'root-password', privileged: true } } });

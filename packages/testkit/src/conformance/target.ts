@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRotakitError, type Login, type Target, type TargetSession } from '@rotakit/core';
+import { HOSTILE_PASSWORDS, HOSTILE_USERNAMES } from './hostile.js';
 
 /** What an engine's test file provides to run the target conformance suite against a real server. */
 export interface TargetConformanceFixture {
@@ -24,28 +25,6 @@ export interface TargetConformanceFixture {
   /** Stops whatever the fixture started. */
   close(): Promise<void>;
 }
-
-/** Names and passwords that break naive statement building. */
-export const HOSTILE_USERNAMES: readonly string[] = [
-  `o'brien`,
-  'back\\slash',
-  'semi;colon',
-  'dash--dash',
-  'per%cent',
-  'quo"te',
-  'bra]ck`et',
-  'ünï_çødé',
-];
-
-/** Passwords that break naive statement building. */
-export const HOSTILE_PASSWORDS: readonly string[] = [
-  `it's'; DROP TABLE x; --`,
-  'back\\\\slash\\',
-  '$$dollar$$ quoted',
-  '%_wild%_',
-  '"double" `tick` ]bracket[',
-  'ünïcødé-пароль-密码',
-];
 
 /**
  * Registers the target conformance suite: login classification (auth failure apart from an
