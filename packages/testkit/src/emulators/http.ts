@@ -33,15 +33,25 @@ export interface EmulatorProtocol {
   seed?(input: unknown): Promise<void> | void;
 }
 
-/** A fault injected into the next `times` calls of one operation (or of every operation: `'*'`). */
-export type Fault =
-  | { operation: string; kind: 'throttle'; times?: number }
-  | { operation: string; kind: 'error'; times?: number; response?: EmulatorResponse }
-  | { operation: string; kind: 'latency'; times?: number; ms: number }
-  | { operation: string; kind: 'drop'; times?: number };
+/** When a fault strikes: `times` matching calls (default 1), after letting `after` of them through (default 0). */
+interface FaultTiming {
+  times?: number;
+  /** Matching calls answered normally before the fault strikes: aims it at the n-th call of a sequence. */
+  after?: number;
+}
+
+/** A fault injected into calls of one operation (or of every operation: `'*'`). */
+export type Fault = FaultTiming &
+  (
+    | { operation: string; kind: 'throttle' }
+    | { operation: string; kind: 'error'; response?: EmulatorResponse }
+    | { operation: string; kind: 'latency'; ms: number }
+    | { operation: string; kind: 'drop' }
+  );
 
 interface ArmedFault {
   fault: Fault;
+  skip: number;
   remaining: number;
 }
 
@@ -107,9 +117,9 @@ export class EmulatorServer {
     this.#calls.clear();
   }
 
-  /** Arms a fault for the next `fault.times` (default 1) matching calls. */
+  /** Arms a fault for `fault.times` (default 1) matching calls, after `fault.after` (default 0) go through. */
   injectFault(fault: Fault): void {
-    this.#faults.push({ fault, remaining: fault.times ?? 1 });
+    this.#faults.push({ fault, skip: fault.after ?? 0, remaining: fault.times ?? 1 });
   }
 
   /** Disarms every fault. */
@@ -128,6 +138,10 @@ export class EmulatorServer {
       (f) => f.remaining > 0 && (f.fault.operation === operation || f.fault.operation === '*'),
     );
     if (!armed) return undefined;
+    if (armed.skip > 0) {
+      armed.skip -= 1;
+      return undefined;
+    }
     armed.remaining -= 1;
     this.#faults = this.#faults.filter((f) => f.remaining > 0);
     return armed.fault;
