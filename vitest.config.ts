@@ -13,7 +13,7 @@ export default defineConfig({
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
-    reporters: ['default', './scripts/summary-reporter.ts'],
+    reporters: ['default', fileURLToPath(new URL('./scripts/summary-reporter.ts', import.meta.url))],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     coverage: {
