@@ -3,6 +3,7 @@ import type { EventEmitter } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import {
   InvalidOptionsError,
+  InvalidSecretValueError,
   StepFailedError,
   TLS_MODES,
   TlsRequiredError,
@@ -157,6 +158,23 @@ interface HostRow {
   [column: string]: unknown;
 }
 
+/**
+ * A user name the session acts on must be a non-empty string: `''` is MySQL's anonymous account,
+ * which any user name logs in as.
+ */
+function checkName(name: unknown, field: 'source' | 'user'): void {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidOptionsError(`${field} must be a non-empty user name`, { field });
+  }
+}
+
+/** A password must be a non-empty string: an empty one would let the account log in without any. */
+function checkPassword(password: unknown): void {
+  if (typeof password !== 'string' || password.length === 0) {
+    throw new InvalidSecretValueError('the password must be a non-empty string', { field: 'password' });
+  }
+}
+
 const text = (value: unknown): string => (Buffer.isBuffer(value) ? value.toString('utf8') : String(value ?? ''));
 
 class MysqlSession implements TargetSession {
@@ -179,6 +197,7 @@ class MysqlSession implements TargetSession {
   }
 
   async setOwnPassword(newPassword: string): Promise<void> {
+    checkPassword(newPassword);
     this.#secrets.push(newPassword);
     await this.#run(setOwnPasswordStatement(this.#dialect, newPassword));
   }
@@ -189,6 +208,9 @@ class MysqlSession implements TargetSession {
    * requirement. The password is set last, so credentials that log in mean a finished sync.
    */
   async syncUser(request: UserSyncRequest): Promise<void> {
+    checkName(request.source, 'source');
+    checkName(request.user, 'user');
+    checkPassword(request.password);
     this.#secrets.push(request.password);
     if (request.source === request.user) {
       throw new InvalidOptionsError('the alternate user must differ from the source user', { field: 'user' });
