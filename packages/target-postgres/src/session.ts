@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import {
   InvalidOptionsError,
+  InvalidSecretValueError,
   StepFailedError,
   UsernameTooLongError,
   type TargetSession,
@@ -45,11 +46,15 @@ export class PostgresSession implements TargetSession {
   }
 
   async setOwnPassword(newPassword: string): Promise<void> {
+    checkPassword(newPassword);
     await this.#setPassword('SESSION_USER', newPassword, 'changing the session user\'s own password');
   }
 
   async syncUser(request: UserSyncRequest): Promise<void> {
     const { source, user, password } = request;
+    checkRoleName(source, 'source');
+    checkRoleName(user, 'user');
+    checkPassword(password);
     if (source === user) {
       throw new InvalidOptionsError('the alternate user must differ from the source user', { field: 'user' });
     }
@@ -208,6 +213,19 @@ export class PostgresSession implements TargetSession {
         false,
       );
     }
+  }
+}
+
+function checkRoleName(name: unknown, field: 'source' | 'user'): void {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new InvalidOptionsError(`${field} must be a non-empty role name`, { field });
+  }
+}
+
+/** A password must be a non-empty string: a verifier of the empty password would be stored as given. */
+function checkPassword(password: unknown): void {
+  if (typeof password !== 'string' || password.length === 0) {
+    throw new InvalidSecretValueError('the password must be a non-empty string', { field: 'password' });
   }
 }
 
