@@ -40,7 +40,7 @@ export type { Stage, StageLabels, StagePointers } from './stages.js';
 export type { SecretStore, StoreSession } from './store.js';
 export { ALTERNATE_USER_SUFFIX, alternatingUsers, singleUser, suffixRule } from './strategy.js';
 export type { AlternatingUsersOptions, SetContext, SetOutcome, Strategy } from './strategy.js';
-export { effectiveTlsMode, loginOf, TLS_MODES } from './target.js';
+export { checkNewPassword, checkUserSyncRequest, effectiveTlsMode, loginOf, TLS_MODES } from './target.js';
 export type {
   ConnectContext,
   Credentials,
@@ -49,6 +49,7 @@ export type {
   Target,
   TargetSession,
   TlsMode,
+  UserChangeLimits,
   UserProfile,
   UserSyncRequest,
 } from './target.js';

@@ -1,4 +1,4 @@
-import { InvalidOptionsError, TlsRequiredError } from './errors.js';
+import { InvalidOptionsError, InvalidSecretValueError, TlsRequiredError } from './errors.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -158,4 +158,40 @@ export function loginOf(credentials: Credentials, target: Pick<Target, 'tls'>, l
   if (credentials.port !== undefined) login.port = credentials.port;
   if (credentials.database !== undefined) login.database = credentials.database;
   return login;
+}
+
+/** Engine limits for {@link checkUserSyncRequest} and {@link checkNewPassword}. */
+export interface UserChangeLimits {
+  readonly maxUsernameLength?: number;
+  readonly maxPasswordLength?: number;
+}
+
+/**
+ * Checks a password a target is about to set, before it writes anything: a non-empty string
+ * (an empty one would let the account log in without any) within the engine's length.
+ * Throws `InvalidSecretValueError` (field `password`); the message never repeats the value.
+ */
+export function checkNewPassword(password: unknown, limits: UserChangeLimits = {}): asserts password is string {
+  const max = limits.maxPasswordLength ?? Infinity;
+  if (typeof password !== 'string' || password.length === 0 || password.length > max) {
+    const bound = Number.isFinite(max) ? ` of 1 to ${max} characters` : '';
+    throw new InvalidSecretValueError(`the password must be a non-empty string${bound}`, { field: 'password' });
+  }
+}
+
+/**
+ * Checks a `syncUser` request before the target writes anything: `source` and `user` non-empty
+ * names within the engine's length (an empty name is MySQL's anonymous account), and the password
+ * as {@link checkNewPassword} does. Targets call it first, since `syncUser` is also called directly.
+ */
+export function checkUserSyncRequest(request: UserSyncRequest, limits: UserChangeLimits = {}): void {
+  const max = limits.maxUsernameLength ?? Infinity;
+  for (const field of ['source', 'user'] as const) {
+    const name: unknown = request?.[field];
+    if (typeof name !== 'string' || name.length === 0 || name.length > max) {
+      const bound = Number.isFinite(max) ? ` of 1 to ${max} characters` : '';
+      throw new InvalidOptionsError(`${field} must be a non-empty user name${bound}`, { field });
+    }
+  }
+  checkNewPassword(request.password, limits);
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   alternatingUsers,
+  checkNewPassword,
+  checkUserSyncRequest,
   effectiveTlsMode,
   REDACTED,
   Redactor,
@@ -12,6 +14,7 @@ import {
   type ConnectContext,
   type Login,
   type RotationEvent,
+  type UserSyncRequest,
 } from '@rotakit/core';
 import { capture, rotationFixture, SECRET_ID } from './helpers.js';
 
@@ -132,6 +135,34 @@ describe('the logger handed to targets', () => {
     for (const password of seen) expect(text).not.toContain(password);
     expect(text).toContain('driver says: bad password [REDACTED]');
     expect(text).toContain('privileged session through the account API');
+  });
+});
+
+describe('checks targets run before they write', () => {
+  it('refuses empty or non-string names and passwords, naming the field and never the value', () => {
+    const ok = { source: 'app', user: 'app_b', password: 'secret-value-1' };
+    expect(() => checkUserSyncRequest(ok)).not.toThrow();
+    const cases: Array<[unknown, string, string]> = [
+      [{ ...ok, source: '' }, 'InvalidOptions', 'source'],
+      [{ ...ok, user: '' }, 'InvalidOptions', 'user'],
+      [{ ...ok, user: 42 }, 'InvalidOptions', 'user'],
+      [{ ...ok, password: '' }, 'InvalidSecretValue', 'password'],
+      [{ ...ok, password: undefined }, 'InvalidSecretValue', 'password'],
+      [{ ...ok, user: 'x'.repeat(9) }, 'InvalidOptions', 'user'],
+      [{ ...ok, password: 'secret-value-1-too-long' }, 'InvalidSecretValue', 'password'],
+    ];
+    for (const [request, code, field] of cases) {
+      let error: unknown;
+      try {
+        checkUserSyncRequest(request as UserSyncRequest, { maxUsernameLength: 8, maxPasswordLength: 16 });
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(request)).toMatchObject({ code, field });
+      expect((error as Error).message).not.toContain('secret-value-1');
+    }
+    expect(() => checkNewPassword('')).toThrow(expect.objectContaining({ field: 'password' }));
+    expect(() => checkNewPassword('fine')).not.toThrow();
   });
 });
 

@@ -138,7 +138,7 @@ export class RdsAccountTarget implements Target {
   /** Core calls this in `create`, so an account name RDS would refuse is caught before KMS is written. */
   checkUsername(name: string): void {
     const pattern = this.#upperCaseNames ? /^[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?$/ : /^[a-z](?:[a-z0-9_]*[a-z0-9])?$/;
-    if (name.length < 2 || name.length > this.maxUsernameLength || !pattern.test(name)) {
+    if (typeof name !== 'string' || name.length < 2 || name.length > this.maxUsernameLength || !pattern.test(name)) {
       throw new InvalidSecretValueError(
         `AccountName must be 2 to ${this.maxUsernameLength} ${this.#upperCaseNames ? 'letters' : 'lower-case letters'}, digits or underscores, starting with a letter and ending with a letter or digit`,
         { field: 'AccountName' },
@@ -341,6 +341,9 @@ class RdsAccountSession implements TargetSession {
  * other character.
  */
 export function checkRdsPassword(password: string): void {
+  if (typeof password !== 'string') {
+    throw new InvalidSecretValueError('AccountPassword must be a string', { field: 'AccountPassword' });
+  }
   const classes = [/[A-Z]/, /[a-z]/, /[0-9]/, /[!@#$%^&*()_+\-=]/].filter((c) => c.test(password)).length;
   const allowed = /^[A-Za-z0-9!@#$%^&*()_+\-=]*$/.test(password);
   if (password.length < 8 || password.length > 32 || classes < 3 || !allowed) {

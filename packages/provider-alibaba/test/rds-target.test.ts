@@ -1,6 +1,6 @@
 // RdsAccountTarget through @alicloud/rds20140815 against the RDS account API emulator.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { generatePassword, loginOf, silentLogger } from '@rotakit/core';
+import { generatePassword, loginOf, silentLogger, type UserSyncRequest } from '@rotakit/core';
 import { startAlibabaRdsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
 import { checkRdsPassword, RdsAccountTarget, RDS_PASSWORD_CONSTRAINTS } from '@rotakit/provider-alibaba';
 import { failure, KEY } from './helpers.js';
@@ -89,9 +89,11 @@ describe('syncUser', () => {
     ['a name over the limit', { user: 'a'.repeat(33), password: 'Pending-Pass1' }, 'InvalidSecretValue', 'AccountName'],
     ['a password with a character RDS refuses', { user: 'app_rt', password: 'Pending~Pass1' }, 'InvalidSecretValue', 'AccountPassword'],
     ['a password of two classes', { user: 'app_rt', password: 'pendingpass' }, 'InvalidSecretValue', 'AccountPassword'],
+    ['a missing password', { user: 'app_rt' }, 'InvalidSecretValue', 'AccountPassword'],
+    ['a missing name', { password: 'Pending-Pass1' }, 'InvalidSecretValue', 'AccountName'],
   ])('%s is refused before any call', async (_case, request, code, field) => {
     const admin = await target.connectPrivileged();
-    expect(await failure(admin.syncUser({ source: 'app', ...request }))).toMatchObject({ code, field });
+    expect(await failure(admin.syncUser({ source: 'app', ...request } as UserSyncRequest))).toMatchObject({ code, field });
     expect(emulator.calls()).toEqual({});
   });
 

@@ -85,7 +85,8 @@ export interface RegisteredDatabaseSecret {
 }
 
 /**
- * The set-up flow for a database secret, safe to re-run:
+ * The set-up flow for a database secret, safe to re-run. Bad options (and a first value a rotation
+ * would refuse) get an `InvalidOptionsError` naming the option before anything is written.
  * 1. engine, host and port from RDS DescribeDBClusters (or DescribeDBInstances);
  * 2. the rotation function's ARN from Lambda GetFunction, and (unless `grantInvoke: false`)
  *    AddPermission for Secrets Manager — an existing statement is fine;
@@ -96,9 +97,7 @@ export interface RegisteredDatabaseSecret {
  *    with the same function and schedule, so a re-run does not start another rotation.
  */
 export async function registerDatabaseSecret(options: RegisterDatabaseSecretOptions): Promise<RegisteredDatabaseSecret> {
-  requireString(options.name, 'name');
-  requireString(options.password, 'password');
-  requireString(options.rotationFunction, 'rotationFunction');
+  checkRegisterOptions(options);
   const rules = rotationRules(options.schedule);
   const sm = secretsManagerClient(options.clients?.secretsManager);
   const store = new SecretsManagerStore({ client: sm });
@@ -107,16 +106,8 @@ export async function registerDatabaseSecret(options: RegisterDatabaseSecretOpti
   if (username === undefined) {
     throw new InvalidOptionsError('username is required: RDS names no master username for this database', { field: 'username' });
   }
-  const rotationLambdaArn = await rotationFunctionArn(lambdaClient(options.clients?.lambda), options);
-
-  const existing = await store.describe(options.name).catch((error: unknown) => {
-    if (error instanceof SecretNotFoundError) return undefined;
-    throw error;
-  });
-  const arn = existing?.ARN ?? (await createSecret(sm, options));
-  const hasValue = Object.values(existing?.VersionIdsToStages ?? {}).some((labels) => labels.includes('AWSCURRENT'));
   const dbname = options.dbname ?? database.dbname;
-  const value = {
+  const value = secretValue({
     engine: database.engine,
     host: database.host,
     port: database.port,
@@ -125,10 +116,18 @@ export async function registerDatabaseSecret(options: RegisterDatabaseSecretOpti
     ...(dbname === undefined ? {} : { dbname }),
     ...(options.masterarn === undefined ? {} : { masterarn: options.masterarn }),
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
-  };
+  });
+  const rotationLambdaArn = await rotationFunctionArn(lambdaClient(options.clients?.lambda), options);
+
+  const existing = await store.describe(options.name).catch((error: unknown) => {
+    if (error instanceof SecretNotFoundError) return undefined;
+    throw error;
+  });
+  const arn = existing?.ARN ?? (await createSecret(sm, options));
+  const hasValue = Object.values(existing?.VersionIdsToStages ?? {}).some((labels) => labels.includes('AWSCURRENT'));
   if (!hasValue) {
     await awsCall({ service: 'Secrets Manager', operation: 'PutSecretValue', subject: options.name, carriesSecret: true }, () =>
-      sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: JSON.stringify(value) })),
+      sm.send(new PutSecretValueCommand({ SecretId: arn, SecretString: value })),
     );
   }
   const configured =
@@ -266,6 +265,9 @@ async function createSecret(sm: ReturnType<typeof secretsManagerClient>, options
   }
 }
 
+/** A rotation window: whole hours, 1h to 24h. */
+const ROTATION_WINDOW = /^([1-9]|1\d|2[0-4])h$/;
+
 function rotationRules(schedule: RotationSchedule): RotationRulesType {
   if (typeof schedule !== 'object' || schedule === null) {
     throw new InvalidOptionsError('schedule must give automaticallyAfterDays or scheduleExpression', { field: 'schedule' });
@@ -283,7 +285,88 @@ function rotationRules(schedule: RotationSchedule): RotationRulesType {
   if (!/^(rate|cron)\(.+\)$/.test(expression)) {
     throw new InvalidOptionsError('schedule.scheduleExpression must be rate(…) or cron(…)', { field: 'schedule.scheduleExpression' });
   }
+  if (schedule.duration !== undefined && (typeof schedule.duration !== 'string' || !ROTATION_WINDOW.test(schedule.duration))) {
+    throw new InvalidOptionsError('schedule.duration must be a window of 1h to 24h', { field: 'schedule.duration' });
+  }
   return { ScheduleExpression: expression, ...(schedule.duration === undefined ? {} : { Duration: schedule.duration }) };
+}
+
+/** Secrets Manager's rule for a secret's name (an existing secret may also be named by its ARN). */
+const SECRET_NAME = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
+/** Secrets Manager's tag limits. */
+const TAG_KEY_LENGTH = { min: 1, max: 128 } as const;
+const TAG_VALUE_MAX_LENGTH = 256;
+
+/**
+ * Checks every option that is sent or stored as given, so that bad input is refused before the
+ * first call — above all before AddPermission, CreateSecret and PutSecretValue write anything.
+ */
+function checkRegisterOptions(options: RegisterDatabaseSecretOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionsError('the options must be an object', { field: 'options' });
+  }
+  const name = requireString(options.name, 'name');
+  if (!SECRET_NAME.test(name) && !name.startsWith('arn:')) {
+    throw new InvalidOptionsError('name may have 1 to 512 letters, digits and / _ + = . @ -', { field: 'name' });
+  }
+  requireString(options.password, 'password');
+  requireString(options.rotationFunction, 'rotationFunction');
+  for (const field of ['ssl', 'rotateImmediately'] as const) {
+    if (options[field] !== undefined && typeof options[field] !== 'boolean') {
+      throw new InvalidOptionsError(`${field} must be true or false`, { field });
+    }
+  }
+  if (options.description !== undefined && typeof options.description !== 'string') {
+    throw new InvalidOptionsError('description must be a string', { field: 'description' });
+  }
+  checkTags(options.tags);
+  checkGrantInvoke(options.grantInvoke);
+}
+
+function checkTags(tags: unknown): void {
+  if (tags === undefined) return;
+  const entries = typeof tags === 'object' && tags !== null && !Array.isArray(tags) ? Object.entries(tags) : undefined;
+  const fits = ([key, value]: [string, unknown]): boolean =>
+    key.length >= TAG_KEY_LENGTH.min &&
+    key.length <= TAG_KEY_LENGTH.max &&
+    typeof value === 'string' &&
+    value.length <= TAG_VALUE_MAX_LENGTH;
+  if (!entries?.every(fits)) {
+    throw new InvalidOptionsError(
+      `tags must map keys of ${TAG_KEY_LENGTH.min} to ${TAG_KEY_LENGTH.max} characters to string values of at most ${TAG_VALUE_MAX_LENGTH}`,
+      { field: 'tags' },
+    );
+  }
+}
+
+function checkGrantInvoke(grant: unknown): void {
+  if (grant === undefined || typeof grant === 'boolean') return;
+  const fields = typeof grant === 'object' && grant !== null ? (grant as Record<string, unknown>) : undefined;
+  const optionalString = (key: string): boolean =>
+    fields?.[key] === undefined || (typeof fields[key] === 'string' && fields[key].length > 0);
+  if (!fields || !optionalString('statementId') || !optionalString('sourceAccount')) {
+    throw new InvalidOptionsError('grantInvoke must be true, false, or { statementId?, sourceAccount? } with non-empty strings', {
+      field: 'grantInvoke',
+    });
+  }
+}
+
+/**
+ * The secret's first value as JSON, checked with the AWS convention's own rules (non-empty
+ * strings, no control characters, no NUL in the password, ssl a boolean): a value a rotation
+ * would refuse is refused here, naming the option that holds it.
+ */
+function secretValue(value: Record<string, unknown>): string {
+  const text = JSON.stringify(value);
+  try {
+    awsSchema.parse(text);
+  } catch (error) {
+    if (error instanceof InvalidSecretValueError) {
+      throw new InvalidOptionsError(`the secret's first value is invalid: ${error.message}`, { field: error.field ?? 'options' });
+    }
+    throw error;
+  }
+  return text;
 }
 
 function sameRules(stored: RotationRulesType | undefined, wanted: RotationRulesType): boolean {

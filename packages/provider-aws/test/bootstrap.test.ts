@@ -119,4 +119,27 @@ describe('registerDatabaseSecret', () => {
     const missing = await getCurrentSecret('nowhere', { secretsManager: world.smClient }).catch((e: unknown) => e);
     expect(isRotakitError(missing, 'SecretNotFound')).toBe(true);
   });
+
+  it.each<[string, Partial<Record<keyof RegisterDatabaseSecretOptions, unknown>>]>([
+    ['name', { name: 'has a space' }],
+    ['password', { password: 'pw-with-\u0000-nul' }],
+    ['username', { username: '' }],
+    ['dbname', { dbname: 42 }],
+    ['masterarn', { masterarn: '' }],
+    ['ssl', { ssl: 'yes' }],
+    ['tags', { tags: { team: 'x'.repeat(300) } }],
+    ['description', { description: 7 }],
+    ['rotateImmediately', { rotateImmediately: 'no' }],
+    ['grantInvoke', { grantInvoke: { statementId: 5 } }],
+    ['schedule.duration', { schedule: { scheduleExpression: 'rate(10 days)', duration: 'two hours' } }],
+  ])('refuses a bad %s with InvalidOptions naming it, before anything is written', async (field, bad) => {
+    const rotationFunction = `untouched-${field.replace('.', '-')}`;
+    world.lambda.addFunction(rotationFunction, () => Promise.resolve({}));
+    const options = { ...clusterSecret(), name: `never_written_${field}`, rotationFunction, ...bad } as RegisterDatabaseSecretOptions;
+    const error = await registerDatabaseSecret(options).catch((e: unknown) => e);
+    expect(isRotakitError(error, 'InvalidOptions')).toBe(true);
+    expect((error as { field?: string }).field).toBe(field);
+    expect(world.lambda.policy(rotationFunction)).toEqual([]);
+    expect(world.sm.state().secrets.some((s) => s.Name === options.name)).toBe(false);
+  });
 });

@@ -1,6 +1,7 @@
 import {
+  checkNewPassword,
+  checkUserSyncRequest,
   InvalidOptionsError,
-  InvalidSecretValueError,
   REDACTED,
   StepFailedError,
   type Login,
@@ -90,7 +91,7 @@ class MssqlSession implements TargetSession {
   }
 
   async setOwnPassword(newPassword: string): Promise<void> {
-    checkPassword(newPassword);
+    checkNewPassword(newPassword, { maxPasswordLength: MAX_PASSWORD_LENGTH });
     const kind = (await this.#isContainedUser(await this.#context(), this.#username)) ? 'contained-user' : 'login';
     await this.#run(changeOwnPassword(kind, newPassword, this.#loginPassword), 'change its own password');
     this.#loginPassword = newPassword;
@@ -99,9 +100,7 @@ class MssqlSession implements TargetSession {
   }
 
   async syncUser(request: UserSyncRequest): Promise<void> {
-    this.#checkName(request.source, 'source');
-    this.#checkName(request.user, 'user');
-    checkPassword(request.password);
+    checkUserSyncRequest(request, { maxUsernameLength: this.#options.maxUsernameLength, maxPasswordLength: MAX_PASSWORD_LENGTH });
     if (request.source.toLowerCase() === request.user.toLowerCase()) {
       throw new InvalidOptionsError('syncUser needs two different users', { field: 'user' });
     }
@@ -212,12 +211,6 @@ class MssqlSession implements TargetSession {
     return context.contained && (await this.#rows(catalogQuery('containedUser', name))).length > 0;
   }
 
-  #checkName(name: string, field: string): void {
-    if (typeof name !== 'string' || name.length === 0 || name.length > this.#options.maxUsernameLength) {
-      throw new InvalidOptionsError(`${field} must be a name of 1 to ${this.#options.maxUsernameLength} characters`, { field });
-    }
-  }
-
   async #rows(statement: Statement): Promise<Row[]> {
     return (await this.#run(statement, 'read the catalog')) as Row[];
   }
@@ -239,12 +232,6 @@ class MssqlSession implements TargetSession {
 
 function isMaster(context: SessionContext): boolean {
   return context.database.toLowerCase() === 'master';
-}
-
-function checkPassword(password: string): void {
-  if (typeof password !== 'string' || password.length === 0 || password.length > MAX_PASSWORD_LENGTH) {
-    throw new InvalidSecretValueError(`SQL Server passwords must have 1 to ${MAX_PASSWORD_LENGTH} characters`, { field: 'password' });
-  }
 }
 
 function permissionKey(permission: Permission): string {

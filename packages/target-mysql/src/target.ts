@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import {
+  checkNewPassword,
+  checkUserSyncRequest,
   InvalidOptionsError,
   StepFailedError,
   TLS_MODES,
   TlsRequiredError,
-  type Logger,
   type ConnectContext,
+  type Logger,
   type Login,
   type Target,
   type TargetSession,
@@ -179,6 +181,7 @@ class MysqlSession implements TargetSession {
   }
 
   async setOwnPassword(newPassword: string): Promise<void> {
+    checkNewPassword(newPassword);
     this.#secrets.push(newPassword);
     await this.#run(setOwnPasswordStatement(this.#dialect, newPassword));
   }
@@ -189,6 +192,7 @@ class MysqlSession implements TargetSession {
    * requirement. The password is set last, so credentials that log in mean a finished sync.
    */
   async syncUser(request: UserSyncRequest): Promise<void> {
+    checkUserSyncRequest(request);
     this.#secrets.push(request.password);
     if (request.source === request.user) {
       throw new InvalidOptionsError('the alternate user must differ from the source user', { field: 'user' });

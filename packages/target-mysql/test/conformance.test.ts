@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRotakitError, type Logger, type TargetSession } from '@rotakit/core';
+import { isRotakitError, type Logger, type TargetSession, type UserSyncRequest } from '@rotakit/core';
 import { describeTargetConformance } from '@rotakit/testkit/conformance';
 import { mysqlTarget } from '../src/index.js';
 import { expectNoSecret, ident, loginTo, logsIn, SAMPLE_DB, thrown, useSampleServer } from './helpers.js';
@@ -175,6 +175,33 @@ describe('mysql target on MariaDB', () => {
       expect(isRotakitError(error, 'TlsRequired')).toBe(true);
       expectNoSecret(error, ['Tls-pw-1']);
     }
+  });
+
+  it('refuses an empty or missing password or name with a typed error naming it, before any statement', async () => {
+    await db.admin.createUser('bad_in_src', 'Source-pw-1');
+    await db.admin.grant('bad_in_src', 'a');
+    const session = await asAdmin();
+    const requests: [Record<string, unknown>, string, string][] = [
+      [{ source: 'bad_in_src', user: 'bad_in_clone', password: '' }, 'password', 'InvalidSecretValue'],
+      [{ source: 'bad_in_src', user: 'bad_in_clone' }, 'password', 'InvalidSecretValue'],
+      [{ source: 'bad_in_src', user: '', password: 'Fine-pw-1' }, 'user', 'InvalidOptions'],
+      [{ source: 42, user: 'bad_in_clone', password: 'Fine-pw-1' }, 'source', 'InvalidOptions'],
+    ];
+    for (const [request, field, code] of requests) {
+      const error = await thrown(session.syncUser(request as unknown as UserSyncRequest));
+      expect(isRotakitError(error, code as 'InvalidOptions')).toBe(true);
+      expect((error as { field?: string }).field).toBe(field);
+      expectNoSecret(error, ['Fine-pw-1']);
+    }
+    await db.admin.createUser('bad_in_own', 'Own-pw-1');
+    const own = await target.connect(loginTo(db.server, 'bad_in_own', 'Own-pw-1'));
+    sessions.push(own);
+    const error = await thrown(own.setOwnPassword(''));
+    expect(isRotakitError(error, 'InvalidSecretValue')).toBe(true);
+    expect((error as { field?: string }).field).toBe('password');
+    const created = await db.admin.run("SELECT User FROM mysql.user WHERE User IN ('bad_in_clone', '')");
+    expect(created).toEqual([]);
+    expect(await canLogIn('bad_in_own', 'Own-pw-1')).toBe(true);
   });
 
   it('wraps statement errors without the password or the statement', async () => {

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import {
+  checkNewPassword,
+  checkUserSyncRequest,
   InvalidOptionsError,
   StepFailedError,
   UsernameTooLongError,
@@ -45,11 +47,13 @@ export class PostgresSession implements TargetSession {
   }
 
   async setOwnPassword(newPassword: string): Promise<void> {
+    checkNewPassword(newPassword);
     await this.#setPassword('SESSION_USER', newPassword, 'changing the session user\'s own password');
   }
 
   async syncUser(request: UserSyncRequest): Promise<void> {
     const { source, user, password } = request;
+    checkUserSyncRequest(request);
     if (source === user) {
       throw new InvalidOptionsError('the alternate user must differ from the source user', { field: 'user' });
     }

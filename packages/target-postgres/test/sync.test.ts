@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TargetSession } from '@rotakit/core';
+import type { TargetSession, UserSyncRequest } from '@rotakit/core';
 import { startPostgres, type PostgresFixture } from '@rotakit/testkit';
 import { postgresTarget } from '@rotakit/target-postgres';
 import { expectNoPasswordIn, failsWith, loginOn, logsIn, thrown } from './helpers.js';
@@ -113,6 +113,30 @@ describe('syncUser keeps the alternate role in step with its source', () => {
     await failsWith(admin.syncUser({ source: 'app', user, password: 'Clone-password-4' }), 'UsernameTooLong');
   });
 
+  it('refuses an empty or missing password or name with a typed error naming it, and writes nothing', async () => {
+    const requests: [Record<string, unknown>, string, 'InvalidSecretValue' | 'InvalidOptions'][] = [
+      [{ source: 'app', user: 'empty_clone', password: '' }, 'password', 'InvalidSecretValue'],
+      [{ source: 'app', user: 'empty_clone' }, 'password', 'InvalidSecretValue'],
+      [{ source: 'app', user: '', password: 'Clone-password-5' }, 'user', 'InvalidOptions'],
+      [{ user: 'empty_clone', password: 'Clone-password-5' }, 'source', 'InvalidOptions'],
+    ];
+    for (const [request, field, code] of requests) {
+      const error = await failsWith(admin.syncUser(request as unknown as UserSyncRequest), code);
+      expect((error as { field?: string }).field).toBe(field);
+    }
+    expect(await admin.inspectUser('empty_clone')).toBeUndefined();
+    await server.query("CREATE ROLE own_empty LOGIN PASSWORD 'Own-password-1'");
+    await server.query('GRANT CONNECT ON DATABASE postgres TO own_empty');
+    const own = await target.connect(loginOn(server, 'own_empty', 'Own-password-1'));
+    try {
+      const error = await failsWith(own.setOwnPassword(''), 'InvalidSecretValue');
+      expect((error as { field?: string }).field).toBe('password');
+    } finally {
+      await own.close();
+    }
+    await logsIn(target, loginOn(server, 'own_empty', 'Own-password-1'));
+  });
+
   it('refuses an unknown source and leaves no alternate behind', async () => {
     await failsWith(admin.syncUser({ source: 'ghost', user: 'ghost_clone', password: 'Ghost-password-1' }), 'StepFailed');
     expect(await admin.inspectUser('ghost_clone')).toBeUndefined();
@@ -129,6 +153,6 @@ describe('syncUser keeps the alternate role in step with its source', () => {
   });
 
   it('no error thrown in this file contains a password', () => {
-    expectNoPasswordIn(thrown, ['Clone-password-1', 'Clone-password-2', 'Clone-password-3', 'Clone-password-4', 'Evil-password-1', 'Ghost-password-1']);
+    expectNoPasswordIn(thrown, ['Clone-password-1', 'Clone-password-2', 'Clone-password-3', 'Clone-password-4', 'Clone-password-5', 'Evil-password-1', 'Ghost-password-1']);
   });
 });
