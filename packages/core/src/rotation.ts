@@ -17,7 +17,7 @@ import {
 import type { EventError, RotationEvent, RotationEventListener, StepName } from './events.js';
 import { STEPS } from './events.js';
 import { redactingLogger, silentLogger, type Logger } from './logger.js';
-import { DEFAULT_PASSWORD_POLICY, generatePassword, type PasswordPolicy } from './password.js';
+import { DEFAULT_PASSWORD_POLICY, generatePassword, resolvePasswordPolicy, type PasswordPolicy } from './password.js';
 import { Redactor } from './redact.js';
 import type { CredentialSchema, SecretDocument } from './schema.js';
 import type { StagePointers } from './stages.js';
@@ -149,6 +149,7 @@ class Rotation {
     if (typeof token !== 'string' || token.length === 0) {
       throw new InvalidOptionsError('token must be a non-empty string', { field: 'token' });
     }
+    checkPasswordOptions(options);
     this.#options = { ...options, token };
     this.logger = redactingLogger(options.logger ?? silentLogger, this.redactor);
   }
@@ -276,17 +277,9 @@ class Rotation {
   async #newPassword(): Promise<string> {
     const { password: options = {}, store, target } = this.#options;
     const { generator = 'local', ...policy } = options;
-    if (generator === 'local') return generatePassword(policy, target.passwordConstraints);
-    if (generator !== 'store') {
-      throw new InvalidOptionsError('password.generator must be local or store', { field: 'password.generator' });
-    }
-    if (!store.generatePassword) {
-      throw new InvalidOptionsError(`the ${store.name} store has no password generator`, { field: 'password.generator' });
-    }
-    // Check the policy locally first, so an impossible one fails the same way with either generator,
-    // and hand the store the target's excluded characters too.
     const constraints = target.passwordConstraints ?? {};
-    generatePassword(policy, constraints);
+    if (generator === 'local' || !store.generatePassword) return generatePassword(policy, constraints);
+    // The store's generator gets the target's excluded characters too.
     const excludeCharacters = (policy.excludeCharacters ?? DEFAULT_PASSWORD_POLICY.excludeCharacters) + (constraints.excludeCharacters ?? '');
     const password = await store.generatePassword({ ...policy, excludeCharacters });
     // The policy is the generator's to follow; the target's limits are hard, so they are checked here.
@@ -411,6 +404,22 @@ class Rotation {
       throw error;
     }
   }
+}
+
+/**
+ * Checks the password options before anything is opened (a NAVER store starts a job on open): the
+ * generator's name, that the store has one when asked for, and that the policy can be met within
+ * the target's limits, whichever generator is used.
+ */
+function checkPasswordOptions(options: RotationOptions): void {
+  const { generator = 'local', ...policy } = options.password ?? {};
+  if (generator !== 'local' && generator !== 'store') {
+    throw new InvalidOptionsError('password.generator must be local or store', { field: 'password.generator' });
+  }
+  if (generator === 'store' && !options.store.generatePassword) {
+    throw new InvalidOptionsError(`the ${options.store.name} store has no password generator`, { field: 'password.generator' });
+  }
+  resolvePasswordPolicy(policy, options.target.passwordConstraints);
 }
 
 function eventError(error: RotakitError): EventError {

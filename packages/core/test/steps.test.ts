@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rotate, runStep, STEPS, type PasswordPolicy, type SecretStore, type StepName } from '@rotakit/core';
+import { rotate, runStep, STEPS, type PasswordOptions, type PasswordPolicy, type SecretStore, type StepName } from '@rotakit/core';
 import { rotationFixture, SECRET_ID, MASTER_ID, snapshot, valueAt } from './helpers.js';
 
 describe.each(['single', 'alternating'] as const)('%s-user steps', (kind) => {
@@ -160,6 +160,30 @@ describe('rotation options', () => {
     const error = await rotate({ ...options, target, store: careless, secretId: SECRET_ID, password: { generator: 'store' } }).catch((e) => e);
     expect(error).toMatchObject({ code: 'StepFailed' });
     expect(error.message).toContain('careless');
+  });
+
+  it('checks the password options before the store is opened (a job-token store starts a job on open)', async () => {
+    const { store, options } = rotationFixture();
+    let opened = 0;
+    const counting: SecretStore = {
+      name: 'counting',
+      open: (id, token) => {
+        opened += 1;
+        return store.open(id, token);
+      },
+      readCurrent: (id) => store.readCurrent(id),
+    };
+    for (const [password, field] of [
+      [{ length: 2 }, 'length'],
+      [{ generator: 'store' }, 'password.generator'],
+      [{ generator: 'nope' }, 'password.generator'],
+    ] as const) {
+      const error = await rotate({ ...options, store: counting, secretId: SECRET_ID, password: password as PasswordOptions }).catch((e) => e);
+      expect(error).toMatchObject({ field });
+      const stepError = await runStep('set', { ...options, store: counting, secretId: SECRET_ID, token: 't', password: password as PasswordOptions }).catch((e) => e);
+      expect(stepError).toMatchObject({ field });
+    }
+    expect(opened).toBe(0);
   });
 
   it('refuses the store generator when the store has none', async () => {
