@@ -88,8 +88,7 @@ export class KmsSecretStore implements SecretStore {
   }
 
   async generatePassword(policy: PasswordPolicy): Promise<string> {
-    // candidate for core: core passes the store's generator the policy alone, without the target's
-    // passwordConstraints (RDS's alphabet and length); merging them there would serve every cloud.
+    // Core has already merged in the target's excluded characters; KMS's own bounds are checked here.
     const merged = { ...DEFAULT_PASSWORD_POLICY, ...definedOnly(policy) };
     // GetRandomPassword takes 8 to 128 characters and cannot include a space.
     if (!Number.isInteger(merged.length) || merged.length < 8 || merged.length > 128) {

@@ -129,13 +129,9 @@ export class RdsAccountTarget implements Target {
   /**
    * Throws `InvalidSecretValueError` (field `AccountName`) unless `name` is an account name RDS
    * accepts: letters, digits and underscores (upper case only on MySQL and MariaDB), starting with a
-   * letter, ending with a letter or digit, within the engine's length.
+   * letter, ending with a letter or digit, within the engine's length. Core calls it in `create`, so
+   * a name RDS would refuse is caught before KMS is written.
    */
-  checkAccountName(name: string): void {
-    this.checkUsername(name);
-  }
-
-  /** Core calls this in `create`, so an account name RDS would refuse is caught before KMS is written. */
   checkUsername(name: string): void {
     const pattern = this.#upperCaseNames ? /^[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?$/ : /^[a-z](?:[a-z0-9_]*[a-z0-9])?$/;
     if (typeof name !== 'string' || name.length < 2 || name.length > this.maxUsernameLength || !pattern.test(name)) {
@@ -249,7 +245,7 @@ class RdsAccountSession implements TargetSession {
         field: 'strategy',
       });
     }
-    target.checkAccountName(request.user);
+    target.checkUsername(request.user);
     checkRdsPassword(request.password);
     const source = await target.describe(request.source);
     if (!source) {
