@@ -10,6 +10,7 @@ export type RotakitErrorCode =
   | 'PendingMismatch'
   | 'PasswordPolicyInvalid'
   | 'PrivilegedSecretInvalid'
+  | 'AdministrativeSource'
   | 'TargetAuthFailed'
   | 'TargetUnreachable'
   | 'TlsRequired'
@@ -25,6 +26,14 @@ export interface RotakitErrorDetails {
   pendingToken?: string;
   /** A limit that was exceeded (UsernameTooLong). */
   limit?: number;
+  /** The administrative right found on a user that was not to be cloned (AdministrativeSource). */
+  right?: string;
+  /**
+   * True when the failing call is known to have left the database as it was (it failed before its
+   * first write, or its transaction rolled back); a permanent failure of that kind withdraws the
+   * rotation's pending version instead of wedging the secret.
+   */
+  changedNothing?: boolean;
   /** The underlying error, already scrubbed of secret values. */
   cause?: unknown;
 }
@@ -40,6 +49,8 @@ export class RotakitError extends Error {
   readonly field?: string;
   readonly pendingToken?: string;
   readonly limit?: number;
+  readonly right?: string;
+  readonly changedNothing?: boolean;
 
   constructor(code: RotakitErrorCode, message: string, retryable: boolean, details: RotakitErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -49,6 +60,8 @@ export class RotakitError extends Error {
     if (details.field !== undefined) this.field = details.field;
     if (details.pendingToken !== undefined) this.pendingToken = details.pendingToken;
     if (details.limit !== undefined) this.limit = details.limit;
+    if (details.right !== undefined) this.right = details.right;
+    if (details.changedNothing !== undefined) this.changedNothing = details.changedNothing;
   }
 }
 
@@ -124,6 +137,16 @@ export class PasswordPolicyInvalidError extends RotakitError {
 export class PrivilegedSecretInvalidError extends RotakitError {
   constructor(message: string, details?: RotakitErrorDetails) {
     super('PrivilegedSecretInvalid', message, false, details);
+  }
+}
+
+/**
+ * The user an alternating-users rotation would clone holds administrative rights (`right` names
+ * one), and the strategy was not told to allow it: a clone would be a second administrator.
+ */
+export class AdministrativeSourceError extends RotakitError {
+  constructor(message: string, details?: RotakitErrorDetails) {
+    super('AdministrativeSource', message, false, details);
   }
 }
 

@@ -40,16 +40,26 @@ export type { Stage, StageLabels, StagePointers } from './stages.js';
 export type { SecretStore, StoreSession } from './store.js';
 export { ALTERNATE_USER_SUFFIX, alternatingUsers, singleUser, suffixRule } from './strategy.js';
 export type { AlternatingUsersOptions, SetContext, SetOutcome, Strategy } from './strategy.js';
-export { checkNewPassword, checkUserSyncRequest, effectiveTlsMode, loginOf, TLS_MODES } from './target.js';
+export {
+  checkNewPassword,
+  checkUserSyncRequest,
+  effectiveTlsMode,
+  loginOf,
+  refuseAdministrativeSource,
+  refuseOwnAccount,
+  TLS_MODES,
+} from './target.js';
 export type {
   ConnectContext,
   Credentials,
   Login,
   PasswordConstraints,
+  SessionIdentity,
   Target,
   TargetSession,
   TlsMode,
   UserChangeLimits,
   UserProfile,
+  UsernameUse,
   UserSyncRequest,
 } from './target.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  RotationInProgressError,
   RotationNotEnabledError,
   RotationTokenInvalidError,
   SecretNotFoundError,
@@ -84,6 +85,11 @@ export class MemorySecretStore implements SecretStore {
     return holder === undefined ? undefined : secret.versions.get(holder)?.value;
   }
 
+  /** The value of one version, whatever its stages (a withdrawn or superseded one too), or undefined. */
+  valueOf(secretId: string, versionId: string): string | undefined {
+    return this.#secret(secretId).versions.get(versionId)?.value;
+  }
+
   /** Where each stage sits. */
   stages(secretId: string): StagePointers {
     const secret = this.#secret(secretId);
@@ -98,10 +104,20 @@ export class MemorySecretStore implements SecretStore {
   async open(secretId: string, token: string): Promise<StoreSession> {
     const secret = this.#secret(secretId);
     if (!secret.rotationEnabled) throw new RotationNotEnabledError(`rotation is not enabled for ${secretId}`);
+    const stages = this.stages(secretId);
+    /** Refuses unless current still sits where the session found it: another rotation finished meanwhile. */
+    const requireCurrentUnmoved = (): void => {
+      const current = this.#holder(secret, 'current');
+      if (current !== stages.current && current !== token) {
+        throw new RotationInProgressError(`another rotation of ${secretId} finished while this one ran`, {
+          ...(current === undefined ? {} : { pendingToken: current }),
+        });
+      }
+    };
     return {
       secretId,
       token,
-      stages: this.stages(secretId),
+      stages,
       read: async (stage) => {
         if (stage === 'pending') {
           const version = secret.versions.get(token);
@@ -109,13 +125,23 @@ export class MemorySecretStore implements SecretStore {
         }
         return this.valueAt(secretId, stage);
       },
+      // One synchronous block: the check and the claim cannot interleave with another session's.
       writePending: async (value) => {
         const existing = secret.versions.get(token);
-        if (existing?.value !== undefined && existing.value !== value) {
-          throw new RotationTokenInvalidError(`a different value is already stored under this token for ${secretId}`);
+        const holder = this.#holder(secret, 'pending');
+        const rival = holder !== undefined && holder !== token && holder !== this.#holder(secret, 'current') ? holder : undefined;
+        if (rival !== undefined) {
+          throw new RotationInProgressError(`another rotation of ${secretId} is in progress`, { pendingToken: rival });
         }
-        secret.versions.set(token, { value, stages: existing?.stages ?? new Set() });
+        requireCurrentUnmoved();
+        if (existing?.value !== undefined && (existing.stages.has('current') || existing.stages.has('previous'))) {
+          throw new RotationTokenInvalidError(`the version under this token of ${secretId} is already ${[...existing.stages].join(', ')}`);
+        }
+        // A value an earlier attempt stored under this token (it crashed, or withdrew) is kept.
+        const stored = existing?.value ?? value;
+        secret.versions.set(token, { value: stored, stages: existing?.stages ?? new Set() });
         this.#label(secret, 'pending', token);
+        return stored;
       },
       promote: async () => {
         const version = secret.versions.get(token);
@@ -124,9 +150,13 @@ export class MemorySecretStore implements SecretStore {
         }
         const current = this.#holder(secret, 'current');
         if (current === token) return;
+        requireCurrentUnmoved();
         this.#label(secret, 'current', token);
         if (current !== undefined) this.#label(secret, 'previous', current);
         version.stages.delete('pending');
+      },
+      withdraw: async () => {
+        secret.versions.get(token)?.stages.delete('pending');
       },
     };
   }

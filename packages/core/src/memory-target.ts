@@ -1,10 +1,22 @@
+import { randomUUID } from 'node:crypto';
 import { TargetAuthFailedError, TargetUnreachableError, TlsRequiredError } from './errors.js';
-import type { Login, Target, TargetSession, TlsMode, UserProfile, UserSyncRequest } from './target.js';
+import {
+  checkUserSyncRequest,
+  refuseAdministrativeSource,
+  refuseOwnAccount,
+  type Login,
+  type SessionIdentity,
+  type Target,
+  type TargetSession,
+  type TlsMode,
+  type UserProfile,
+  type UserSyncRequest,
+} from './target.js';
 
 /** A user of the memory target. */
 export interface MemoryUser {
   password: string;
-  /** May create users and copy grants (a privileged account). */
+  /** May create users and copy grants (a privileged account): an administrative right, `privileged`. */
   privileged?: boolean;
   privileges?: string[];
   roles?: string[];
@@ -17,6 +29,13 @@ export interface MemoryTargetOptions {
   readonly engine?: string;
   /** The pretend server's host name; a login naming another host finds nothing there. */
   readonly host?: string;
+  /**
+   * Other names that reach the same pretend server (a DNS alias). Two memory targets given the same
+   * `serverId` are one server seen through two names; by default each target is a server of its own.
+   */
+  readonly aliases?: readonly string[];
+  /** What `identity()` reports as the server; default a random id per target. */
+  readonly serverId?: string;
   readonly maxUsernameLength?: number;
   /** The TLS mode used when a secret does not say; default `verify`. */
   readonly tls?: TlsMode;
@@ -51,15 +70,18 @@ export class MemoryTarget implements Target {
   readonly passwordChanges: MemoryPasswordChange[] = [];
   /** Set false to make every connection fail as unreachable. */
   reachable = true;
+  /** What every session's `identity()` reports as the server. */
+  readonly serverId: string;
   readonly #serverTls: boolean;
-  readonly #host: string | undefined;
+  readonly #hosts: readonly string[] | undefined;
 
   constructor(options: MemoryTargetOptions = {}) {
     this.engine = options.engine ?? 'memory';
     this.maxUsernameLength = options.maxUsernameLength ?? 32;
     this.tls = options.tls ?? 'verify';
     this.#serverTls = options.serverTls ?? true;
-    this.#host = options.host;
+    this.#hosts = options.host === undefined ? undefined : [options.host, ...(options.aliases ?? [])];
+    this.serverId = options.serverId ?? `memory-${randomUUID()}`;
     for (const [name, user] of Object.entries(options.users ?? {})) this.users.set(name, { ...user });
   }
 
@@ -71,7 +93,7 @@ export class MemoryTarget implements Target {
   }
 
   async connect(login: Login): Promise<TargetSession> {
-    if (!this.reachable || (this.#host !== undefined && login.host !== undefined && login.host !== this.#host)) {
+    if (!this.reachable || (this.#hosts !== undefined && login.host !== undefined && !this.#hosts.includes(login.host))) {
       throw new TargetUnreachableError(`the memory target is unreachable at ${login.host ?? 'its host'}`);
     }
     if (login.tls !== 'disable' && !this.#serverTls) {
@@ -105,13 +127,17 @@ class MemorySession implements TargetSession {
     this.#target.passwordChanges.push({ username: this.#username, by: this.#username });
   }
 
+  /** Refuses its own account and a privileged source (unless allowed) before it changes anything. */
   async syncUser(request: UserSyncRequest): Promise<void> {
     this.#check();
+    checkUserSyncRequest(request);
     if (!this.#target.users.get(this.#username)?.privileged) {
       throw new Error(`permission denied: ${this.#username} may not manage users`);
     }
+    refuseOwnAccount(this.#username, request);
     const source = this.#target.users.get(request.source);
     if (!source) throw new Error(`user ${request.source} does not exist`);
+    refuseAdministrativeSource(request, source.privileged ? ['privileged'] : []);
     const existing = this.#target.users.get(request.user);
     this.#target.users.set(request.user, {
       ...existing,
@@ -133,6 +159,11 @@ class MemorySession implements TargetSession {
       roles: [...(user.roles ?? [])].sort(),
       tls: user.tls ?? 'NONE',
     };
+  }
+
+  async identity(): Promise<SessionIdentity> {
+    this.#check();
+    return { server: this.#target.serverId, user: this.#username };
   }
 
   async close(): Promise<void> {

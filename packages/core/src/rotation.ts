@@ -1,7 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import type {
-  RotakitError} from './errors.js';
+import type { RotakitError } from './errors.js';
 import {
   InvalidOptionsError,
   InvalidSecretValueError,
@@ -22,7 +21,7 @@ import { Redactor } from './redact.js';
 import type { CredentialSchema, SecretDocument } from './schema.js';
 import type { StagePointers } from './stages.js';
 import type { SecretStore, StoreSession } from './store.js';
-import type { SetContext, Strategy } from './strategy.js';
+import type { CreateContext, SetContext, Strategy } from './strategy.js';
 import { loginOf, type Credentials, type Target, type TargetSession } from './target.js';
 
 /** Password settings of a rotation: a policy, and who generates (rotakit by default, or the store). */
@@ -136,6 +135,8 @@ class Rotation {
   readonly logger: Logger;
   readonly #options: StepRequest;
   #stages: StagePointers = {};
+  /** Whether this process asked the database to change something (set); cleared by a change that says it made none. */
+  #changedDatabase = false;
 
   constructor(options: RotationOptions & { secretId: string }, token: string) {
     for (const key of ['store', 'target', 'strategy', 'schema'] as const) {
@@ -206,7 +207,30 @@ class Rotation {
       const durationMs = performance.now() - started;
       this.emit({ type: 'step.failed', ...base, durationMs, error: eventError(safe) });
       this.logger.error({ ...base, durationMs, error: safe }, `step ${step} failed`);
+      await this.#withdrawIfUnchanged(step, session, safe);
       throw safe;
+    }
+  }
+
+  /**
+   * A permanent failure in create or set that changed nothing in the database withdraws the
+   * token's pending version, so the next rotation starts afresh instead of being refused as in
+   * progress. The current stage still logs in: alternating users never touch the current user, and
+   * single user reaches its change only after the pending login was tried (not on a target that
+   * cannot prove passwords, where nothing is withdrawn).
+   */
+  async #withdrawIfUnchanged(step: StepName, session: StoreSession, error: RotakitError): Promise<void> {
+    const { strategy, target, token } = this.#options;
+    if (error.retryable || this.#changedDatabase || (step !== 'create' && step !== 'set')) return;
+    if (this.#stages.pending !== token || !session.withdraw) return;
+    if (strategy.kind === 'single-user' && target.verifiesPasswords === false) return;
+    try {
+      await session.withdraw();
+      const { pending: _withdrawn, ...others } = this.#stages;
+      this.#stages = others;
+      this.logger.warn({ secretId: this.#options.secretId, token, step }, 'withdrew the pending version: the step failed for good and changed nothing');
+    } catch (withdrawError) {
+      this.logger.error({ error: this.safe(withdrawError) }, 'the pending version could not be withdrawn');
     }
   }
 
@@ -266,12 +290,67 @@ class Rotation {
         { field: schema.fields.username, limit: target.maxUsernameLength },
       );
     }
-    target.checkUsername?.(username);
+    target.checkUsername?.(username, { synced: strategy.kind === 'alternating-users' });
+    await strategy.check?.(this.#createContext(current.credentials, username));
     const password = await this.#newPassword();
     this.redactor.add(password);
-    await session.writePending(schema.serialize(current, { username, password }));
+    const value = schema.serialize(current, { username, password });
+    const stored = await session.writePending(value);
+    if (stored !== value) {
+      this.#parse(stored, 'pending');
+      this.logger.info({ secretId: this.#options.secretId }, 'kept the pending value an earlier attempt stored under this token');
+    }
     this.#stages = { ...this.#stages, pending: this.#options.token };
     return { outcome: 'done' };
+  }
+
+  #createContext(current: Credentials, pendingUsername: string): CreateContext {
+    const { schema, target, secretId } = this.#options;
+    const connectPrivileged = this.#connectPrivileged();
+    return {
+      secretId,
+      current,
+      pendingUsername,
+      target,
+      logger: this.logger,
+      keyOf: (field) => schema.fields[field] ?? field,
+      readPrivileged: (reference) => this.#readPrivileged(reference),
+      ...(connectPrivileged ? { connectPrivileged } : {}),
+    };
+  }
+
+  /** The target's privileged session, watched like every session. */
+  #connectPrivileged(): (() => Promise<TargetSession>) | undefined {
+    const { target } = this.#options;
+    const open = target.connectPrivileged?.bind(target);
+    if (!open) return undefined;
+    return async () => this.#watch(await open({ logger: this.logger }));
+  }
+
+  /** A session whose changing calls are noted, so that a failure knows whether the database changed. */
+  #watch(session: TargetSession): TargetSession {
+    const changing =
+      <A extends unknown[]>(call: (...args: A) => Promise<void>) =>
+      async (...args: A): Promise<void> => {
+        const before = this.#changedDatabase;
+        this.#changedDatabase = true;
+        try {
+          await call(...args);
+        } catch (error) {
+          if (isRotakitError(error) && error.changedNothing === true) this.#changedDatabase = before;
+          throw error;
+        }
+      };
+    const watched: TargetSession = {
+      ping: () => session.ping(),
+      setOwnPassword: changing((password: string) => session.setOwnPassword(password)),
+      syncUser: changing((request) => session.syncUser(request)),
+      inspectUser: (username) => session.inspectUser(username),
+      close: () => session.close(),
+    };
+    const identity = session.identity?.bind(session);
+    if (identity) watched.identity = identity;
+    return watched;
   }
 
   async #newPassword(): Promise<string> {
@@ -313,12 +392,14 @@ class Rotation {
   }
 
   async #setContext(session: StoreSession): Promise<SetContext> {
-    const { schema, store, target, secretId } = this.#options;
+    const { schema, target, secretId } = this.#options;
     const current = (await this.#currentDocument(session)).credentials;
     const pending = (await this.#pendingDocument(session)).credentials;
-    const connect = (credentials: Credentials): Promise<TargetSession> =>
-      target.connect(loginOf(credentials, target, this.logger), { logger: this.logger });
+    const connect = async (credentials: Credentials): Promise<TargetSession> =>
+      this.#watch(await target.connect(loginOf(credentials, target, this.logger), { logger: this.logger }));
+    const connectPrivileged = this.#connectPrivileged();
     return {
+      ...(connectPrivileged ? { connectPrivileged } : {}),
       secretId,
       current,
       pending,
@@ -345,30 +426,32 @@ class Rotation {
           return undefined;
         }
       },
-      readPrivileged: async (reference) => {
-        let raw: string;
-        try {
-          raw = await store.readCurrent(reference);
-        } catch (error) {
-          if (isRotakitError(error, 'SecretNotFound')) {
-            throw new PrivilegedSecretInvalidError('the privileged secret does not exist', {
-              field: schema.fields.masterSecret ?? 'masterSecret',
-              cause: error,
-            });
-          }
-          throw error;
-        }
-        try {
-          const document = this.#parse(raw, 'privileged', ['username', 'password']);
-          return document.credentials;
-        } catch (error) {
-          throw new PrivilegedSecretInvalidError(
-            `the privileged secret is malformed: ${isRotakitError(error) ? error.message : 'unreadable'}`,
-            { field: schema.fields.masterSecret ?? 'masterSecret', cause: error },
-          );
-        }
-      },
+      readPrivileged: (reference) => this.#readPrivileged(reference),
     };
+  }
+
+  async #readPrivileged(reference: string): Promise<Credentials> {
+    const { schema, store } = this.#options;
+    let raw: string;
+    try {
+      raw = await store.readCurrent(reference);
+    } catch (error) {
+      if (isRotakitError(error, 'SecretNotFound')) {
+        throw new PrivilegedSecretInvalidError('the privileged secret does not exist', {
+          field: schema.fields.masterSecret ?? 'masterSecret',
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    try {
+      return this.#parse(raw, 'privileged', ['username', 'password']).credentials;
+    } catch (error) {
+      throw new PrivilegedSecretInvalidError(
+        `the privileged secret is malformed: ${isRotakitError(error) ? error.message : 'unreadable'}`,
+        { field: schema.fields.masterSecret ?? 'masterSecret', cause: error },
+      );
+    }
   }
 
   async #currentDocument(session: StoreSession): Promise<SecretDocument> {

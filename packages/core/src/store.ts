@@ -17,10 +17,26 @@ export interface StoreSession {
    * stage has no version or the version has no value yet.
    */
   read(stage: Stage): Promise<string | undefined>;
-  /** Stores `value` as the pending version under the token. */
-  writePending(value: string): Promise<void>;
-  /** Moves current to the token's version and previous to the former current; drops pending. */
+  /**
+   * Stores `value` as the pending version under the token, as one atomic claim: when another
+   * token's version is pending, or current no longer sits where `stages` said, it throws
+   * `RotationInProgressError` naming that token and leaves nothing pending of its own. When an
+   * earlier attempt under this token already stored a value that no later step has used, the store
+   * keeps that value; it resolves to the value that is stored.
+   */
+  writePending(value: string): Promise<string>;
+  /**
+   * Moves current to the token's version and previous to the former current; drops pending. When
+   * current moved since the session opened (another rotation won), it throws
+   * `RotationInProgressError` naming that rotation's token and changes nothing.
+   */
   promote(): Promise<void>;
+  /**
+   * Removes the token's pending version from the pending stage, when the token still holds it.
+   * Core calls it when a step fails for good having changed nothing in the database, so that the
+   * next rotation starts afresh instead of being refused as in progress.
+   */
+  withdraw?(): Promise<void>;
   /** Tells the store the rotation failed (NAVER's job `/fail`); optional. */
   fail?(error: RotakitError): Promise<void>;
 }

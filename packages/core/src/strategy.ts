@@ -6,7 +6,23 @@ import {
 } from './errors.js';
 import type { Logger } from './logger.js';
 import type { CredentialField } from './schema.js';
-import type { Credentials, Target, TargetSession } from './target.js';
+import type { Credentials, SessionIdentity, Target, TargetSession } from './target.js';
+
+/** What a strategy can see in `create`, before anything is written. */
+export interface CreateContext {
+  readonly secretId: string;
+  readonly current: Credentials;
+  /** The username the pending value will get. */
+  readonly pendingUsername: string;
+  readonly target: Target;
+  readonly logger: Logger;
+  /** Reads and parses the current value of the privileged secret `reference`. */
+  readPrivileged(reference: string): Promise<Credentials>;
+  /** The target's own privileged session (cloud account APIs); undefined when it has none. */
+  connectPrivileged?(): Promise<TargetSession>;
+  /** The secret key that holds `field`, for error messages. */
+  keyOf(field: CredentialField): string;
+}
 
 /** What a strategy's set step can see and do. */
 export interface SetContext {
@@ -23,6 +39,8 @@ export interface SetContext {
   connect(credentials: Credentials): Promise<TargetSession>;
   /** Reads and parses the current value of the privileged secret `reference`. */
   readPrivileged(reference: string): Promise<Credentials>;
+  /** The target's own privileged session (cloud account APIs); undefined when it has none. */
+  connectPrivileged?(): Promise<TargetSession>;
   /** The secret key that holds `field`, for error messages. */
   keyOf(field: CredentialField): string;
 }
@@ -35,6 +53,8 @@ export interface Strategy {
   readonly kind: 'single-user' | 'alternating-users';
   /** The username the pending value gets, derived from the current one. */
   pendingUsername(current: Credentials): string;
+  /** Checks what can be checked before anything is written; called in `create`. */
+  check?(context: CreateContext): Promise<void>;
   /** Makes the database accept the pending credentials. */
   set(context: SetContext): Promise<SetOutcome>;
 }
@@ -44,11 +64,26 @@ const PENDING_LOGS_IN: SetOutcome = { outcome: 'skipped', reason: 'the pending c
 /**
  * One user whose password changes. The set step logs in as the user itself (no privileged account)
  * with the pending, then current, then previous credentials, and refuses a change of user or host.
+ *
+ * Rotating the privileged account's own user this way is allowed, but every other secret that holds
+ * its password (a master secret) goes stale: when the secret names a privileged secret of the same
+ * user, `create` logs a warning.
  */
 export function singleUser(): Strategy {
   return {
     kind: 'single-user',
     pendingUsername: (current) => current.username,
+    async check(context) {
+      const reference = context.current.masterSecret;
+      if (reference === undefined) return;
+      const privileged = await context.readPrivileged(reference).catch(() => undefined);
+      if (privileged && sameUser(context.target, privileged.username, context.current.username)) {
+        context.logger.warn(
+          { secretId: context.secretId, username: context.current.username },
+          'single-user rotation of the privileged account\'s own user: the privileged secret will hold a stale password',
+        );
+      }
+    },
     async set(context) {
       const { current, pending } = context;
       requireSame(context, 'username', pending, current, 'current');
@@ -88,10 +123,16 @@ export interface AlternatingUsersOptions {
   /** Derives the other username yourself instead of by suffix. */
   readonly alternate?: (username: string) => string;
   /**
-   * Accepts a privileged secret whose host differs from the current one (e.g. a read replica of
-   * it). By default the hosts must be equal.
+   * Accepts a privileged secret whose server differs from the current one (e.g. the primary of the
+   * read replica the current credentials name). By default the two sessions must reach one server,
+   * as the servers themselves say (`TargetSession.identity`).
    */
   readonly allowPrivilegedHost?: (current: Credentials, privileged: Credentials) => Promise<boolean>;
+  /**
+   * Clone a current user that holds administrative rights (MySQL global GRANT OPTION, PostgreSQL
+   * SUPERUSER, SQL Server sysadmin, …). Refused by default: the clone would be a second administrator.
+   */
+  readonly allowAdministrativeUsers?: boolean;
 }
 
 /** Suffix presets of the clouds' conventions for the alternate user. */
@@ -101,12 +142,40 @@ export const ALTERNATE_USER_SUFFIX = { aws: '_clone', alibaba: '_rt' } as const;
  * Two users take turns: the pending value names the other user. The current credentials must log
  * in before the privileged account (the secret's `masterSecret`, or the target's own account API)
  * creates or updates the other user with the current user's grants, roles and TLS requirement.
+ *
+ * The privileged account never acts on itself: `create` refuses, before anything is written, a
+ * secret whose user or alternate user is the privileged account's user, and `set` acts only when the
+ * current user's session and the privileged session reach the same server by the servers' own answer
+ * (or `allowPrivilegedHost` accepts the pair), and the privileged session is not the user it changes.
  */
 export function alternatingUsers(options: AlternatingUsersOptions = {}): Strategy {
   const alternate = options.alternate ?? suffixRule(options.suffix ?? ALTERNATE_USER_SUFFIX.aws);
   return {
     kind: 'alternating-users',
     pendingUsername: (current) => alternate(current.username),
+    async check(context) {
+      const { current, pendingUsername, target } = context;
+      let privilegedUser: string | undefined;
+      if (context.connectPrivileged) {
+        const session = await context.connectPrivileged();
+        try {
+          privilegedUser = (await session.identity?.())?.user;
+        } finally {
+          await session.close();
+        }
+      } else {
+        privilegedUser = (await context.readPrivileged(requireMasterReference(context))).username;
+      }
+      if (privilegedUser === undefined) return;
+      for (const name of new Set([current.username, pendingUsername, alternate(current.username)])) {
+        if (sameUser(target, name, privilegedUser)) {
+          throw new PrivilegedSecretInvalidError(
+            `${name === current.username ? 'the current' : 'the alternate'} ${context.keyOf('username')} is the privileged account's own user; the privileged account never acts on itself`,
+            { field: context.keyOf('username') },
+          );
+        }
+      }
+    },
     async set(context) {
       const { current, pending } = context;
       if (pending.username !== alternate(current.username)) {
@@ -124,10 +193,20 @@ export function alternatingUsers(options: AlternatingUsersOptions = {}): Strateg
           `the current credentials of ${context.secretId} do not log in; the privileged account will not act for them`,
         );
       }
-      await asCurrent.close();
-      const privileged = await openPrivileged(context, options);
+      let currentIdentity: SessionIdentity | undefined;
       try {
-        await privileged.syncUser({ source: current.username, user: pending.username, password: pending.password });
+        currentIdentity = await asCurrent.identity?.();
+      } finally {
+        await asCurrent.close();
+      }
+      const privileged = await openPrivileged(context, options, currentIdentity);
+      try {
+        await privileged.syncUser({
+          source: current.username,
+          user: pending.username,
+          password: pending.password,
+          ...(options.allowAdministrativeUsers === true ? { allowAdministrativeSource: true } : {}),
+        });
       } finally {
         await privileged.close();
       }
@@ -136,39 +215,88 @@ export function alternatingUsers(options: AlternatingUsersOptions = {}): Strateg
   };
 }
 
-async function openPrivileged(context: SetContext, options: AlternatingUsersOptions): Promise<TargetSession> {
-  const { current, target } = context;
-  if (target.connectPrivileged) return target.connectPrivileged({ logger: context.logger });
-  const reference = current.masterSecret;
+/**
+ * Opens the privileged session and proves it may act: it reaches the current user's server (the
+ * servers' identities agree, or `allowPrivilegedHost` accepts the pair) and is not logged in as
+ * the current or the pending user.
+ */
+async function openPrivileged(
+  context: SetContext,
+  options: AlternatingUsersOptions,
+  currentIdentity: SessionIdentity | undefined,
+): Promise<TargetSession> {
+  const { current, pending, target } = context;
+  const field = context.keyOf('masterSecret');
+  let session: TargetSession;
+  let privileged: Credentials | undefined;
+  if (context.connectPrivileged) {
+    session = await context.connectPrivileged();
+  } else {
+    const read = await context.readPrivileged(requireMasterReference(context));
+    // A privileged secret that names no host is taken to be for the current user's server (host and port).
+    const sameServer = read.host === undefined;
+    privileged = {
+      ...read,
+      ...(sameServer && current.host !== undefined ? { host: current.host } : {}),
+      ...(sameServer && read.port === undefined && current.port !== undefined ? { port: current.port } : {}),
+      ...(current.database !== undefined ? { database: current.database } : {}),
+      ...(current.tls !== undefined && read.tls === undefined ? { tls: current.tls } : {}),
+    };
+    const opened = await context.tryConnect(privileged);
+    if (!opened) {
+      throw new PrivilegedSecretInvalidError('the privileged secret\'s credentials do not log in to the database', { field });
+    }
+    session = opened;
+  }
+  try {
+    const identity = await session.identity?.();
+    const agreed =
+      identity !== undefined && currentIdentity !== undefined
+        ? identity.server === currentIdentity.server
+        : privileged === undefined || sameEndpoint(privileged, current);
+    if (!agreed && !(privileged !== undefined && (await options.allowPrivilegedHost?.(current, privileged)))) {
+      throw new PrivilegedSecretInvalidError(
+        'the privileged account is on another database server than the current credentials (the servers say so)',
+        { field },
+      );
+    }
+    if (identity !== undefined) {
+      for (const name of [current.username, pending.username]) {
+        if (sameUser(target, identity.user, name)) {
+          throw new PrivilegedSecretInvalidError(
+            `the privileged session is logged in as ${name}; the privileged account never acts on itself`,
+            { field: context.keyOf('username') },
+          );
+        }
+      }
+    }
+    return session;
+  } catch (error) {
+    await session.close();
+    throw error;
+  }
+}
+
+/** The secret's reference to its privileged secret; a typed error naming the field when there is none. */
+function requireMasterReference(context: Pick<SetContext, 'current' | 'keyOf'>): string {
+  const reference = context.current.masterSecret;
   if (reference === undefined) {
     throw new PrivilegedSecretInvalidError(
       `alternating users need a privileged secret: ${context.keyOf('masterSecret')} is missing from the secret`,
       { field: context.keyOf('masterSecret') },
     );
   }
-  const read = await context.readPrivileged(reference);
-  // A privileged secret that names no host is taken to be for the current user's server (host and port).
-  const sameServer = read.host === undefined;
-  const privileged: Credentials = {
-    ...read,
-    ...(sameServer && current.host !== undefined ? { host: current.host } : {}),
-    ...(sameServer && read.port === undefined && current.port !== undefined ? { port: current.port } : {}),
-    ...(current.database !== undefined ? { database: current.database } : {}),
-    ...(current.tls !== undefined && read.tls === undefined ? { tls: current.tls } : {}),
-  };
-  if (privileged.host !== current.host && !(await options.allowPrivilegedHost?.(current, privileged))) {
-    throw new PrivilegedSecretInvalidError(
-      'the privileged secret is for another database host than the current credentials',
-      { field: context.keyOf('masterSecret') },
-    );
-  }
-  const session = await context.tryConnect(privileged);
-  if (!session) {
-    throw new PrivilegedSecretInvalidError('the privileged secret\'s credentials do not log in to the database', {
-      field: context.keyOf('masterSecret'),
-    });
-  }
-  return session;
+  return reference;
+}
+
+/** Host (case and a trailing dot aside) and port equal; for targets that cannot name their server. */
+function sameEndpoint(a: Credentials, b: Credentials): boolean {
+  const host = (credentials: Credentials) => credentials.host?.toLowerCase().replace(/\.$/, '');
+  return host(a) === host(b) && a.port === b.port;
+}
+
+function sameUser(target: Target, a: string, b: string): boolean {
+  return target.sameUser ? target.sameUser(a, b) : a === b;
 }
 
 /**

@@ -1,4 +1,10 @@
-import { InvalidOptionsError, InvalidSecretValueError, TlsRequiredError } from './errors.js';
+import {
+  AdministrativeSourceError,
+  InvalidOptionsError,
+  InvalidSecretValueError,
+  PrivilegedSecretInvalidError,
+  TlsRequiredError,
+} from './errors.js';
 import type { Logger } from './logger.js';
 
 /**
@@ -45,6 +51,29 @@ export interface UserSyncRequest {
   readonly user: string;
   /** The password the user must have afterwards. */
   readonly password: string;
+  /**
+   * Clone a source that holds administrative rights (see each target's README for the list).
+   * Refused by default with `AdministrativeSourceError`: the clone would be a second administrator.
+   */
+  readonly allowAdministrativeSource?: boolean;
+}
+
+/**
+ * What a server says about one of its sessions. Two sessions reach the same server exactly when
+ * their `server` values are equal; each target documents what it asks (and that an unprivileged
+ * login may ask it).
+ */
+export interface SessionIdentity {
+  /** Names the server (not the host string the client dialled): equal for every session on it. */
+  readonly server: string;
+  /** The account the session is logged in as, as the server names it. */
+  readonly user: string;
+}
+
+/** How a username will be used, for {@link Target.checkUsername}. */
+export interface UsernameUse {
+  /** True when a privileged account will create or update the user from another (alternating users). */
+  readonly synced: boolean;
 }
 
 /** An engine-neutral view of one user, for drift checks and tests. Values are normalised per engine. */
@@ -79,6 +108,12 @@ export interface TargetSession {
   syncUser(request: UserSyncRequest): Promise<void>;
   /** Describes a user, or undefined when it does not exist. */
   inspectUser(username: string): Promise<UserProfile | undefined>;
+  /**
+   * Asks the server which server it is and which account the session is logged in as; core
+   * compares the answers of the current user's and the privileged account's sessions before the
+   * privileged account acts (the same server, never its own account).
+   */
+  identity?(): Promise<SessionIdentity>;
   /** Closes the session; safe to call twice. */
   close(): Promise<void>;
 }
@@ -115,7 +150,9 @@ export interface Target {
    * Checks a username against the engine's or platform's naming rules (beyond the length limit),
    * throwing a typed error naming the problem. Called in `create`, before anything is written.
    */
-  checkUsername?(username: string): void;
+  checkUsername?(username: string, use?: UsernameUse): void;
+  /** Whether two names are one account on this engine; exact comparison by default. */
+  sameUser?(a: string, b: string): boolean;
   /** Opens a session as `login`; log through `context.logger`, which redacts the rotation's secrets. */
   connect(login: Login, context?: ConnectContext): Promise<TargetSession>;
   /**
@@ -194,4 +231,38 @@ export function checkUserSyncRequest(request: UserSyncRequest, limits: UserChang
     }
   }
   checkNewPassword(request.password, limits);
+}
+
+/**
+ * Refuses a privileged session's change to its own account: `sessionUser` (the account the session
+ * is logged in as) may be neither the user changed nor the source copied. Targets call it before
+ * their first write; the error says nothing was changed.
+ */
+export function refuseOwnAccount(
+  sessionUser: string,
+  request: Pick<UserSyncRequest, 'user'> & Partial<Pick<UserSyncRequest, 'source'>>,
+  sameUser: (a: string, b: string) => boolean = (a, b) => a === b,
+): void {
+  for (const field of ['user', 'source'] as const) {
+    const name = request[field];
+    if (name !== undefined && sameUser(name, sessionUser)) {
+      throw new PrivilegedSecretInvalidError(
+        `the privileged account may not ${field === 'user' ? 'change' : 'copy'} its own account ${sessionUser}`,
+        { field, changedNothing: true },
+      );
+    }
+  }
+}
+
+/**
+ * Refuses to clone a source that holds administrative rights unless the request allows it.
+ * `rights` are the rights the target found on `request.source`, in the engine's words.
+ */
+export function refuseAdministrativeSource(request: UserSyncRequest, rights: readonly string[]): void {
+  const [right] = rights;
+  if (right === undefined || request.allowAdministrativeSource === true) return;
+  throw new AdministrativeSourceError(
+    `${request.source} holds the administrative right ${right}; alternating users will not clone it into ${request.user} unless allowAdministrativeUsers is set`,
+    { field: 'source', right, changedNothing: true },
+  );
 }

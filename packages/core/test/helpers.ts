@@ -5,6 +5,7 @@ import {
   MemoryTarget,
   singleUser,
   type Logger,
+  type Target,
   type RotationEvent,
   type RotationOptions,
   type Strategy,
@@ -82,4 +83,19 @@ export async function rejection(promise: Promise<unknown>): Promise<Error & Reco
     return error as Error & Record<string, unknown>;
   }
   throw new Error('expected a rejection');
+}
+
+/** One target in front of several memory servers, each reached by its host name (a network). */
+export function routed(servers: Record<string, MemoryTarget>): Target {
+  const [first] = Object.values(servers);
+  if (!first) throw new Error('routed() needs at least one server');
+  return {
+    engine: first.engine,
+    maxUsernameLength: first.maxUsernameLength,
+    tls: first.tls,
+    connect: (login) => {
+      const server = servers[login.host ?? ''];
+      return server ? server.connect(login) : first.connect({ ...login, host: `${login.host ?? ''}.unknown` });
+    },
+  };
 }

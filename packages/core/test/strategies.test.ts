@@ -10,7 +10,7 @@ import {
   type Login,
   type Target,
 } from '@rotakit/core';
-import { MASTER_ID, rotationFixture, SECRET_ID, snapshot, valueAt } from './helpers.js';
+import { MASTER_ID, rotationFixture, routed, SECRET_ID, snapshot, valueAt } from './helpers.js';
 
 /** Stores `changes` over the current value as the pending value of `token`, as a foreign writer would. */
 async function writePending(fixture: ReturnType<typeof rotationFixture>, token: string, changes: Record<string, unknown>) {
@@ -20,17 +20,19 @@ async function writePending(fixture: ReturnType<typeof rotationFixture>, token: 
 }
 
 describe('single-user strategy', () => {
-  it('refuses a pending value with another username or host, changing nothing', async () => {
+  it('refuses a pending value with another username or host, changing nothing in the database, and withdraws it', async () => {
     for (const [field, value] of [
       ['username', 'intruder'],
       ['host', 'elsewhere.internal'],
     ] as const) {
       const fixture = rotationFixture('single');
       await writePending(fixture, 'tok', { [field]: value, password: 'new-password-1' });
-      const before = snapshot(fixture.store, fixture.target);
+      const users = snapshot(fixture.store, fixture.target).users;
       const error = await runStep('set', { ...fixture.options, secretId: SECRET_ID, token: 'tok' }).catch((e) => e);
       expect(error).toMatchObject({ code: 'PendingMismatch', field });
-      expect(snapshot(fixture.store, fixture.target)).toEqual(before);
+      expect(snapshot(fixture.store, fixture.target).users).toEqual(users);
+      // Nothing reached the database, so the secret is not left wedged by the refused version.
+      expect(fixture.store.stages(SECRET_ID).pending).toBeUndefined();
     }
   });
 
@@ -104,12 +106,15 @@ describe('alternating-users strategy', () => {
       ['malformed', (f) => f.store.putSecret(MASTER_ID, '{"username": 42}')],
       ['not JSON', (f) => f.store.putSecret(MASTER_ID, 'root:hunter2')],
       ['wrong password', (f) => f.store.putSecret(MASTER_ID, { username: 'admin', password: 'wrong-admin-password' })],
-      ['other host', (f) => f.store.putSecret(MASTER_ID, { host: 'other.internal', username: 'admin', password: 'initial-admin-password' })],
+      ['other server', (f) => f.store.putSecret(MASTER_ID, { host: 'other.internal', username: 'admin', password: 'initial-admin-password' })],
     ];
     for (const [name, breakIt] of cases) {
       const fixture = rotationFixture('alternating');
       breakIt(fixture);
-      const error = await rotate({ ...fixture.options, secretId: SECRET_ID }).catch((e) => e);
+      // other.internal is another server, with an admin of the same password.
+      const other = new MemoryTarget({ host: 'other.internal', users: { admin: { password: 'initial-admin-password', privileged: true } } });
+      const target = routed({ 'db.internal': fixture.target, 'other.internal': other });
+      const error = await rotate({ ...fixture.options, target, secretId: SECRET_ID }).catch((e) => e);
       expect(error, name).toMatchObject({ code: 'PrivilegedSecretInvalid', field: 'masterarn' });
       expect(fixture.target.users.has('app_clone'), name).toBe(false);
     }
@@ -221,7 +226,8 @@ describe('targets that act through a cloud account API', () => {
     fixture.store.putSecret(MASTER_ID, 'not even JSON');
     const target = accountApi(fixture.target);
     await rotate({ ...fixture.options, target, secretId: SECRET_ID });
-    expect(target.privilegedSessions).toBe(1);
+    // One in create (whose account it is), one in set.
+    expect(target.privilegedSessions).toBe(2);
     expect(valueAt(fixture.store, 'current')!.username).toBe('app_clone');
   });
 

@@ -165,7 +165,7 @@ export class KmsSecretStore implements SecretStore {
     return this.#call('GetSecretValue', secretName, () => this.#client.getSecretValueEx(request, kmsRuntime()));
   }
 
-  async #writePending(secretName: string, token: string, value: string): Promise<void> {
+  async #writePending(secretName: string, token: string, value: string): Promise<string> {
     const request = new $Kms.PutSecretValueRequest({
       secretName,
       versionId: token,
@@ -175,6 +175,7 @@ export class KmsSecretStore implements SecretStore {
     });
     try {
       await this.#call('PutSecretValue', secretName, () => this.#client.putSecretValueEx(request, kmsRuntime()));
+      return value;
     } catch (error) {
       if ((error as { cause?: unknown }).cause === 'Rejected.ResourceExist') {
         throw new RotationTokenInvalidError(`a different value is already stored under this token for ${secretName}`);

@@ -166,6 +166,7 @@ export class SecretsManagerStore implements SecretStore {
               ...(this.#rotationToken === undefined ? {} : { RotationToken: this.#rotationToken }),
             }),
           );
+          return value;
         } catch (error) {
           if (isAwsError(error, 'ResourceExistsException')) {
             throw new RotationTokenInvalidError(`a different value is already stored under version ${token} of ${secretId}`);

@@ -28,9 +28,13 @@ afterAll(() => world.close());
 function memoryTarget(users: Record<string, MemoryUser>): MemoryTarget & { hosts: string[] } {
   const target = Object.assign(new MemoryTarget({ engine: 'mysql', tls: 'disable', users }), { hosts: [] as string[] });
   const connect = target.connect.bind(target);
-  target.connect = (login: Login) => {
+  // Each host is a server of its own, as RDS instances are: a session names its host as its server.
+  target.connect = async (login: Login) => {
     target.hosts.push(login.host ?? '');
-    return connect(login);
+    const session = await connect(login);
+    return Object.assign(session, {
+      identity: async () => ({ server: login.host ?? '', user: login.username }),
+    });
   };
   return target;
 }

@@ -91,9 +91,10 @@ export class NcloudSecretStore implements SecretStore {
       read: async (stage) => values()[stage],
       writePending: async (value) => {
         requireOnlyTargetsChange(secretId, job, value);
-        if (value === pending) return;
+        if (value === pending) return value;
         await this.#client.updatePendingStage(secretId, token, value);
         pending = value;
+        return value;
       },
       promote: async () => {
         if (this.#hasFinished({ secretId, token })) return;
