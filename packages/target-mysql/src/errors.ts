@@ -72,6 +72,16 @@ function isNetworkError(code: string, errno: number | undefined): boolean {
 }
 
 /**
+ * Whether the server answered a statement with an error, so that the statement did not apply
+ * (account statements are atomic). A lost connection, a shutdown or a fatal error leave it unknown.
+ */
+export function refusedByServer(error: unknown): boolean {
+  const { code, errno } = fields(error);
+  const fatal = typeof error === 'object' && error !== null && (error as { fatal?: unknown }).fatal === true;
+  return errno !== undefined && errno > 0 && !fatal && !isNetworkError(code, errno);
+}
+
+/**
  * Classifies a failed login: refused credentials, an unreachable or busy server, TLS that could not
  * be had as asked (no TLS offered, certificate rejected, plaintext refused), or something else.
  */

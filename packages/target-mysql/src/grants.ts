@@ -261,3 +261,18 @@ export function grantChanges(source: AccountGrants, target: AccountGrants): Gran
   }
   return changes;
 }
+
+/** Global privileges that make an account an administrator: it can create accounts or grant anything. */
+const ADMINISTRATIVE_PRIVILEGES = new Set(['ALL', 'ALL PRIVILEGES', 'CREATE USER', 'SUPER']);
+
+/**
+ * The administrative rights `grants` hold directly, as `PRIVILEGE ON *.*`: global `ALL
+ * PRIVILEGES`, `CREATE USER`, `SUPER`, and the global `GRANT OPTION`. Roles are not followed here.
+ */
+export function administrativeRights(grants: AccountGrants): string[] {
+  const global = grants.objects.get('*.*');
+  if (!global) return [];
+  const rights = [...global.privileges].filter((privilege) => ADMINISTRATIVE_PRIVILEGES.has(privilege.toUpperCase()));
+  if (global.grantOption) rights.push('GRANT OPTION');
+  return rights.map((right) => `${right} ON *.*`);
+}

@@ -12,6 +12,7 @@ export {
   grantChangeStatement,
   hasAlterUserRequire,
   hasRoles,
+  identityQuery,
   requireClause,
   requireStatement,
   setOwnPasswordStatement,
@@ -19,5 +20,6 @@ export {
   usesPasswordFunction,
 } from './statements.js';
 export type { Account, TlsRequirement } from './statements.js';
-export { describeGrants, grantChanges, parseGrants } from './grants.js';
+export { administrativeRights, describeGrants, grantChanges, parseGrants } from './grants.js';
+export { outsideCatalogCharset, sameMysqlUser } from './names.js';
 export type { AccountGrants, GrantChange, ObjectGrant } from './grants.js';

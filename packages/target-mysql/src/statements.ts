@@ -166,3 +166,17 @@ export function showGrantsStatement(account: Account): Statement {
   const name = accountName(account.user, account.host);
   return { sql: `SHOW GRANTS FOR ${name}`, purpose: `read the grants of ${name}`, secret: false };
 }
+
+/**
+ * What `identity()` asks, readable by any login (no privilege needed, on RDS too): MySQL names
+ * each server by `@@server_uuid`. MariaDB has none, so it is named by host name, port and start
+ * time; the start time is `UNIX_TIMESTAMP()` less `Uptime`, both taken at the statement's start,
+ * so every session computes the same second.
+ */
+export function identityQuery(server: ServerVersion): string {
+  const name =
+    server.flavor === 'mysql'
+      ? "CONCAT('mysql:', @@server_uuid)"
+      : "CONCAT_WS(':', 'mariadb', @@hostname, @@port, UNIX_TIMESTAMP() - (SELECT CAST(VARIABLE_VALUE AS SIGNED) FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'UPTIME'))";
+  return `SELECT ${name} AS server, CURRENT_USER() AS account`;
+}

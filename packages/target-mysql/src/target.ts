@@ -5,21 +5,34 @@ import {
   checkNewPassword,
   checkUserSyncRequest,
   InvalidOptionsError,
+  isRotakitError,
+  refuseAdministrativeSource,
+  refuseOwnAccount,
   StepFailedError,
   TLS_MODES,
   TlsRequiredError,
   type ConnectContext,
   type Logger,
   type Login,
+  type SessionIdentity,
   type Target,
   type TargetSession,
   type TlsMode,
   type UserProfile,
+  type UsernameUse,
   type UserSyncRequest,
 } from '@rotakit/core';
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
-import { connectError, errnoOf, GRANT_DENIED, statementError } from './errors.js';
-import { describeGrants, grantChanges, parseGrants, type AccountGrants, type GrantChange } from './grants.js';
+import { connectError, errnoOf, GRANT_DENIED, refusedByServer, statementError } from './errors.js';
+import {
+  administrativeRights,
+  describeGrants,
+  grantChanges,
+  parseGrants,
+  type AccountGrants,
+  type GrantChange,
+} from './grants.js';
+import { checkCatalogUsername, checkSyncNames, sameMysqlUser, userOfAccount } from './names.js';
 import { resolveOptions, type MysqlTargetOptions, type ResolvedMysqlOptions } from './options.js';
 import { accountName, quoteIdentifier, type SqlDialect, type Statement } from './sql.js';
 import {
@@ -30,6 +43,7 @@ import {
   grantChangeStatement,
   hasRoles,
   hostEntriesQuery,
+  identityQuery,
   requireClause,
   requireStatement,
   setOwnPasswordStatement,
@@ -69,6 +83,16 @@ class MysqlTarget implements Target {
     return [...username].length;
   }
 
+  /** Alternating users: refuses a name the utf8mb3 account catalog cannot keep (4-byte UTF-8 characters). */
+  checkUsername(username: string, use?: UsernameUse): void {
+    checkCatalogUsername(username, use?.synced === true);
+  }
+
+  /** The server's own comparison: trailing spaces do not count, case does. */
+  sameUser(a: string, b: string): boolean {
+    return sameMysqlUser(a, b);
+  }
+
   async connect(login: Login, context?: ConnectContext): Promise<TargetSession> {
     if (!TLS_MODES.includes(login.tls)) {
       throw new InvalidOptionsError(`login tls must be one of ${TLS_MODES.join(', ')}`, { field: 'tls' });
@@ -93,14 +117,17 @@ class MysqlTarget implements Target {
     // A fatal error while no query runs is emitted as an event; without a listener it would crash the process.
     (connection as unknown as EventEmitter).on('error', () => undefined);
     try {
-      const [rows] = await connection.query('SELECT VERSION() AS version, @@version_comment AS comment, @@SESSION.sql_mode AS sqlMode');
+      const [rows] = await connection.query(
+        'SELECT VERSION() AS version, @@version_comment AS comment, @@SESSION.sql_mode AS sqlMode, CURRENT_USER() AS account',
+      );
       const row = (rows as ServerRow[])[0];
       if (!row) throw new Error('the server answered no row to SELECT VERSION()');
       const dialect: SqlDialect = {
         server: parseServerVersion(String(row.version), String(row.comment ?? '')),
         noBackslashEscapes: String(row.sqlMode ?? '').toUpperCase().split(',').includes('NO_BACKSLASH_ESCAPES'),
       };
-      return new MysqlSession(connection, dialect, secrets, context?.logger ?? this.#options.logger);
+      const user = userOfAccount(text(row.account));
+      return new MysqlSession(connection, dialect, user, secrets, context?.logger ?? this.#options.logger);
     } catch (error) {
       connection.destroy();
       throw statementError(error, { sql: '', purpose: 'read the server version', secret: false }, secrets);
@@ -152,6 +179,19 @@ interface ServerRow {
   version: unknown;
   comment: unknown;
   sqlMode: unknown;
+  account: unknown;
+}
+
+/** What a sync copies from one host entry of the source, read before the first write. */
+interface SourceEntry {
+  readonly grants: AccountGrants;
+  readonly tls: TlsRequirement;
+}
+
+/** What `syncUser` found before writing: the source's entries by host, and the user's existing hosts. */
+interface SyncPlan {
+  readonly source: ReadonlyMap<string, SourceEntry>;
+  readonly existing: readonly string[];
 }
 
 interface HostRow {
@@ -164,16 +204,33 @@ const text = (value: unknown): string => (Buffer.isBuffer(value) ? value.toStrin
 class MysqlSession implements TargetSession {
   readonly #connection: Connection;
   readonly #dialect: SqlDialect;
+  /** The user name of the account the server matched at login (`CURRENT_USER()`). */
+  readonly #user: string;
   /** Every password this session has seen, scrubbed from whatever it throws. */
   readonly #secrets: string[];
   readonly #logger: Logger;
   #closed = false;
+  /** Whether a write of the changing call in progress may have reached the database. */
+  #wrote = false;
 
-  constructor(connection: Connection, dialect: SqlDialect, secrets: string[], logger: Logger) {
+  constructor(connection: Connection, dialect: SqlDialect, user: string, secrets: string[], logger: Logger) {
     this.#connection = connection;
     this.#dialect = dialect;
+    this.#user = user;
     this.#secrets = secrets;
     this.#logger = logger;
+  }
+
+  /** Asks the server which server it is and which account this is (see `identityQuery`); no privilege needed. */
+  async identity(): Promise<SessionIdentity> {
+    const [row] = await this.#select<{ server: unknown; account: unknown }>(
+      identityQuery(this.#dialect.server),
+      [],
+      'ask the server which server and account this is',
+    );
+    const server = text(row?.server);
+    if (server === '') throw new StepFailedError('the server did not say which server it is', false);
+    return { server, user: userOfAccount(text(row?.account)) };
   }
 
   async ping(): Promise<void> {
@@ -181,44 +238,89 @@ class MysqlSession implements TargetSession {
   }
 
   async setOwnPassword(newPassword: string): Promise<void> {
-    checkNewPassword(newPassword);
-    this.#secrets.push(newPassword);
-    await this.#run(setOwnPasswordStatement(this.#dialect, newPassword));
+    await this.#changing(async () => {
+      checkNewPassword(newPassword);
+      this.#secrets.push(newPassword);
+      await this.#write(setOwnPasswordStatement(this.#dialect, newPassword));
+    });
   }
 
   /**
    * Makes `request.user` a copy of `request.source`: one host entry per host entry of the source
    * (extra ones dropped), each with the source entry's grants, roles, default roles and TLS
-   * requirement. The password is set last, so credentials that log in mean a finished sync.
+   * requirement. Everything is checked and the source read before the first write: the request,
+   * that neither name is this session's own account, that the source holds no administrative
+   * right (unless allowed). The password is set last, so credentials that log in mean a finished sync.
    */
   async syncUser(request: UserSyncRequest): Promise<void> {
+    await this.#changing(async () => {
+      const plan = await this.#planSync(request);
+      await this.#applySync(request, plan);
+    });
+  }
+
+  /** The checks and reads of `syncUser`, none of which writes. */
+  async #planSync(request: UserSyncRequest): Promise<SyncPlan> {
     checkUserSyncRequest(request);
     this.#secrets.push(request.password);
-    if (request.source === request.user) {
+    checkSyncNames(request);
+    refuseOwnAccount(this.#user, request, sameMysqlUser);
+    if (sameMysqlUser(request.source, request.user)) {
       throw new InvalidOptionsError('the alternate user must differ from the source user', { field: 'user' });
     }
     const sourceHosts = await this.#hosts(request.source);
     if (sourceHosts.length === 0) {
       throw new StepFailedError(`the source user ${request.source} does not exist on the server`, false);
     }
-    const existing = await this.#hosts(request.user);
+    const source = new Map<string, SourceEntry>();
     for (const host of sourceHosts) {
+      const account = { user: request.source, host };
+      source.set(host, { grants: await this.#grants(account), tls: await this.#tlsRequirement(account) });
+    }
+    refuseAdministrativeSource(request, await this.#administrativeRights([...source.values()].map((entry) => entry.grants)));
+    return { source, existing: await this.#hosts(request.user) };
+  }
+
+  async #applySync(request: UserSyncRequest, plan: SyncPlan): Promise<void> {
+    for (const [host, wanted] of plan.source) {
       const account = { user: request.user, host };
-      if (!existing.includes(host)) {
+      if (!plan.existing.includes(host)) {
         // Created with a throwaway password: until the sync is done, the pending password does not log in.
         const throwaway = randomBytes(24).toString('base64url');
         this.#secrets.push(throwaway);
-        await this.#run(createUserStatement(this.#dialect, account, throwaway));
+        await this.#write(createUserStatement(this.#dialect, account, throwaway));
       }
-      await this.#copyAccount({ user: request.source, host }, account);
+      await this.#copyAccount(wanted, account);
     }
-    for (const host of existing.filter((entry) => !sourceHosts.includes(entry))) {
+    for (const host of plan.existing.filter((entry) => !plan.source.has(entry))) {
       this.#logger.info({ user: request.user, host }, 'dropping a host entry the source user does not have');
-      await this.#run(dropUserStatement({ user: request.user, host }));
+      await this.#write(dropUserStatement({ user: request.user, host }));
     }
-    for (const host of sourceHosts) {
-      await this.#run(setPasswordStatement(this.#dialect, { user: request.user, host }, request.password));
+    for (const host of plan.source.keys()) {
+      await this.#write(setPasswordStatement(this.#dialect, { user: request.user, host }, request.password));
     }
+  }
+
+  /**
+   * The administrative rights in `grants` and in every role they hold, directly or through other
+   * roles (a member may `SET ROLE` to any of them). A right held through a role names the role the
+   * user holds, whichever role below it carries the right (MariaDB's SHOW GRANTS for a role lists
+   * the grants of the roles below it too; MySQL's does not).
+   */
+  async #administrativeRights(grants: readonly AccountGrants[]): Promise<string[]> {
+    const rights = grants.flatMap(administrativeRights);
+    const queue = grants.flatMap((entry) => [...entry.roles.keys()].map((role) => ({ role, held: role })));
+    const seen = new Set<string>();
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      const { role, held } = next;
+      if (seen.has(role)) continue;
+      seen.add(role);
+      // The role is re-issued as the server printed it in SHOW GRANTS: its own quoting.
+      const roleGrants = await this.#readGrants({ sql: `SHOW GRANTS FOR ${role}`, purpose: `read the grants of role ${role}`, secret: false });
+      rights.push(...administrativeRights(roleGrants).map((right) => `${right} through ${held}`));
+      queue.push(...[...roleGrants.roles.keys()].map((below) => ({ role: below, held })));
+    }
+    return rights;
   }
 
   async inspectUser(username: string): Promise<UserProfile | undefined> {
@@ -255,16 +357,15 @@ class MysqlSession implements TargetSession {
     }
   }
 
-  async #copyAccount(source: Account, target: Account): Promise<void> {
-    await this.#run(requireStatement(this.#dialect, target, await this.#tlsRequirement(source)));
-    const wanted = await this.#grants(source);
+  async #copyAccount(source: SourceEntry, target: Account): Promise<void> {
+    await this.#write(requireStatement(this.#dialect, target, source.tls));
     const held = await this.#grants(target);
-    for (const change of grantChanges(wanted, held)) await this.#applyChange(target, change);
+    for (const change of grantChanges(source.grants, held)) await this.#applyChange(target, change);
     if (hasRoles(this.#dialect.server)) {
-      const wantedDefaults = wanted.defaultRoles ?? [];
+      const wantedDefaults = source.grants.defaultRoles ?? [];
       const heldDefaults = (await this.#grants(target)).defaultRoles ?? [];
       if (wantedDefaults.join(',') !== heldDefaults.join(',')) {
-        await this.#run(defaultRoleStatement(this.#dialect, target, wantedDefaults));
+        await this.#write(defaultRoleStatement(this.#dialect, target, wantedDefaults));
       }
     }
   }
@@ -278,11 +379,11 @@ class MysqlSession implements TargetSession {
     const statement = grantChangeStatement(target, change);
     const skippable = change.kind === 'grant' || change.kind === 'grant-role';
     if (!skippable) {
-      await this.#run(statement);
+      await this.#write(statement);
       return;
     }
     try {
-      await this.#execute(statement);
+      await this.#executeWrite(statement);
       return;
     } catch (error) {
       if (!GRANT_DENIED.has(errnoOf(error) ?? 0)) throw statementError(error, statement, this.#secrets);
@@ -303,14 +404,7 @@ class MysqlSession implements TargetSession {
   }
 
   async #grants(account: Account): Promise<AccountGrants> {
-    const statement = showGrantsStatement(account);
-    const lines = await this.#run(statement).then((rows) => (rows as unknown[][]).map((row) => text(row[0])));
-    let grants: AccountGrants;
-    try {
-      grants = parseGrants(lines, !this.#dialect.noBackslashEscapes);
-    } catch (error) {
-      throw new StepFailedError(`could not ${statement.purpose}: ${(error as Error).message}`, false);
-    }
+    const grants = await this.#readGrants(showGrantsStatement(account));
     if (atLeast(this.#dialect.server, 'mysql', 8)) {
       const rows = await this.#select<HostRow & { user: unknown }>(
         DEFAULT_ROLES_QUERY,
@@ -320,6 +414,16 @@ class MysqlSession implements TargetSession {
       grants.defaultRoles = rows.map((row) => `${quoteIdentifier(text(row.user))}@${quoteIdentifier(text(row.host))}`);
     }
     return grants;
+  }
+
+  /** Runs a `SHOW GRANTS` statement and parses its lines. */
+  async #readGrants(statement: Statement): Promise<AccountGrants> {
+    const lines = await this.#run(statement).then((rows) => (rows as unknown[][]).map((row) => text(row[0])));
+    try {
+      return parseGrants(lines, !this.#dialect.noBackslashEscapes);
+    } catch (error) {
+      throw new StepFailedError(`could not ${statement.purpose}: ${(error as Error).message}`, false);
+    }
   }
 
   async #tlsRequirement(account: Account): Promise<TlsRequirement> {
@@ -353,6 +457,42 @@ class MysqlSession implements TargetSession {
     } catch (error) {
       throw statementError(error, statement, this.#secrets);
     }
+  }
+
+  /**
+   * Runs a changing call (`setOwnPassword`, `syncUser`). An error thrown before any of its writes
+   * may have reached the database (a check, a refusal, a read, a write the server refused) says
+   * `changedNothing`, so that core can withdraw the pending value of a rotation that failed for good.
+   */
+  async #changing(call: () => Promise<void>): Promise<void> {
+    this.#wrote = false;
+    try {
+      await call();
+    } catch (error) {
+      // The error was made for this call (a check's or a wrapped driver error); marking it loses nothing.
+      if (!this.#wrote && isRotakitError(error)) Object.assign(error, { changedNothing: true });
+      throw error;
+    }
+  }
+
+  /** Runs a statement that changes the database, wrapping its failure like `#run`. */
+  async #write(statement: Statement): Promise<void> {
+    try {
+      await this.#executeWrite(statement);
+    } catch (error) {
+      throw statementError(error, statement, this.#secrets);
+    }
+  }
+
+  /** Runs a changing statement and notes whether it may have applied (anything but the server's refusal). */
+  async #executeWrite(statement: Statement): Promise<void> {
+    try {
+      await this.#execute(statement);
+    } catch (error) {
+      if (!refusedByServer(error)) this.#wrote = true;
+      throw error;
+    }
+    this.#wrote = true;
   }
 
   async #execute(statement: Statement): Promise<unknown> {

@@ -206,12 +206,17 @@ describe('mysql target on MariaDB', () => {
 
   it('wraps statement errors without the password or the statement', async () => {
     await db.admin.createUser('weak_user', 'Weak-pw-1');
+    await db.admin.createUser('weak_src', 'Weak-src-pw-1');
+    // weak_user may read the grant tables, so the statement that fails is CREATE USER, which holds a password.
+    await db.admin.run('GRANT SELECT ON mysql.* TO weak_user');
     const session = await target.connect(loginTo(db.server, 'weak_user', 'Weak-pw-1'));
     sessions.push(session);
-    const error = await thrown(session.syncUser({ source: 'weak_user', user: 'weak_user_clone', password: 'Never-shown-1' }));
+    const error = await thrown(session.syncUser({ source: 'weak_src', user: 'weak_user_clone', password: 'Never-shown-1' }));
     expect(isRotakitError(error, 'StepFailed')).toBe(true);
     expectNoSecret(error, ['Never-shown-1', 'Weak-pw-1']);
     expect(error.message).not.toContain('IDENTIFIED');
+    expect(error.message).toContain('could not create');
+    expect(await db.admin.run("SELECT User FROM mysql.user WHERE User = 'weak_user_clone'")).toEqual([]);
     const [row] = (await db.admin.run(`SHOW GRANTS FOR ${ident('weak_user')}@'%'`)) as Record<string, string>[];
     expect(Object.values(row ?? {})[0]).toMatch(/^GRANT USAGE ON \*\.\*/);
   });

@@ -69,7 +69,9 @@ export class Admin {
     const catalog = new Map<string, string>();
     for (const { user, host, sslType, auth } of accounts) {
       if (except(user)) continue;
-      const grants = (await this.run(`SHOW GRANTS FOR ${ident(user)}@${ident(host)}`)) as Record<string, string>[];
+      // MariaDB lists roles in mysql.user with an empty host; SHOW GRANTS names them without one.
+      const account = host === '' ? ident(user) : `${ident(user)}@${ident(host)}`;
+      const grants = (await this.run(`SHOW GRANTS FOR ${account}`)) as Record<string, string>[];
       catalog.set(`${user}@${host}`, JSON.stringify({ sslType, auth, grants: grants.map((row) => Object.values(row)[0]) }));
     }
     return catalog;

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import {
+  administrativeRights,
   createUserStatement,
   defaultRoleStatement,
   describeGrants,
   grantChanges,
   grantChangeStatement,
+  identityQuery,
+  mysqlTarget,
+  outsideCatalogCharset,
   parseGrants,
   parseServerVersion,
   quoteString,
   requireStatement,
+  sameMysqlUser,
   setOwnPasswordStatement,
   setPasswordStatement,
   type SqlDialect,
@@ -194,5 +199,64 @@ describe('grant changes', () => {
     const source = parseGrants(['GRANT USAGE ON *.* TO `s`@`%` WITH GRANT OPTION']);
     const [change] = grantChanges(source, parseGrants([]));
     expect(change && grantChangeStatement({ user: 't', host: '%' }, change).sql).toBe('GRANT USAGE ON *.* TO `t`@`%` WITH GRANT OPTION');
+  });
+});
+
+describe('identity query', () => {
+  it('asks MySQL for @@server_uuid and MariaDB, which has none, for host name, port and start time', () => {
+    for (const mysql of [MYSQL_56, MYSQL_57, MYSQL_80, MYSQL_9]) {
+      expect(identityQuery(mysql.server)).toBe("SELECT CONCAT('mysql:', @@server_uuid) AS server, CURRENT_USER() AS account");
+    }
+    const mariadb = identityQuery(MARIADB.server);
+    expect(mariadb).toContain("'mariadb', @@hostname, @@port, UNIX_TIMESTAMP() - (SELECT CAST(VARIABLE_VALUE AS SIGNED)");
+    expect(mariadb).not.toContain('server_uuid');
+  });
+});
+
+describe('administrative rights', () => {
+  it('finds global ALL, CREATE USER, SUPER and GRANT OPTION in MariaDB and MySQL 5.7 output', () => {
+    const rights = (lines: string[]): string[] => administrativeRights(parseGrants(lines));
+    expect(rights(['GRANT ALL PRIVILEGES ON *.* TO `u`@`%` WITH GRANT OPTION'])).toEqual(['ALL PRIVILEGES ON *.*', 'GRANT OPTION ON *.*']);
+    expect(rights(["GRANT SELECT, CREATE USER ON *.* TO 'u'@'%' IDENTIFIED BY PASSWORD '*AB'"])).toEqual(['CREATE USER ON *.*']);
+    expect(rights(['GRANT SUPER ON *.* TO `u`@`%`'])).toEqual(['SUPER ON *.*']);
+    expect(rights(['GRANT USAGE ON *.* TO `u`@`%` WITH GRANT OPTION'])).toEqual(['GRANT OPTION ON *.*']);
+  });
+
+  it('finds them in MySQL 8 output, where ALL is printed as the list of static privileges', () => {
+    const grants = parseGrants([
+      'GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, RELOAD, SHUTDOWN, PROCESS, FILE, REFERENCES, INDEX, ALTER, SHOW DATABASES, SUPER, CREATE TEMPORARY TABLES, LOCK TABLES, EXECUTE, REPLICATION SLAVE, REPLICATION CLIENT, CREATE VIEW, SHOW VIEW, CREATE ROUTINE, ALTER ROUTINE, CREATE USER, EVENT, TRIGGER, CREATE TABLESPACE, CREATE ROLE, DROP ROLE ON *.* TO `admin`@`%` WITH GRANT OPTION',
+      'GRANT APPLICATION_PASSWORD_ADMIN,BACKUP_ADMIN,ROLE_ADMIN ON *.* TO `admin`@`%` WITH GRANT OPTION',
+    ]);
+    expect(administrativeRights(grants)).toEqual(['SUPER ON *.*', 'CREATE USER ON *.*', 'GRANT OPTION ON *.*']);
+  });
+
+  it('takes neither a grant option below *.* nor global data privileges for administrative', () => {
+    const grants = parseGrants([
+      'GRANT SELECT, INSERT, UPDATE, DELETE ON *.* TO `app`@`%`',
+      'GRANT ALL PRIVILEGES ON `d`.* TO `app`@`%` WITH GRANT OPTION',
+      'GRANT `r1`@`%` TO `app`@`%`',
+    ]);
+    expect(administrativeRights(grants)).toEqual([]);
+  });
+});
+
+describe('account names', () => {
+  it('compares names as the utf8mb3_bin PAD SPACE catalog does: trailing spaces aside, exactly', () => {
+    expect(sameMysqlUser('app', 'app   ')).toBe(true);
+    expect(sameMysqlUser('app', 'App')).toBe(false);
+    expect(sameMysqlUser('app', ' app')).toBe(false);
+    expect(sameMysqlUser('app\t', 'app')).toBe(false);
+  });
+
+  it('refuses a 4-byte UTF-8 name for alternating users on every server (MySQL 8 and MariaDB catalogs are utf8mb3), not for a single user', () => {
+    const target = mysqlTarget({ tls: 'disable' });
+    expect(outsideCatalogCharset('emo😀x')).toBe(true);
+    expect(outsideCatalogCharset('密码ü_д')).toBe(false);
+    expect(() => target.checkUsername?.('emo😀x', { synced: true })).toThrow(
+      expect.objectContaining({ code: 'InvalidSecretValue', field: 'username' }),
+    );
+    expect(() => target.checkUsername?.('emo😀x', { synced: false })).not.toThrow();
+    expect(() => target.checkUsername?.('emo😀x')).not.toThrow();
+    expect(() => target.checkUsername?.('密码ü_д', { synced: true })).not.toThrow();
   });
 });
