@@ -121,6 +121,36 @@ describe('createRotationHandler driven by the emulator\'s RotateSecret', () => {
     expectNoSecrets([first.password, second.password, 'admin-password-9', 'initial-app-password-1'], seen.lines, seen.events);
   });
 
+  for (const [name, masterUser] of [
+    ['a masterarn secret', 'admin'],
+    ['an RDS-managed master secret', 'admin'],
+  ] as const) {
+    it(`refuses, in createSecret, an application user that is the clone of ${name}'s user: the master keeps its password`, async () => {
+      const target = memoryTarget({
+        admin_clone: { password: 'initial-clone-password-1', privileges: ['SELECT on shop.*'] },
+        admin: { password: 'admin-password-9', privileged: true },
+      });
+      const { arn, seen } = deploy({ target, strategy: alternatingUsers() });
+      const master =
+        name === 'a masterarn secret'
+          ? await createSecret(world.smClient, { engine: 'mysql', host: 'db.internal', port: 3306, username: masterUser, password: 'admin-password-9' })
+          : world.sm.seedRdsManagedSecret({
+              kind: 'instance',
+              dbArn: world.rds.seedInstance({ identifier: `shop-${masterUser}-${Date.now()}`, engine: 'mysql' }).arn,
+              username: masterUser,
+              password: 'admin-password-9',
+            }).arn;
+      const id = await createSecret(world.smClient, appSecret({ username: 'admin_clone', password: 'initial-clone-password-1', masterarn: master }));
+      await rotateWith(arn, id);
+      const record = await world.sm.rotationSettled(id);
+      expect(record?.status).toBe('failed');
+      expect(record?.invocations.map((i) => [i.step, i.ok])).toEqual([['createSecret', false]]);
+      expect(seen.events.find((e) => e.type === 'step.failed')).toMatchObject({ error: { code: 'PrivilegedSecretInvalid' } });
+      expect(target.users.get('admin')).toMatchObject({ password: 'admin-password-9', privileged: true });
+      expect(target.passwordChanges).toEqual([]);
+    });
+  }
+
   it('alternating users with an RDS-managed master secret on the master of a read replica', async () => {
     const source = world.rds.seedInstance({ identifier: 'shop-main', engine: 'mysql', dbName: 'shop' });
     const replica = world.rds.seedInstance({ identifier: 'shop-replica', engine: 'mysql', readReplicaSourceIdentifier: 'shop-main' });
