@@ -7,6 +7,7 @@ import {
   MemoryTarget,
   rotate,
   singleUser,
+  type Logger,
   type Strategy,
 } from '@rotakit/core';
 import { choiceLists, Scheduler, scheduledStore, scheduledTarget } from './scheduler.js';
@@ -65,21 +66,70 @@ function nothingPending({ store }: World): boolean {
   return pending === undefined || pending === current;
 }
 
+/** Everything a run printed or threw, to be scanned for passwords. */
+function recorder() {
+  const output: string[] = [];
+  const line = (...args: unknown[]) => {
+    output.push(JSON.stringify(args));
+  };
+  const logger: Logger = { debug: line, info: line, warn: line, error: line };
+  return { output, logger };
+}
+
+/** Every password the run knows: each version's value (withdrawn ones too) and each database user's. */
+function passwordsOf({ store, target }: World): string[] {
+  const found = new Set<string>();
+  for (const id of [SECRET, MASTER]) {
+    let versions: string[] = [];
+    try {
+      versions = Object.keys(store.describe(id).versions);
+    } catch {
+      // no master secret in single-user worlds
+    }
+    for (const version of versions) {
+      const raw = store.valueOf(id, version);
+      if (raw) found.add((JSON.parse(raw) as { password: string }).password);
+    }
+  }
+  for (const user of target.users.values()) found.add(user.password);
+  return [...found];
+}
+
+function leaks(w: World, output: readonly string[], results: Record<string, PromiseSettledResult<unknown>>): string[] {
+  const texts = [...output];
+  for (const result of Object.values(results)) {
+    if (result.status === 'rejected') texts.push(errorText(result.reason));
+  }
+  const all = texts.join('\n');
+  return passwordsOf(w).filter((password) => all.includes(password));
+}
+
+function errorText(error: unknown): string {
+  const parts: string[] = [];
+  for (let current = error; current instanceof Error; current = current.cause) {
+    parts.push(current.message, current.stack ?? '', JSON.stringify(current));
+  }
+  return parts.join('\n');
+}
+
 async function runOnce(kind: 'single' | 'alternating', choices: number[], kill?: { task: Task; at: number }) {
   const w = world(kind);
   const scheduler = new Scheduler(choices, kill);
   const passwordsSet: Record<Task, string[]> = { A: [], B: [] };
+  const { output, logger } = recorder();
   const task = (name: Task) => () =>
     rotate({
       store: scheduledStore(w.store, scheduler, name),
       target: scheduledTarget(w.target, scheduler, name, passwordsSet[name]),
       strategy: w.strategy,
       schema: awsSchema,
+      logger,
+      onEvent: (event) => output.push(JSON.stringify(event)),
       secretId: SECRET,
       token: TOKENS[name],
     });
   const results = await scheduler.run({ A: task('A'), B: task('B') });
-  return { w, scheduler, results, passwordsSet };
+  return { w, scheduler, results, passwordsSet, output };
 }
 
 /** Whether every call of one task ran before the other task's first call. */
@@ -92,6 +142,7 @@ function sequential(trace: readonly string[]): boolean {
 function checkOutcome(run: Awaited<ReturnType<typeof runOnce>>, failures: string[]): void {
   const { w, scheduler, results, passwordsSet } = run;
   const where = scheduler.trace.join(' → ');
+  if (leaks(w, run.output, results).length > 0) failures.push(`a password appears in the output of ${where}`);
   if (!currentLogsIn(w)) failures.push(`current does not log in after ${where}`);
   if (!nothingPending(w)) failures.push(`a pending version is left after ${where}`);
   const won = (['A', 'B'] as const).filter((name) => results[name]?.status === 'fulfilled');
@@ -163,8 +214,10 @@ async function everyKill(kind: 'single' | 'alternating', sampled: number | undef
         failures.push(`B failed otherwise than refused in favour of A (${String(b.reason)}): ${where}`);
       }
       // The dead process's rotation is re-driven with its token, as a scheduler or operator would.
-      const redriven = await rotate({ ...run.w, schema: awsSchema, secretId: SECRET, token: TOKENS.A }).catch((e: unknown) => e);
+      const { logger } = recorder();
+      const redriven = await rotate({ ...run.w, schema: awsSchema, logger, secretId: SECRET, token: TOKENS.A }).catch((e: unknown) => e);
       if (redriven instanceof Error) failures.push(`re-driving A failed (${redriven.message}): ${where}`);
+      if (leaks(run.w, run.output, run.results).length > 0) failures.push(`a password appears in the output of ${where}`);
       if (!currentLogsIn(run.w)) failures.push(`current does not log in after re-driving, ${where}`);
       if (!nothingPending(run.w)) failures.push(`a pending version is left after re-driving, ${where}`);
       next = lists.next(run.scheduler);
