@@ -41,3 +41,23 @@ describe('every package as published (run pnpm -r build first)', () => {
     }
   }
 });
+
+describe('rotakit errors are recognised across builds and copies of core', () => {
+  it('an error thrown by the ESM build passes the CommonJS build\'s checks, and back', () => {
+    const core = `${packagesDir}core`;
+    const script = `
+      import { createRequire } from 'node:module';
+      const esm = await import('@rotakit/core');
+      const cjs = createRequire(process.cwd() + '/package.json')('@rotakit/core');
+      const fromEsm = new esm.TargetAuthFailedError('refused');
+      const fromCjs = new cjs.PrivilegedSecretInvalidError('refused', { field: 'masterarn' });
+      console.log(JSON.stringify([
+        cjs.isRotakitError(fromEsm), cjs.isRotakitError(fromEsm, 'TargetAuthFailed'), cjs.isRotakitError(fromEsm, 'StepFailed'),
+        fromEsm instanceof cjs.RotakitError, fromEsm instanceof cjs.TargetAuthFailedError, fromEsm instanceof cjs.TlsRequiredError,
+        esm.isRotakitError(fromCjs, 'PrivilegedSecretInvalid'), fromCjs instanceof esm.PrivilegedSecretInvalidError,
+        cjs.isRotakitError(new Error('plain')), cjs.isRotakitError({ code: 'TargetAuthFailed', retryable: false }),
+      ]));`;
+    const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: core, encoding: 'utf8' });
+    expect(JSON.parse(output.trim().split('\n').at(-1)!)).toEqual([true, true, false, true, true, false, true, true, false, false]);
+  });
+});

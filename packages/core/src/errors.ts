@@ -39,11 +39,26 @@ export interface RotakitErrorDetails {
 }
 
 /**
+ * The brand every rotakit error carries, through the global symbol registry: an error made by one
+ * copy of core (its ESM or CommonJS build, or a second installed copy) is recognised by another.
+ */
+const BRAND = Symbol.for('rotakit.error');
+
+/**
  * Base of every error rotakit throws. `code` is stable across releases; `retryable` says whether
  * running the same step again may succeed without anyone changing anything.
  * Messages name fields and stages, never values.
+ *
+ * `instanceof` works across copies of core too: a branded error is an instance of `RotakitError`,
+ * and of a subclass when its `name` is that subclass's.
  */
 export class RotakitError extends Error {
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (!isBranded(value)) return false;
+    return this.name === 'RotakitError' || (value as { name?: unknown }).name === this.name;
+  }
+
   readonly code: RotakitErrorCode;
   readonly retryable: boolean;
   readonly field?: string;
@@ -54,6 +69,7 @@ export class RotakitError extends Error {
 
   constructor(code: RotakitErrorCode, message: string, retryable: boolean, details: RotakitErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    Object.defineProperty(this, BRAND, { value: true });
     this.name = new.target.name;
     this.code = code;
     this.retryable = retryable;
@@ -67,7 +83,12 @@ export class RotakitError extends Error {
 
 /** Whether `error` is a rotakit error, optionally of one code. */
 export function isRotakitError(error: unknown, code?: RotakitErrorCode): error is RotakitError {
-  return error instanceof RotakitError && (code === undefined || error.code === code);
+  const rotakit = isBranded(error) || Function.prototype[Symbol.hasInstance].call(RotakitError, error);
+  return rotakit && (code === undefined || (error as RotakitError).code === code);
+}
+
+function isBranded(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }
 
 /** The secret (or a stage of it) does not exist in the store. */

@@ -65,6 +65,11 @@ export class Redactor {
     if (error.stack) {
       Object.defineProperty(copy, 'stack', { value: this.text(error.stack), writable: true, configurable: true });
     }
+    // Brands (rotakit's error brand) are kept, so the copy is recognised as the original was.
+    for (const symbol of Object.getOwnPropertySymbols(error)) {
+      const brand: unknown = (error as unknown as Record<symbol, unknown>)[symbol];
+      if (typeof brand === 'boolean') Object.defineProperty(copy, symbol, { value: brand });
+    }
     for (const [key, item] of Object.entries(error)) {
       if (SECRET_KEY.test(key)) continue;
       if (item === null || ['string', 'number', 'boolean'].includes(typeof item)) {
