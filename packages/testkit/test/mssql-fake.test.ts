@@ -81,6 +81,14 @@ describe('the SQL Server fake interpreter', () => {
     asAdmin.execute('REVOKE SELECT ON OBJECT::[dbo].[t] FROM [app] CASCADE');
   });
 
+  it('creates a user WITHOUT LOGIN, whose name a login\'s user can then not take', () => {
+    const { asAdmin, catalog } = setup();
+    asAdmin.execute('CREATE USER [orphan] WITHOUT LOGIN');
+    asAdmin.execute("CREATE LOGIN [orphan] WITH PASSWORD = N'Orphan-password-1', CHECK_POLICY = OFF");
+    expect(catalog.databases.get('app')?.users.get('orphan')).toMatchObject({ name: 'orphan' });
+    expect(errorOf(() => asAdmin.execute('CREATE USER [orphan] FOR LOGIN [orphan]')).number).toBe(15023);
+  });
+
   it('compares names as a CI collation does: case and trailing spaces aside', () => {
     const { asAdmin, catalog } = setup();
     asAdmin.execute("ALTER LOGIN [APP  ] WITH PASSWORD = N'Next-password-2'");
