@@ -317,7 +317,11 @@ async function changing(call: (progress: Progress) => Promise<void>): Promise<vo
   }
 }
 
-/** `error` with `changedNothing: true`: the same kind of rotakit error, or a StepFailedError for anything else. */
+/**
+ * `error` saying it changed nothing: the refusals already do; the check and step errors a session
+ * throws are rebuilt with `changedNothing: true`; anything that is no rotakit error becomes a
+ * StepFailedError with it.
+ */
 function withChangedNothing(error: unknown): unknown {
   if (isRotakitError(error) && error.changedNothing === true) return error;
   const cause = isRotakitError(error) ? error.cause : error;
