@@ -1,2 +1,2 @@
-export { mssqlTarget } from './target.js';
+export { mssqlTarget, sameLogin } from './target.js';
 export type { MssqlTargetOptions, MssqlTlsOptions } from './options.js';

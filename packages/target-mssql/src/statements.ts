@@ -10,6 +10,8 @@
  * characters, and `EXEC (NULL)` silently does nothing; REPLACE has no such limit.
  */
 
+import { StepFailedError } from '@rotakit/core';
+
 /** A statement with its bound parameters (all NVARCHAR). */
 export interface Statement {
   readonly text: string;
@@ -118,7 +120,7 @@ export function securableClause(on: PermissionTarget): string {
 const PERMISSION_NAME = /^[A-Z]+(?: [A-Z]+)*$/;
 
 function permissionName(permission: string): string {
-  if (!PERMISSION_NAME.test(permission)) throw new Error(`unexpected permission name in the catalog: ${JSON.stringify(permission)}`);
+  if (!PERMISSION_NAME.test(permission)) throw new StepFailedError(`unexpected permission name in the catalog: ${JSON.stringify(permission)}`, false);
   return permission;
 }
 
@@ -148,9 +150,24 @@ export function describePermission(permission: Permission): string {
   return `${permission.state} ${permission.permission} on ${on}`;
 }
 
-/** The catalog queries; each binds `@name` where it takes one. */
+/**
+ * The catalog queries; each binds `@name` where it takes one.
+ *
+ * `identity` is readable by any login or contained user: `SERVERPROPERTY` needs no permission and
+ * the `tempdb` row of `sys.databases` is always visible to public. `tempdb` is recreated at every
+ * start, so its `create_date` is when the server started. A contained user has no login, so it is
+ * named by `USER_NAME()`; every other session by its login, `SUSER_SNAME()`.
+ *
+ * `administrativeRights` follows server role memberships through user-defined server roles (a
+ * role may be a member of `sysadmin`) and finds `CONTROL SERVER` granted to the login, to one of
+ * those roles, or to `public`.
+ */
 export const Queries = {
   version: 'SELECT @@VERSION AS version',
+  identity:
+    "SELECT CAST(SERVERPROPERTY('ServerName') AS nvarchar(256)) AS server_name, (SELECT CONVERT(nvarchar(30), create_date, 126) FROM sys.databases WHERE name = N'tempdb') AS server_started, CASE WHEN (SELECT authentication_type FROM sys.database_principals WHERE principal_id = DATABASE_PRINCIPAL_ID()) = 2 THEN USER_NAME() ELSE SUSER_SNAME() END AS account_name",
+  administrativeRights:
+    "WITH memberships AS (SELECT m.role_principal_id FROM sys.server_role_members AS m JOIN sys.server_principals AS u ON u.principal_id = m.member_principal_id WHERE u.name = @name UNION ALL SELECT m.role_principal_id FROM sys.server_role_members AS m JOIN memberships AS r ON m.member_principal_id = r.role_principal_id) SELECT CASE WHEN EXISTS (SELECT 1 FROM memberships AS g JOIN sys.server_principals AS r ON r.principal_id = g.role_principal_id WHERE r.name = N'sysadmin') THEN 1 ELSE 0 END AS sysadmin, CASE WHEN EXISTS (SELECT 1 FROM memberships AS g JOIN sys.server_principals AS r ON r.principal_id = g.role_principal_id WHERE r.name = N'securityadmin') THEN 1 ELSE 0 END AS securityadmin, CASE WHEN EXISTS (SELECT 1 FROM sys.server_permissions AS p JOIN sys.server_principals AS g ON g.principal_id = p.grantee_principal_id WHERE p.class = 100 AND p.permission_name = N'CONTROL SERVER' AND p.state IN ('G', 'W') AND (g.name = @name OR g.name = N'public' OR g.principal_id IN (SELECT role_principal_id FROM memberships))) THEN 1 ELSE 0 END AS control_server",
   context: 'SELECT DB_NAME() AS database_name, CAST(containment AS int) AS containment FROM sys.databases WHERE database_id = DB_ID()',
   sqlLogin:
     'SELECT name, CAST(is_policy_checked AS int) AS is_policy_checked, CAST(is_expiration_checked AS int) AS is_expiration_checked FROM sys.sql_logins WHERE name = @name',

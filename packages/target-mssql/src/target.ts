@@ -2,10 +2,16 @@ import {
   checkNewPassword,
   checkUserSyncRequest,
   InvalidOptionsError,
+  InvalidSecretValueError,
+  isRotakitError,
   REDACTED,
+  refuseAdministrativeSource,
+  refuseOwnAccount,
   StepFailedError,
   type Login,
   type PasswordConstraints,
+  type RotakitErrorDetails,
+  type SessionIdentity,
   type Target,
   type TargetSession,
   type UserProfile,
@@ -40,6 +46,23 @@ const MAX_PASSWORD_LENGTH = 128;
  */
 const NO_PER_LOGIN_TLS = 'NONE';
 
+/** The administrative rights a source may not hold unless allowed, by the column that reports each. */
+const ADMINISTRATIVE_RIGHTS = [
+  { column: 'sysadmin', right: 'sysadmin' },
+  { column: 'securityadmin', right: 'securityadmin' },
+  { column: 'control_server', right: 'CONTROL SERVER' },
+] as const;
+
+/**
+ * Whether two names are one SQL Server login or user, as the default (case-insensitive) collation
+ * compares them: case aside, and trailing spaces ignored (`N'sa ' = N'sa'`). On a case-sensitive
+ * server this takes more names for one than the server does, which only ever refuses more.
+ */
+export function sameLogin(a: string, b: string): boolean {
+  const key = (name: string): string => name.replace(/ +$/, '').toLowerCase();
+  return key(a) === key(b);
+}
+
 /**
  * The SQL Server target: server logins (`ALTER LOGIN`) or, in a contained database, database
  * users with passwords (`ALTER USER`), through the `mssql` driver.
@@ -52,6 +75,7 @@ export function mssqlTarget(options: MssqlTargetOptions = {}): Target {
     maxUsernameLength: resolved.maxUsernameLength,
     tls: resolved.tls.mode,
     passwordConstraints: constraints,
+    sameUser: sameLogin,
     async connect(login: Login): Promise<TargetSession> {
       return new MssqlSession(await openPool(login, resolved), login, resolved);
     },
@@ -68,6 +92,15 @@ interface SessionContext {
 
 /** Whom grants are read from and written to: a server login (in master) or a database user. */
 type Grantee = { readonly scope: 'server'; readonly name: string } | { readonly scope: 'database'; readonly name: string };
+
+/**
+ * How far a changing session call got: nothing written, a write whose outcome is unknown (the
+ * connection failed under it), or something written. Each statement is atomic: one SQL Server
+ * refuses leaves the database as it was.
+ */
+interface Progress {
+  state: 'unchanged' | 'uncertain' | 'changed';
+}
 
 class MssqlSession implements TargetSession {
   readonly #pool: sql.ConnectionPool;
@@ -91,49 +124,75 @@ class MssqlSession implements TargetSession {
   }
 
   async setOwnPassword(newPassword: string): Promise<void> {
-    checkNewPassword(newPassword, { maxPasswordLength: MAX_PASSWORD_LENGTH });
-    const kind = (await this.#isContainedUser(await this.#context(), this.#username)) ? 'contained-user' : 'login';
-    await this.#run(changeOwnPassword(kind, newPassword, this.#loginPassword), 'change its own password');
+    await changing(async (progress) => {
+      checkNewPassword(newPassword, { maxPasswordLength: MAX_PASSWORD_LENGTH });
+      const kind = (await this.#isContainedUser(await this.#context(), this.#username)) ? 'contained-user' : 'login';
+      await this.#run(changeOwnPassword(kind, newPassword, this.#loginPassword), 'change its own password', progress);
+    });
     this.#loginPassword = newPassword;
     // Should the pool reconnect, it must log in with the password the login has now.
     this.#config.password = newPassword;
   }
 
+  /**
+   * Refuses, before its first write, to change or copy the account this session is logged in as
+   * (as the server names it, compared as the server compares names), and to clone a source that
+   * holds sysadmin, securityadmin or CONTROL SERVER unless the request allows it.
+   */
   async syncUser(request: UserSyncRequest): Promise<void> {
-    checkUserSyncRequest(request, { maxUsernameLength: this.#options.maxUsernameLength, maxPasswordLength: MAX_PASSWORD_LENGTH });
-    if (request.source.toLowerCase() === request.user.toLowerCase()) {
-      throw new InvalidOptionsError('syncUser needs two different users', { field: 'user' });
+    await changing(async (progress) => {
+      checkUserSyncRequest(request, { maxUsernameLength: this.#options.maxUsernameLength, maxPasswordLength: MAX_PASSWORD_LENGTH });
+      if (sameLogin(request.source, request.user)) {
+        throw new InvalidOptionsError('syncUser needs two different users', { field: 'user' });
+      }
+      refuseOwnAccount((await this.identity()).user, request, sameLogin);
+      const context = await this.#context();
+      if (await this.#isContainedUser(context, request.source)) {
+        // A contained user holds no server rights: there is nothing administrative to refuse.
+        const exists = (await this.#rows(catalogQuery('containedUser', request.user))).length > 0;
+        await this.#run(exists ? setContainedUserPassword(request.user, request.password) : createContainedUser(request.user, request.password), 'set the user\'s password', progress);
+        await this.#syncGrants({ scope: 'database', name: request.source }, { scope: 'database', name: request.user }, progress);
+        return;
+      }
+      const [source] = await this.#rows(catalogQuery('sqlLogin', request.source));
+      if (!source) throw new StepFailedError(`the source ${request.source} is neither a SQL Server login nor a contained user of ${context.database}`, false);
+      refuseAdministrativeSource(request, await this.#administrativeRights(request.source));
+      const exists = (await this.#rows(catalogQuery('sqlLogin', request.user))).length > 0;
+      await this.#run(
+        exists
+          ? setLoginPassword(request.user, request.password)
+          : createLogin(request.user, request.password, { checkPolicy: source['is_policy_checked'] === 1, checkExpiration: source['is_expiration_checked'] === 1 }),
+        'set the login\'s password',
+        progress,
+      );
+      if (isMaster(context)) {
+        await this.#syncGrants({ scope: 'server', name: request.source }, { scope: 'server', name: request.user }, progress);
+        return;
+      }
+      const sourceUser = await this.#userOfLogin(request.source);
+      let alternateUser = await this.#userOfLogin(request.user);
+      if (sourceUser !== undefined && alternateUser === undefined) {
+        await this.#run(createUserForLogin(request.user), 'create the database user', progress);
+        alternateUser = request.user;
+      }
+      if (alternateUser !== undefined) {
+        // A source without a user in this database has no grants here: the alternate loses its own.
+        await this.#syncGrants(sourceUser === undefined ? undefined : { scope: 'database', name: sourceUser }, { scope: 'database', name: alternateUser }, progress);
+      }
+    });
+  }
+
+  /**
+   * The server as it names itself, `SERVERPROPERTY('ServerName')` (machine and instance), with
+   * its start (`tempdb`'s `create_date`), and the session's login (a contained user's own name).
+   */
+  async identity(): Promise<SessionIdentity> {
+    const [row] = await this.#rows(catalogQuery('identity'));
+    const [server, started, user] = [row?.['server_name'], row?.['server_started'], row?.['account_name']];
+    if (typeof server !== 'string' || typeof started !== 'string' || typeof user !== 'string') {
+      throw new StepFailedError('SQL Server did not say which server it is and whom the session is logged in as', false);
     }
-    const context = await this.#context();
-    if (await this.#isContainedUser(context, request.source)) {
-      const exists = (await this.#rows(catalogQuery('containedUser', request.user))).length > 0;
-      await this.#run(exists ? setContainedUserPassword(request.user, request.password) : createContainedUser(request.user, request.password), 'set the user\'s password');
-      await this.#syncGrants({ scope: 'database', name: request.source }, { scope: 'database', name: request.user });
-      return;
-    }
-    const [source] = await this.#rows(catalogQuery('sqlLogin', request.source));
-    if (!source) throw new StepFailedError(`the source ${request.source} is neither a SQL Server login nor a contained user of ${context.database}`, false);
-    const exists = (await this.#rows(catalogQuery('sqlLogin', request.user))).length > 0;
-    await this.#run(
-      exists
-        ? setLoginPassword(request.user, request.password)
-        : createLogin(request.user, request.password, { checkPolicy: source['is_policy_checked'] === 1, checkExpiration: source['is_expiration_checked'] === 1 }),
-      'set the login\'s password',
-    );
-    if (isMaster(context)) {
-      await this.#syncGrants({ scope: 'server', name: request.source }, { scope: 'server', name: request.user });
-      return;
-    }
-    const sourceUser = await this.#userOfLogin(request.source);
-    let alternateUser = await this.#userOfLogin(request.user);
-    if (sourceUser !== undefined && alternateUser === undefined) {
-      await this.#run(createUserForLogin(request.user), 'create the database user');
-      alternateUser = request.user;
-    }
-    if (alternateUser !== undefined) {
-      // A source without a user in this database has no grants here: the alternate loses its own.
-      await this.#syncGrants(sourceUser === undefined ? undefined : { scope: 'database', name: sourceUser }, { scope: 'database', name: alternateUser });
-    }
+    return { server: `${server} started ${started}`, user };
   }
 
   async inspectUser(username: string): Promise<UserProfile | undefined> {
@@ -158,25 +217,25 @@ class MssqlSession implements TargetSession {
   }
 
   /** Makes `alternate`'s role memberships and permissions equal to `source`'s (none if absent). */
-  async #syncGrants(source: Grantee | undefined, alternate: Grantee): Promise<void> {
+  async #syncGrants(source: Grantee | undefined, alternate: Grantee, progress: Progress): Promise<void> {
     const wantedRoles = source ? await this.#roles(source) : [];
     const haveRoles = await this.#roles(alternate);
     const lower = (names: string[]): Set<string> => new Set(names.map((name) => name.toLowerCase()));
     const wantedSet = lower(wantedRoles);
     const haveSet = lower(haveRoles);
     for (const role of wantedRoles.filter((r) => !haveSet.has(r.toLowerCase()))) {
-      await this.#run(roleMembership(alternate.scope, role, alternate.name, 'ADD'), 'add a role member');
+      await this.#run(roleMembership(alternate.scope, role, alternate.name, 'ADD'), 'add a role member', progress);
     }
     for (const role of haveRoles.filter((r) => !wantedSet.has(r.toLowerCase()))) {
-      await this.#run(roleMembership(alternate.scope, role, alternate.name, 'DROP'), 'drop a role member');
+      await this.#run(roleMembership(alternate.scope, role, alternate.name, 'DROP'), 'drop a role member', progress);
     }
     const wanted = new Map((source ? await this.#permissions(source) : []).map((p) => [permissionKey(p), p]));
     const have = new Map((await this.#permissions(alternate)).map((p) => [permissionKey(p), p]));
     for (const [key, permission] of have) {
-      if (wanted.get(key)?.state !== permission.state) await this.#run(revokePermission(permission, alternate.name), 'revoke a permission');
+      if (wanted.get(key)?.state !== permission.state) await this.#run(revokePermission(permission, alternate.name), 'revoke a permission', progress);
     }
     for (const [key, permission] of wanted) {
-      if (have.get(key)?.state !== permission.state) await this.#run(applyPermission(permission, alternate.name), 'grant a permission');
+      if (have.get(key)?.state !== permission.state) await this.#run(applyPermission(permission, alternate.name), 'grant a permission', progress);
     }
   }
 
@@ -193,6 +252,13 @@ class MssqlSession implements TargetSession {
       permission: String(row['permission_name']),
       on: server ? serverSecurable(row) : databaseSecurable(row),
     }));
+  }
+
+  /** The administrative rights `login` holds, in SQL Server's words, most powerful first. */
+  async #administrativeRights(login: string): Promise<string[]> {
+    const [row] = await this.#rows(catalogQuery('administrativeRights', login));
+    if (!row) throw new StepFailedError(`SQL Server did not say which administrative rights ${login} holds`, false);
+    return ADMINISTRATIVE_RIGHTS.filter(({ column }) => row[column] === 1).map(({ right }) => right);
   }
 
   async #userOfLogin(login: string): Promise<string | undefined> {
@@ -215,19 +281,65 @@ class MssqlSession implements TargetSession {
     return (await this.#run(statement, 'read the catalog')) as Row[];
   }
 
-  /** Runs `statement`; a failure names what was being done and SQL Server's error, with no secret. */
-  async #run(statement: Statement, doing: string): Promise<unknown[]> {
+  /**
+   * Runs `statement`; a failure names what was being done and SQL Server's error, with no secret.
+   * A write notes its outcome in `progress`: one SQL Server refused changed nothing.
+   */
+  async #run(statement: Statement, doing: string, progress?: Progress): Promise<unknown[]> {
     if (this.#closed) throw new StepFailedError('the SQL Server session is closed', false);
+    const before = progress?.state;
+    if (progress && before === 'unchanged') progress.state = 'uncertain';
     const request = this.#pool.request();
     for (const [name, value] of Object.entries(statement.parameters)) request.input(name, sql.NVarChar, value);
     try {
       const result = await request.query(statement.text);
+      if (progress) progress.state = 'changed';
       return result.recordset ?? [];
     } catch (error) {
+      if (progress && before !== undefined && refusedByServer(error)) progress.state = before;
       const secrets = [this.#loginPassword, ...Object.entries(statement.parameters).filter(([name]) => /password/i.test(name)).map(([, value]) => value)];
       throw new StepFailedError(`SQL Server could not ${doing}: ${describeDriverError(error, secrets)}`, isTransient(error));
     }
   }
+}
+
+/**
+ * Runs a changing session call; what it throws before anything was written (a check, a refusal,
+ * a read, a write SQL Server refused) says so with `changedNothing`, for core to withdraw the
+ * pending version of a failure that changed nothing.
+ */
+async function changing(call: (progress: Progress) => Promise<void>): Promise<void> {
+  const progress: Progress = { state: 'unchanged' };
+  try {
+    await call(progress);
+  } catch (error) {
+    throw progress.state === 'unchanged' ? withChangedNothing(error) : error;
+  }
+}
+
+/**
+ * `error` saying it changed nothing: the refusals already do; the check and step errors a session
+ * throws are rebuilt with `changedNothing: true`; anything that is no rotakit error becomes a
+ * StepFailedError with it.
+ */
+function withChangedNothing(error: unknown): unknown {
+  if (isRotakitError(error) && error.changedNothing === true) return error;
+  const cause = isRotakitError(error) ? error.cause : error;
+  const details: RotakitErrorDetails = {
+    changedNothing: true,
+    ...(isRotakitError(error) && error.field !== undefined ? { field: error.field } : {}),
+    ...(cause === undefined ? {} : { cause }),
+  };
+  const message = error instanceof Error ? error.message : 'a non-error value was thrown';
+  if (isRotakitError(error, 'InvalidOptions')) return new InvalidOptionsError(message, details);
+  if (isRotakitError(error, 'InvalidSecretValue')) return new InvalidSecretValueError(message, details);
+  if (isRotakitError(error) && error.code !== 'StepFailed') return error;
+  return new StepFailedError(message, isRotakitError(error) ? error.retryable : false, details);
+}
+
+/** Whether SQL Server itself answered the statement with an error (it then ran none of it), not the connection failing. */
+function refusedByServer(error: unknown): boolean {
+  return typeof (error as { number?: unknown }).number === 'number';
 }
 
 function isMaster(context: SessionContext): boolean {

@@ -13,6 +13,7 @@ import {
   type Permission,
   type Statement,
 } from '../src/statements.js';
+import type { BoundaryFixture } from './privilege-boundaries.js';
 
 /** Where a SQL Server (the fake or a real one) listens, and as whom to administer it. */
 export interface ServerAddress {
@@ -140,5 +141,60 @@ export function addressFromUrl(url: string): ServerAddress {
     database: decodeURIComponent(parsed.pathname.slice(1)) || 'master',
     admin: { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) },
     tls,
+  };
+}
+
+/** What every account looks like to the administrator of a real server, for before/after comparisons. */
+const SNAPSHOT_QUERIES = [
+  'SELECT p.name AS principal, p.type, CONVERT(nvarchar(max), l.password_hash, 1) AS password_hash, CAST(l.is_policy_checked AS int) AS policy, CAST(l.is_disabled AS int) AS disabled FROM sys.server_principals AS p LEFT JOIN sys.sql_logins AS l ON l.principal_id = p.principal_id ORDER BY p.name',
+  'SELECT r.name AS role_name, m.name AS member_name FROM sys.server_role_members AS x JOIN sys.server_principals AS r ON r.principal_id = x.role_principal_id JOIN sys.server_principals AS m ON m.principal_id = x.member_principal_id ORDER BY r.name, m.name',
+  'SELECT g.name AS grantee, CAST(p.class AS int) AS class, p.major_id, p.permission_name, p.state FROM sys.server_permissions AS p JOIN sys.server_principals AS g ON g.principal_id = p.grantee_principal_id ORDER BY g.name, p.class, p.major_id, p.permission_name',
+  'SELECT name AS principal, type, CAST(authentication_type AS int) AS authentication_type, modify_date FROM sys.database_principals ORDER BY name',
+  'SELECT r.name AS role_name, m.name AS member_name FROM sys.database_role_members AS x JOIN sys.database_principals AS r ON r.principal_id = x.role_principal_id JOIN sys.database_principals AS m ON m.principal_id = x.member_principal_id ORDER BY r.name, m.name',
+  'SELECT g.name AS grantee, CAST(p.class AS int) AS class, p.major_id, p.minor_id, p.permission_name, p.state FROM sys.database_permissions AS p JOIN sys.database_principals AS g ON g.principal_id = p.grantee_principal_id ORDER BY g.name, p.class, p.major_id, p.minor_id, p.permission_name',
+];
+
+/** Every account of a real server as the administrator sees it (the fake has `catalog.snapshot()`). */
+export async function serverSnapshot(pool: sql.ConnectionPool): Promise<unknown> {
+  const answers: unknown[] = [];
+  for (const text of SNAPSHOT_QUERIES) answers.push(await execute(pool, plain(text)));
+  return answers;
+}
+
+/**
+ * The privilege-boundary fixture for a SQL Server at `address`; `snapshot` reads every account
+ * (the fake's catalog, or {@link serverSnapshot} on a real server).
+ */
+export async function boundaryFixture(
+  address: ServerAddress,
+  target: Target,
+  snapshot: ((pool: sql.ConnectionPool) => Promise<unknown>) | undefined,
+  stop: () => Promise<void>,
+): Promise<BoundaryFixture> {
+  const pool = await adminPool(address);
+  const master = await adminPool({ ...address, database: 'master' });
+  const inMaster = address.database.toLowerCase() === 'master';
+  return {
+    target,
+    admin: address.admin,
+    login: (username, password) => ({ username, password, host: address.host, port: address.port, database: address.database, tls: address.tls }),
+    async run(text, where = 'database') {
+      await execute(where === 'master' ? master : pool, plain(text));
+    },
+    async createLogin(name, password, options = {}) {
+      const checkPolicy = options.checkPolicy ?? false;
+      await execute(pool, createLogin(name, password, { checkPolicy, checkExpiration: false }));
+      if (!inMaster) await execute(pool, createUserForLogin(name));
+    },
+    async dropLogin(name) {
+      if (!inMaster) await execute(pool, plain(`DROP USER IF EXISTS ${quoteIdentifier(name)}`));
+      if ((await execute(pool, catalogQuery('sqlLogin', name))).length > 0) await execute(pool, plain(`DROP LOGIN ${quoteIdentifier(name)}`));
+    },
+    snapshot: () => (snapshot ?? serverSnapshot)(pool),
+    async close() {
+      await pool.close();
+      await master.close();
+      await stop();
+    },
   };
 }
