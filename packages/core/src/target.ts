@@ -206,13 +206,14 @@ export interface UserChangeLimits {
 /**
  * Checks a password a target is about to set, before it writes anything: a non-empty string
  * (an empty one would let the account log in without any) within the engine's length.
- * Throws `InvalidSecretValueError` (field `password`); the message never repeats the value.
+ * Throws `InvalidSecretValueError` (field `password`, `changedNothing`); the message never repeats
+ * the value.
  */
 export function checkNewPassword(password: unknown, limits: UserChangeLimits = {}): asserts password is string {
   const max = limits.maxPasswordLength ?? Infinity;
   if (typeof password !== 'string' || password.length === 0 || password.length > max) {
     const bound = Number.isFinite(max) ? ` of 1 to ${max} characters` : '';
-    throw new InvalidSecretValueError(`the password must be a non-empty string${bound}`, { field: 'password' });
+    throw new InvalidSecretValueError(`the password must be a non-empty string${bound}`, { field: 'password', changedNothing: true });
   }
 }
 
@@ -227,7 +228,7 @@ export function checkUserSyncRequest(request: UserSyncRequest, limits: UserChang
     const name: unknown = request?.[field];
     if (typeof name !== 'string' || name.length === 0 || name.length > max) {
       const bound = Number.isFinite(max) ? ` of 1 to ${max} characters` : '';
-      throw new InvalidOptionsError(`${field} must be a non-empty user name${bound}`, { field });
+      throw new InvalidOptionsError(`${field} must be a non-empty user name${bound}`, { field, changedNothing: true });
     }
   }
   checkNewPassword(request.password, limits);
@@ -262,7 +263,7 @@ export function refuseAdministrativeSource(request: UserSyncRequest, rights: rea
   const [right] = rights;
   if (right === undefined || request.allowAdministrativeSource === true) return;
   throw new AdministrativeSourceError(
-    `${request.source} holds the administrative right ${right}; alternating users will not clone it into ${request.user} unless allowAdministrativeUsers is set`,
+    `${request.source} holds the administrative right ${right}; it is not cloned into ${request.user} unless allowed (alternatingUsers({ allowAdministrativeUsers }), or a sync request's allowAdministrativeSource)`,
     { field: 'source', right, changedNothing: true },
   );
 }
