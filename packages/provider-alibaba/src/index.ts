@@ -18,7 +18,7 @@ export type {
   FcStep,
   FcTargetSource,
 } from './fc-handler.js';
-export { KmsSecretStore, UnsupportedSecretTypeError } from './kms-store.js';
+export { KMS_STAGING_LABEL, KmsSecretStore, UnsupportedSecretTypeError } from './kms-store.js';
 export type { KmsRetryOptions, KmsSecretStoreOptions } from './kms-store.js';
 export { alibabaRdsApiSchema, rdsAccountApi } from './rds-scenario.js';
 export type { RdsAccountApiOptions } from './rds-scenario.js';

@@ -38,10 +38,14 @@ export function seedSecret(
   });
 }
 
-/** The stage labels of each version of a secret, as the emulator holds them. */
+/**
+ * The stage labels of each version of a secret, as the emulator holds them; the claim's anchor
+ * versions (no secret in them, no label once a claim has moved ACSPending on) are left out.
+ */
 export function stagesOf(emulator: AlibabaKmsEmulator, name: string): Record<string, string[]> {
   const secret = emulator.state().secrets.find((s) => s.name === name);
-  return Object.fromEntries((secret?.versions ?? []).map((v) => [v.versionId, v.stages]));
+  const versions = (secret?.versions ?? []).filter((v) => !v.versionId.startsWith('rotakit-anchor-') || v.stages.length > 0);
+  return Object.fromEntries(versions.map((v) => [v.versionId, v.stages]));
 }
 
 /** The value at a stage of a secret, read from the emulator's state. */
@@ -138,14 +142,14 @@ export interface WorkflowInvocation {
  * Runs a flow definition's task steps in order the way Serverless Workflow does for this flow:
  * `$input.payload.X` reads the schedule payload, `$local.X` the flow's local data, any other source
  * is a constant; a step's output mappings (where `$local` is the function's result) update the local
- * data. Every invocation gets a fresh request id. `from` skips to a step by name, with `local` as
- * the flow's local data (a resumed execution).
+ * data. Every invocation gets a fresh request id, a retry of a failed step too (up to `retries`
+ * times). `from` skips to a step by name, with `local` as the flow's local data (a resumed execution).
  */
 export async function runWorkflow(
   definition: string,
   payload: Record<string, unknown>,
   handler: FcHandler,
-  options: { from?: string; local?: Record<string, unknown> } = {},
+  options: { from?: string; local?: Record<string, unknown>; retries?: number } = {},
 ): Promise<{ invocations: WorkflowInvocation[]; local: Record<string, unknown> }> {
   const flow = parse(definition) as { version: string; type: string; steps: FlowTask[] };
   expect(flow).toMatchObject({ version: 'v1', type: 'flow' });
@@ -163,10 +167,17 @@ export async function runWorkflow(
           : source;
       if (value !== undefined) event[target] = value;
     }
-    const requestId = randomUUID();
-    invocations.push({ name: step.name, event, requestId });
-    const credentials = { ...KEY, securityToken: `sts-${requestId}` };
-    const result: FcRotationResult = await handler(Buffer.from(JSON.stringify(event)), { requestId, credentials });
+    let result: FcRotationResult | undefined;
+    for (let attempt = 0; result === undefined; attempt += 1) {
+      const requestId = randomUUID();
+      invocations.push({ name: step.name, event, requestId });
+      const credentials = { ...KEY, securityToken: `sts-${requestId}` };
+      try {
+        result = await handler(Buffer.from(JSON.stringify(event)), { requestId, credentials });
+      } catch (error) {
+        if (attempt >= (options.retries ?? 0)) throw error;
+      }
+    }
     for (const { target, source } of step.outputMappings ?? []) {
       if (source.startsWith('$local.')) local[target] = (result as unknown as Record<string, unknown>)[source.slice('$local.'.length)];
     }
