@@ -166,6 +166,23 @@ describe('scenario 1 refusals', () => {
     expect(kms.calls()).toEqual({});
   });
 
+  test('a secret of the instance\'s high-privilege account is refused in new, before KMS is written', async () => {
+    rds.seed({
+      id: 'rm-pinned00001',
+      databases: ['orders'],
+      accounts: [
+        { name: 'app', password: 'Current-Pass1' },
+        { name: 'boss', password: 'Admin-Pass1', type: 'Super' },
+      ],
+    });
+    seedSecret(kms, 'db/rds-app', { AccountName: 'boss', AccountPassword: 'Admin-Pass1' });
+    const event = { SecretName: 'db/rds-app', RegionId: 'cn-hangzhou', Step: 'new', InstanceId: 'rm-pinned00001' };
+    const error = await failure(rdsHandler({ engine: 'MySQL' })(event, context()));
+    expect(error).toMatchObject({ code: 'PrivilegedSecretInvalid', field: 'AccountName' });
+    expect(kms.callCount('PutSecretValue')).toBe(0);
+    expect(Object.keys(rds.calls())).toEqual(['DescribeAccounts']);
+  });
+
   test.each([
     ['an account name RDS would refuse for the other account', 'app-user', 'InvalidSecretValue', 'AccountName'],
     ['an account name whose _rt form is over the engine limit', 'a_sixteen_chars1', 'UsernameTooLong', 'AccountName'],
