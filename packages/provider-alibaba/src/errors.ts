@@ -1,5 +1,7 @@
 import {
+  isRotakitError,
   type RotakitError,
+  RotationInProgressError,
   RotationNotEnabledError,
   SecretNotFoundError,
   StepFailedError,
@@ -107,6 +109,41 @@ export function kmsError(error: unknown, action: string, secretName: string): Ro
   }
   if (isTransient(facts)) return new StoreUnavailableError(what, details);
   return new StepFailedError(what, false, details);
+}
+
+/**
+ * KMS's answer to an UpdateSecretVersionStage whose `RemoveFromVersion` does not hold the label
+ * (someone moved it first). Alibaba documents no code for this case; the emulator answers its
+ * not-found, as KMS does for every version or stage it cannot find.
+ */
+const STAGE_NOT_HELD = 'Forbidden.ResourceNotFound';
+
+/**
+ * KMS's answer to a PutSecretValue whose `VersionId` already holds other `SecretData` (documented as
+ * a rejection; the code is the one KMS uses for an existing resource).
+ */
+const VERSION_EXISTS = 'Rejected.ResourceExist';
+
+/** Whether `error` (from {@link kmsError}) is a stage move that lost its race: the label had moved. */
+export function isStageNotHeld(error: unknown): boolean {
+  return isRotakitError(error, 'SecretNotFound') && error.cause === STAGE_NOT_HELD;
+}
+
+/** Whether `error` (from {@link kmsError}) is a PutSecretValue refused because its version holds other data. */
+export function isVersionExists(error: unknown): boolean {
+  return isRotakitError(error) && error.cause === VERSION_EXISTS;
+}
+
+/**
+ * The error of a KMS write that lost a race to another rotation: `holder` is that rotation's
+ * token, the version that holds ACSPending or that ACSCurrent moved to.
+ */
+export function rotationInProgress(secretName: string, holder: string, moved: 'pending' | 'current'): RotationInProgressError {
+  const message =
+    moved === 'pending'
+      ? `another rotation of ${secretName} holds ACSPending (version ${holder}); finish it with its VersionId or withdraw it first`
+      : `ACSCurrent of ${secretName} moved to version ${holder} since this rotation opened: another rotation finished first`;
+  return new RotationInProgressError(message, { pendingToken: holder });
 }
 
 function stringOf(value: unknown): string | undefined {

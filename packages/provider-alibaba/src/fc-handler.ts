@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   alibabaSchema,
   alternatingUsers,
@@ -29,13 +30,16 @@ export interface FcRotationEvent {
   readonly SecretName: string;
   readonly RegionId: string;
   readonly Step: FcStep;
+  /** The rotation's KMS VersionId, when the workflow names it. */
   readonly VersionId?: string;
+  /** The workflow execution's name (`$Context.Execution.Name`); the VersionId derives from it. */
+  readonly ExecutionName?: string;
   readonly InstanceId?: string;
 }
 
 /** The parts of Function Compute's context the handler uses. */
 export interface FcContext {
-  /** The invocation's request id: the version id when the event carries none. */
+  /** The invocation's request id: the version id when the event carries neither VersionId nor ExecutionName. */
   readonly requestId: string;
   /** The function role's STS credentials. */
   readonly credentials?: { readonly accessKeyId?: string; readonly accessKeySecret?: string; readonly securityToken?: string };
@@ -49,6 +53,10 @@ export interface FcRotationResult {
 /** One invocation, as a target factory sees it. */
 export interface FcInvocation {
   readonly event: FcRotationEvent;
+  /**
+   * The VersionId the event names or derives (see {@link createFcHandler}); a step that resumes a
+   * rotation in progress runs under that rotation's VersionId instead.
+   */
   readonly versionId: string;
   /** The function role's credentials, refreshed every invocation; share it with the clients you build. */
   readonly credential: RefreshableCredential;
@@ -73,6 +81,12 @@ export interface FcHandlerOptions {
   /** `https` (default); `http` only for a local emulator. */
   readonly kmsProtocol?: 'https' | 'http';
   readonly kmsRetry?: KmsRetryOptions;
+  /**
+   * An invocation whose VersionId the event does not name (it derives from the execution's name,
+   * or from the request id) resumes the rotation in progress, if another version is pending,
+   * instead of being refused with RotationInProgress. Default true.
+   */
+  readonly resumeInProgress?: boolean;
 }
 
 /** A Function Compute handler: `(event, context) => Promise<{VersionId}>`. */
@@ -92,7 +106,18 @@ export class InvalidEventError extends InvalidOptionsError {}
 const SECRET_NAME = /^(?:acs:kms:[a-z0-9-]+:\d+:secret\/)?[\w/+=.@-]{1,192}$/;
 const REGION_ID = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
 const VERSION_ID = /^[\w.-]{1,64}$/;
+const EXECUTION_NAME = /^[A-Za-z_][\w-]{0,127}$/;
 const INSTANCE_ID = /^[a-z][a-z0-9-]{2,63}$/;
+
+/**
+ * The KMS VersionId of an execution's rotation: the execution name itself when KMS takes it (64
+ * characters at most), else its first 23 characters and a digest of the whole name — the same for
+ * every state and every retry of the execution.
+ */
+export function versionIdOfExecution(executionName: string): string {
+  if (VERSION_ID.test(executionName)) return executionName;
+  return `${executionName.slice(0, 23)}-${createHash('sha256').update(executionName).digest('hex').slice(0, 40)}`;
+}
 
 /**
  * Parses and validates the workflow's event (a Buffer or a string of JSON, as Function Compute
@@ -132,22 +157,34 @@ export function parseFcEvent(input: Buffer | string | object): FcRotationEvent {
     throw new InvalidEventError(`Step must be one of ${FC_STEPS.join(', ')}`, { field: 'Step' });
   }
   const versionId = text('VersionId', VERSION_ID, 'up to 64 letters, digits, dots, dashes or underscores', false);
+  const executionName = text(
+    'ExecutionName',
+    EXECUTION_NAME,
+    'a workflow execution name (1 to 128 letters, digits, underscores or hyphens, starting with a letter or an underscore)',
+    false,
+  );
   const instanceId = text('InstanceId', INSTANCE_ID, 'an RDS instance id such as rm-uf6wjk5xxxxxxx', false);
   return {
     SecretName: secretName,
     RegionId: regionId,
     Step: step as FcStep,
     ...(versionId === undefined ? {} : { VersionId: versionId }),
+    ...(executionName === undefined ? {} : { ExecutionName: executionName }),
     ...(instanceId === undefined ? {} : { InstanceId: instanceId }),
   };
 }
 
 /**
  * Builds the Function Compute handler of Alibaba's rotation workflow. Each invocation runs one step
- * through core's `runStep` (`new`→create, `set`, `test`, `end`→finish) and returns `{VersionId}`,
- * which the workflow passes to the next step. The version id is the event's, or the invocation's
- * request id. KMS is reached with the FC context's STS credentials at the region's VPC endpoint
- * (overridable); one KMS client per endpoint lives as long as the container.
+ * through core's `runStep` (`new`→create, `set`, `test`, `end`→finish) and returns `{VersionId}`.
+ * The VersionId is the event's `VersionId`; else it derives from the event's `ExecutionName`
+ * ({@link versionIdOfExecution}: what {@link workflowDefinition}'s flow sends, the same for every
+ * state and retry of an execution); else it is the invocation's request id (a flow that carries
+ * `new`'s answer to the later steps). Without an explicit `VersionId`, an invocation that finds
+ * another version pending resumes that rotation (`resumeInProgress`): every step is idempotent
+ * under one VersionId, so the next execution after one that failed for good finishes it instead
+ * of being refused. KMS is reached with the FC context's STS credentials at the region's VPC
+ * endpoint (overridable); one KMS client per endpoint lives as long as the container.
  */
 export function createFcHandler(options: FcHandlerOptions): FcHandler {
   if (!options || options.target === undefined || options.target === null) {
@@ -174,21 +211,27 @@ export function createFcHandler(options: FcHandlerOptions): FcHandler {
 
   return async (input, context) => {
     const event = parseFcEvent(input);
-    const versionId = event.VersionId ?? context?.requestId;
-    if (typeof versionId !== 'string' || !VERSION_ID.test(versionId)) {
+    const named = event.VersionId ?? (event.ExecutionName === undefined ? context?.requestId : versionIdOfExecution(event.ExecutionName));
+    if (typeof named !== 'string' || !VERSION_ID.test(named)) {
       throw new InvalidEventError('VersionId is missing from the event and the context has no usable requestId', {
         field: 'VersionId',
       });
     }
     credential.set(contextCredentials(context));
-    const invocation: FcInvocation = { event, versionId, credential };
+    // The factories check the event (a pinned instance) before KMS is read.
+    const invocation: FcInvocation = { event, versionId: named, credential };
     const target = typeof options.target === 'function' ? options.target(invocation) : options.target;
     const strategy =
       typeof options.strategy === 'function'
         ? options.strategy(invocation, target)
         : (options.strategy ?? alternatingUsers({ suffix: ALTERNATE_USER_SUFFIX.alibaba }));
+    const store = storeFor(event.RegionId);
+    const versionId =
+      event.VersionId === undefined && options.resumeInProgress !== false
+        ? await inProgress(store, event.SecretName, named, options.logger)
+        : named;
     await runStep(FC_STEP_TO_CORE[event.Step], {
-      store: storeFor(event.RegionId),
+      store,
       target,
       strategy,
       schema: options.schema ?? alibabaSchema,
@@ -200,6 +243,19 @@ export function createFcHandler(options: FcHandlerOptions): FcHandler {
     });
     return { VersionId: versionId };
   };
+}
+
+/**
+ * The VersionId an invocation runs under: the version pending for another VersionId, when one is
+ * (the rotation to resume), else `versionId`. A version on ACSPending that is also current is what
+ * a finished rotation left, not a rotation.
+ */
+async function inProgress(store: KmsSecretStore, secretName: string, versionId: string, logger: Logger | undefined): Promise<string> {
+  const { stages } = await store.open(secretName, versionId);
+  const pending = stages.pending;
+  if (pending === undefined || pending === versionId || pending === stages.current) return versionId;
+  logger?.info({ secretId: secretName, versionId: pending }, 'resuming the rotation in progress under its VersionId');
+  return pending;
 }
 
 function contextCredentials(context: FcContext | undefined): AlibabaCredentials {

@@ -7,6 +7,7 @@ export {
   InvalidEventError,
   kmsVpcEndpoint,
   parseFcEvent,
+  versionIdOfExecution,
 } from './fc-handler.js';
 export type {
   FcContext,
@@ -18,7 +19,7 @@ export type {
   FcStep,
   FcTargetSource,
 } from './fc-handler.js';
-export { KmsSecretStore, UnsupportedSecretTypeError } from './kms-store.js';
+export { KMS_STAGING_LABEL, KmsSecretStore, UnsupportedSecretTypeError } from './kms-store.js';
 export type { KmsRetryOptions, KmsSecretStoreOptions } from './kms-store.js';
 export { alibabaRdsApiSchema, rdsAccountApi } from './rds-scenario.js';
 export type { RdsAccountApiOptions } from './rds-scenario.js';
@@ -26,6 +27,8 @@ export {
   checkRdsPassword,
   DEFAULT_RDS_ACCOUNT_NAME_LIMIT,
   RDS_ACCOUNT_NAME_LIMITS,
+  RDS_ADMINISTRATIVE_ACCOUNT_TYPES,
+  RDS_API_PRINCIPAL,
   RDS_PASSWORD_CONSTRAINTS,
   RDS_PASSWORD_SPECIALS,
   RdsAccountTarget,
@@ -34,5 +37,5 @@ export {
 export type { RdsAccountTargetOptions, RdsDualAccountOptions, RdsEngine } from './rds-target.js';
 export { createKmsClient, createRdsClient, RefreshableCredential } from './sdk.js';
 export type { AlibabaClientOptions, AlibabaCredentials, KmsClient, RdsClient } from './sdk.js';
-export { DEFAULT_WORKFLOW_RETRY, schedulePayload, workflowDefinition } from './workflow.js';
+export { DEFAULT_WORKFLOW_RETRY, schedulePayload, WORKFLOW_STATE_NAMES, workflowDefinition } from './workflow.js';
 export type { SchedulePayloadOptions, WorkflowDefinitionOptions, WorkflowRetry } from './workflow.js';

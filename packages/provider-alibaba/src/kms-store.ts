@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as $Kms from '@alicloud/kms20160120';
 import {
   CLOUD_STAGE_LABELS,
@@ -5,7 +6,7 @@ import {
   PasswordPolicyInvalidError,
   RotationNotEnabledError,
   RotationTokenInvalidError,
-  stageOfLabel,
+  StoreUnavailableError,
   type PasswordPolicy,
   type RotakitError,
   type SecretStore,
@@ -13,11 +14,30 @@ import {
   type StagePointers,
   type StoreSession,
 } from '@rotakit/core';
-import { alibabaErrorFacts, isTransient, kmsError } from './errors.js';
+import { alibabaErrorFacts, isStageNotHeld, isTransient, isVersionExists, kmsError, rotationInProgress } from './errors.js';
 import { createKmsClient, kmsRuntime, type AlibabaClientOptions, type KmsClient } from './sdk.js';
 
 const LABELS = CLOUD_STAGE_LABELS.alibaba;
 const API_VERSION = '2016-01-20';
+
+/**
+ * The custom label a pending value is written with before it is claimed: PutSecretValue must be
+ * given a label (without one the value would become ACSCurrent), and writing ACSPending itself
+ * would take it from whichever rotation holds it. The label is removed right after the write.
+ */
+export const KMS_STAGING_LABEL = 'RotakitStaged';
+
+/** How many times a claim that lost a stage move re-reads the labels and tries again. */
+const CLAIM_ROUNDS = 3;
+
+/** Which version each label of a secret sits on (one label marks one version). */
+type Labels = ReadonlyMap<string, string>;
+
+/** A secret's versions as ListSecretVersionIds lists them, and where each label sits. */
+interface VersionListing {
+  readonly versionIds: readonly string[];
+  readonly labels: Labels;
+}
 
 /** Retries of KMS calls the service throttled or failed with a 5xx (1.2.0 retries neither itself). */
 export interface KmsRetryOptions {
@@ -54,7 +74,31 @@ export class UnsupportedSecretTypeError extends RotationNotEnabledError {
  * The `SecretStore` of Alibaba Cloud KMS generic secrets, on `@alicloud/kms20160120` 1.2.0.
  * Stages map to `ACSCurrent` / `ACSPending` / `ACSPrevious`; the rotation's token is the KMS
  * `VersionId` of the pending version. `ACSPending` is a custom label (KMS has only the two
- * built-in ones), written with PutSecretValue and removed when the rotation finishes.
+ * built-in ones), removed when the rotation finishes.
+ *
+ * The pending claim. KMS has no conditional write of a label: a PutSecretValue naming ACSPending,
+ * or an UpdateSecretVersionStage with only MoveToVersion, takes the label from whichever version
+ * holds it ("each stage label marks only one version"). It offers two compare-and-sets, and the
+ * claim is built on them:
+ * - UpdateSecretVersionStage with `RemoveFromVersion` moves a label only if that version holds it,
+ *   and fails otherwise: a move from where ACSPending rests to the token's version succeeds for
+ *   exactly one rotation;
+ * - PutSecretValue of an existing `VersionId` is ignored when its data is the same (documented as
+ *   idempotent) and refused when it differs: a version named after the current version, written
+ *   with ACSPending, is created once, whoever races to write it.
+ *
+ * So `writePending` first stores the value under the token with {@link KMS_STAGING_LABEL} (and
+ * drops that label), then moves ACSPending to it from where it is. When no version holds it (the
+ * usual case: finish and withdraw remove it), that is a new anchor of the current version — a
+ * version whose id and data derive from the current version's id and the anchors it already has
+ * (no secret in it), created with ACSPending by whichever rotation writes it first; every other
+ * writer's PutSecretValue is ignored. ACSPending left on the current or previous version (by a
+ * crash after the ACSCurrent move, or a tool that does not remove it) is taken from there. The move
+ * names the version it takes ACSPending from, so of two rotations only one wins; the other is
+ * refused with RotationInProgress naming the winner, and nothing of its own holds ACSPending. A
+ * current that moved since `open` is refused the same way, naming the new current. `promote`
+ * moves ACSCurrent with `RemoveFromVersion` set to the current version `open` saw; `withdraw`
+ * removes ACSPending from the token's version, only if it still holds it.
  */
 export class KmsSecretStore implements SecretStore {
   readonly name = 'alibaba';
@@ -71,14 +115,15 @@ export class KmsSecretStore implements SecretStore {
   async open(secretName: string, token: string): Promise<StoreSession> {
     const secretType = await this.#secretType(secretName);
     if (secretType !== 'Generic') throw new UnsupportedSecretTypeError(secretName, secretType);
-    const stages = await this.#stages(secretName);
+    const stages = stagePointers((await this.#list(secretName, false)).labels);
     return {
       secretId: secretName,
       token,
       stages,
       read: (stage) => this.#read(secretName, stage, token),
-      writePending: (value) => this.#writePending(secretName, token, value),
-      promote: () => this.#promote(secretName, token),
+      writePending: (value) => this.#writePending(secretName, token, stages, value),
+      promote: () => this.#promote(secretName, token, stages),
+      withdraw: () => this.#withdraw(secretName, token),
     };
   }
 
@@ -132,21 +177,30 @@ export class KmsSecretStore implements SecretStore {
     return typeof type === 'string' && type.length > 0 ? type : 'Generic';
   }
 
-  async #stages(secretName: string): Promise<StagePointers> {
-    const stages: StagePointers = {};
+  /**
+   * ListSecretVersionIds, every page: the version ids and where each label sits. Versions no
+   * label marks are listed only with `includeDeprecated`.
+   */
+  async #list(secretName: string, includeDeprecated: boolean): Promise<VersionListing> {
+    const versionIds: string[] = [];
+    const labels = new Map<string, string>();
     for (let page = 1; ; page += 1) {
-      const request = new $Kms.ListSecretVersionIdsRequest({ secretName, pageNumber: page, pageSize: 100 });
+      const request = new $Kms.ListSecretVersionIdsRequest({
+        secretName,
+        pageNumber: page,
+        pageSize: 100,
+        ...(includeDeprecated ? { includeDeprecated: 'true' } : {}),
+      });
       const response = await this.#call('ListSecretVersionIds', secretName, () =>
         this.#client.listSecretVersionIdsEx(request, kmsRuntime()),
       );
       const versions = response.versionIds?.versionId ?? [];
       for (const version of versions) {
-        for (const label of version.versionStages?.versionStage ?? []) {
-          const stage = stageOfLabel(LABELS, label);
-          if (stage !== undefined && version.versionId) stages[stage] = version.versionId;
-        }
+        if (!version.versionId) continue;
+        versionIds.push(version.versionId);
+        for (const label of version.versionStages?.versionStage ?? []) labels.set(label, version.versionId);
       }
-      if (versions.length === 0 || page * 100 >= (response.totalCount ?? 0)) return stages;
+      if (versions.length === 0 || page * 100 >= (response.totalCount ?? 0)) return { versionIds, labels };
     }
   }
 
@@ -160,51 +214,119 @@ export class KmsSecretStore implements SecretStore {
     }
   }
 
-  async #getValue(secretName: string, selector: { versionId?: string; versionStage: string }) {
+  async #getValue(secretName: string, selector: { versionId?: string; versionStage?: string }) {
     const request = new $Kms.GetSecretValueRequest({ secretName, ...selector });
     return this.#call('GetSecretValue', secretName, () => this.#client.getSecretValueEx(request, kmsRuntime()));
   }
 
-  async #writePending(secretName: string, token: string, value: string): Promise<string> {
-    const request = new $Kms.PutSecretValueRequest({
-      secretName,
-      versionId: token,
-      secretData: value,
-      secretDataType: 'text',
-      versionStages: JSON.stringify([LABELS.pending]),
-    });
-    try {
-      await this.#call('PutSecretValue', secretName, () => this.#client.putSecretValueEx(request, kmsRuntime()));
-      return value;
-    } catch (error) {
-      if ((error as { cause?: unknown }).cause === 'Rejected.ResourceExist') {
-        throw new RotationTokenInvalidError(`a different value is already stored under this token for ${secretName}`);
+  /** Stores the value under the token, then claims ACSPending for it (see the class comment). */
+  async #writePending(secretName: string, token: string, opened: StagePointers, value: string): Promise<string> {
+    const stored = await this.#putStaged(secretName, token, value);
+    for (let round = 1; ; round += 1) {
+      const { versionIds, labels } = await this.#list(secretName, true);
+      const current = labels.get(LABELS.current);
+      const holder = labels.get(LABELS.pending);
+      if (holder === token) return stored;
+      if (current === undefined || current !== opened.current) throw rotationInProgress(secretName, current ?? '(none)', 'current');
+      if (holder !== undefined && !restsOn(labels, holder)) throw rotationInProgress(secretName, holder, 'pending');
+      let from = holder;
+      if (from === undefined) {
+        from = nextAnchor(current, versionIds);
+        await this.#put(secretName, from, anchorData(from), LABELS.pending);
       }
-      throw error;
+      try {
+        await this.#moveStage(secretName, { versionStage: LABELS.pending, moveToVersion: token, removeFromVersion: from });
+        return stored;
+      } catch (error) {
+        // Another rotation moved ACSPending first; the next round names it.
+        if (!isStageNotHeld(error)) throw error;
+        if (round === CLAIM_ROUNDS) {
+          throw new StoreUnavailableError(`ACSPending of ${secretName} kept moving while this rotation claimed it; run the step again`);
+        }
+      }
     }
   }
 
   /**
-   * Moves ACSPrevious to the current version first, then ACSCurrent to the token's version (the move
-   * names the version it leaves, so a concurrent change fails it), then removes ACSPending. A crash
-   * between any two calls leaves a state the re-run finishes: until ACSCurrent moves, the token is
-   * still pending; after it, a leftover ACSPending on the current version is ignored by core.
+   * Writes the token's version with the staging label, then drops the label. A version an earlier
+   * attempt wrote under this token (its answer lost, or a crash before the claim) is kept: its
+   * value is returned. A token whose version is already current or previous is refused.
    */
-  async #promote(secretName: string, token: string): Promise<void> {
-    const stages = await this.#stages(secretName);
-    if (stages.current !== token) {
-      if (stages.current !== undefined) {
-        await this.#moveStage(secretName, { versionStage: LABELS.previous, moveToVersion: stages.current });
+  async #putStaged(secretName: string, token: string, value: string): Promise<string> {
+    let stored = value;
+    try {
+      await this.#put(secretName, token, value, KMS_STAGING_LABEL);
+    } catch (error) {
+      if (!isVersionExists(error)) throw error;
+      const existing = await this.#getValue(secretName, { versionId: token });
+      const labels = existing.versionStages?.versionStage ?? [];
+      if (labels.includes(LABELS.current) || labels.includes(LABELS.previous)) {
+        throw new RotationTokenInvalidError(`the version under this token of ${secretName} is already ${labels.join(', ')}`);
       }
-      await this.#moveStage(secretName, {
-        versionStage: LABELS.current,
-        moveToVersion: token,
-        ...(stages.current === undefined ? {} : { removeFromVersion: stages.current }),
-      });
+      stored = existing.secretData ?? '';
     }
-    if (stages.pending === token) {
-      await this.#moveStage(secretName, { versionStage: LABELS.pending, removeFromVersion: token });
+    await this.#removeLabel(secretName, KMS_STAGING_LABEL, token);
+    return stored;
+  }
+
+  async #put(secretName: string, versionId: string, secretData: string, label: string): Promise<void> {
+    const request = new $Kms.PutSecretValueRequest({
+      secretName,
+      versionId,
+      secretData,
+      secretDataType: 'text',
+      versionStages: JSON.stringify([label]),
+    });
+    await this.#call('PutSecretValue', secretName, () => this.#client.putSecretValueEx(request, kmsRuntime()));
+  }
+
+  /** Removes `label` from `versionId`; a label that is no longer there is left alone. */
+  async #removeLabel(secretName: string, label: string, versionId: string): Promise<void> {
+    try {
+      await this.#moveStage(secretName, { versionStage: label, removeFromVersion: versionId });
+    } catch (error) {
+      if (!isStageNotHeld(error)) throw error;
     }
+  }
+
+  /**
+   * Moves ACSPrevious to the current version, then ACSCurrent to the token's version, naming the
+   * current version `open` saw as the one it leaves (so a current that moved meanwhile refuses the
+   * move: RotationInProgress naming the new current), then removes ACSPending. A crash between any
+   * two calls leaves a state the re-run finishes: until ACSCurrent moves, the token is still
+   * pending; after it, a leftover ACSPending on the current version is ignored by core.
+   */
+  async #promote(secretName: string, token: string, opened: StagePointers): Promise<void> {
+    const { labels } = await this.#list(secretName, false);
+    const current = labels.get(LABELS.current);
+    if (current !== token) {
+      if (current !== opened.current) throw rotationInProgress(secretName, current ?? '(none)', 'current');
+      const holder = labels.get(LABELS.pending);
+      if (holder !== token) {
+        if (holder === undefined) throw new RotationTokenInvalidError(`no pending version of ${secretName} is under this token`);
+        throw rotationInProgress(secretName, holder, 'pending');
+      }
+      if (current !== undefined) {
+        await this.#moveStage(secretName, { versionStage: LABELS.previous, moveToVersion: current });
+      }
+      try {
+        await this.#moveStage(secretName, {
+          versionStage: LABELS.current,
+          moveToVersion: token,
+          ...(current === undefined ? {} : { removeFromVersion: current }),
+        });
+      } catch (error) {
+        if (!isStageNotHeld(error)) throw error;
+        const moved = (await this.#list(secretName, false)).labels.get(LABELS.current);
+        throw rotationInProgress(secretName, moved ?? '(none)', 'current');
+      }
+    }
+    if (labels.get(LABELS.pending) === token) await this.#removeLabel(secretName, LABELS.pending, token);
+  }
+
+  /** Removes ACSPending from the token's version, when the token still holds it. */
+  async #withdraw(secretName: string, token: string): Promise<void> {
+    await this.#removeLabel(secretName, LABELS.pending, token);
   }
 
   async #moveStage(
@@ -235,6 +357,53 @@ export class KmsSecretStore implements SecretStore {
       }
     }
   }
+}
+
+/**
+ * The stage pointers core sees. ACSPending on the previous version or on an anchor of the current
+ * version is no rotation, and is not reported; on the current version it is reported, as core
+ * itself takes a pending stage on the current version for a finished rotation.
+ */
+function stagePointers(labels: Labels): StagePointers {
+  const stages: StagePointers = {};
+  const current = labels.get(LABELS.current);
+  const previous = labels.get(LABELS.previous);
+  const pending = labels.get(LABELS.pending);
+  if (current !== undefined) stages.current = current;
+  if (previous !== undefined) stages.previous = previous;
+  if (pending !== undefined && (pending === current || !restsOn(labels, pending))) stages.pending = pending;
+  return stages;
+}
+
+/** Whether ACSPending on `versionId` is held by no rotation: the current, previous or an anchor version. */
+function restsOn(labels: Labels, versionId: string): boolean {
+  const current = labels.get(LABELS.current);
+  return (
+    versionId === current ||
+    versionId === labels.get(LABELS.previous) ||
+    (current !== undefined && versionId.startsWith(anchorPrefix(current)))
+  );
+}
+
+/** What the ids of a current version's anchors start with; the rest is the anchor's number. */
+function anchorPrefix(currentVersionId: string): string {
+  return `rotakit-anchor-${createHash('sha256').update(currentVersionId).digest('hex').slice(0, 40)}-`;
+}
+
+/**
+ * The anchor a claim creates when no version holds ACSPending: the current version's first
+ * anchor, or the one after the last it has (an earlier one was used by a withdrawn rotation).
+ * Every rotation that lists the same versions picks the same id.
+ */
+function nextAnchor(currentVersionId: string, versionIds: readonly string[]): string {
+  const prefix = anchorPrefix(currentVersionId);
+  const used = versionIds.filter((id) => id.startsWith(prefix)).map((id) => Number(id.slice(prefix.length)));
+  return `${prefix}${used.length === 0 ? 0 : Math.max(...used) + 1}`;
+}
+
+/** An anchor's data: the same for every writer (so a second write is ignored), and no secret. */
+function anchorData(anchorVersionId: string): string {
+  return JSON.stringify({ rotakitClaimAnchor: anchorVersionId });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -5,12 +5,15 @@ import {
   InvalidOptionsError,
   InvalidSecretValueError,
   PASSWORD_CHARACTER_CLASSES,
+  PrivilegedSecretInvalidError,
+  refuseAdministrativeSource,
   StepFailedError,
   TargetAuthFailedError,
   TargetUnreachableError,
   type Login,
   type PasswordConstraints,
   type RotakitError,
+  type SessionIdentity,
   type Strategy,
   type Target,
   type TargetSession,
@@ -40,7 +43,18 @@ export const DEFAULT_RDS_ACCOUNT_NAME_LIMIT = 16;
 /** The only special characters an RDS account password may contain. */
 export const RDS_PASSWORD_SPECIALS = '!@#$%^&*()_+-=';
 
+/**
+ * Account types with administrative rights on the instance: the high-privilege account (`Super`)
+ * and SQL Server's system administrator (`Sysadmin`). Alternating users never change one, and
+ * clone one only with `allowAdministrativeSource`.
+ */
+export const RDS_ADMINISTRATIVE_ACCOUNT_TYPES: readonly string[] = ['Super', 'Sysadmin'];
 
+/**
+ * The `user` of the privileged session's identity on an instance without an administrative
+ * account: the function's RAM role acts, and no account name can equal this one.
+ */
+export const RDS_API_PRINCIPAL = '(RAM role)';
 
 /** RDS password limits, for the password generator: 8 to 32 characters, only RDS's specials. */
 export const RDS_PASSWORD_CONSTRAINTS: PasswordConstraints = {
@@ -73,10 +87,20 @@ interface AccountPrivilege {
 
 interface Account {
   readonly name: string;
+  /** The instance the API says the account is on. */
+  readonly instanceId: string;
   readonly type: string;
   readonly status: string;
   readonly privileges: readonly AccountPrivilege[];
 }
+
+/** How a call's failure is reported: `beforeFirstWrite` marks it as having changed nothing. */
+interface CallOptions {
+  readonly beforeFirstWrite?: boolean;
+}
+
+/** DescribeAccounts' page size, the largest it takes. */
+const ACCOUNTS_PAGE_SIZE = 200;
 
 const INSTANCE_ID = /^[a-z][a-z0-9-]{2,63}$/;
 
@@ -137,7 +161,7 @@ export class RdsAccountTarget implements Target {
     if (typeof name !== 'string' || name.length < 2 || name.length > this.maxUsernameLength || !pattern.test(name)) {
       throw new InvalidSecretValueError(
         `AccountName must be 2 to ${this.maxUsernameLength} ${this.#upperCaseNames ? 'letters' : 'lower-case letters'}, digits or underscores, starting with a letter and ending with a letter or digit`,
-        { field: 'AccountName' },
+        { field: 'AccountName', changedNothing: true },
       );
     }
   }
@@ -164,13 +188,29 @@ export class RdsAccountTarget implements Target {
   }
 
   /** DescribeAccounts for one account; undefined when it does not exist. */
-  async describe(accountName: string): Promise<Account | undefined> {
+  async describe(accountName: string, options: CallOptions = {}): Promise<Account | undefined> {
     const request = new $Rds.DescribeAccountsRequest({ DBInstanceId: this.dbInstanceId, accountName });
-    const response = await this.call('DescribeAccounts', () => this.#client.describeAccounts(request));
+    const response = await this.call('DescribeAccounts', () => this.#client.describeAccounts(request), options);
     const found = (response.body?.accounts?.DBInstanceAccount ?? []).find((a) => a.accountName === accountName);
-    if (!found) return undefined;
+    return found === undefined ? undefined : this.#account(found);
+  }
+
+  /** Every account of the instance (DescribeAccounts, every page). */
+  async accounts(): Promise<readonly Account[]> {
+    const accounts: Account[] = [];
+    for (let page = 1; ; page += 1) {
+      const request = new $Rds.DescribeAccountsRequest({ DBInstanceId: this.dbInstanceId, pageNumber: page, pageSize: ACCOUNTS_PAGE_SIZE });
+      const response = await this.call('DescribeAccounts', () => this.#client.describeAccounts(request));
+      const listed = response.body?.accounts?.DBInstanceAccount ?? [];
+      accounts.push(...listed.map((found) => this.#account(found)));
+      if (listed.length === 0 || accounts.length >= (response.body?.totalRecordCount ?? 0)) return accounts;
+    }
+  }
+
+  #account(found: $Rds.DescribeAccountsResponseBodyAccountsDBInstanceAccount): Account {
     return {
-      name: accountName,
+      name: found.accountName ?? '',
+      instanceId: found.DBInstanceId ?? this.dbInstanceId,
       type: found.accountType ?? 'Normal',
       status: found.accountStatus ?? 'Available',
       privileges: (found.databasePrivileges?.databasePrivilege ?? []).map((p) => ({
@@ -188,15 +228,19 @@ export class RdsAccountTarget implements Target {
   /**
    * Runs one RDS call and turns a failure into rotakit's typed error: throttling, 5xx and no answer
    * (after the SDK's retries) are `TargetUnreachableError`, anything else a non-retryable
-   * `StepFailedError`. The SDK's message is dropped: the request carries `AccountPassword`.
+   * `StepFailedError`; with `beforeFirstWrite` the error says nothing was changed. The SDK's
+   * message is dropped: the request carries `AccountPassword`.
    */
-  async call<T>(action: string, call: () => Promise<T>): Promise<T> {
+  async call<T>(action: string, call: () => Promise<T>, options: CallOptions = {}): Promise<T> {
     try {
       return await call();
     } catch (error) {
       const facts = alibabaErrorFacts(error);
       const what = `RDS ${action} on ${this.dbInstanceId} failed: ${describeFacts(facts)}`;
-      const details = facts.code === undefined ? {} : { cause: facts.code };
+      const details = {
+        ...(facts.code === undefined ? {} : { cause: facts.code }),
+        ...(options.beforeFirstWrite === true ? { changedNothing: true } : {}),
+      };
       throw isTransient(facts) ? new TargetUnreachableError(what, details) : new StepFailedError(what, false, details);
     }
   }
@@ -225,6 +269,24 @@ class RdsAccountSession implements TargetSession {
     }
   }
 
+  /**
+   * Which server and which account, as the RDS API says: the server is the instance id (from
+   * DescribeAccounts' answer); the user is the session's account, or for the privileged session the
+   * instance's administrative account (`Super`, or SQL Server's `Sysadmin`), or
+   * {@link RDS_API_PRINCIPAL} when it has none.
+   */
+  async identity(): Promise<SessionIdentity> {
+    const target = this.#target;
+    if (this.#account !== undefined) {
+      const account = await target.describe(this.#account);
+      if (!account) throw new TargetAuthFailedError(`account ${this.#account} no longer exists on ${target.dbInstanceId}`);
+      return { server: account.instanceId, user: account.name };
+    }
+    const accounts = await target.accounts();
+    const administrative = accounts.find((a) => RDS_ADMINISTRATIVE_ACCOUNT_TYPES.includes(a.type));
+    return { server: accounts[0]?.instanceId ?? target.dbInstanceId, user: administrative?.name ?? RDS_API_PRINCIPAL };
+  }
+
   async setOwnPassword(): Promise<void> {
     throw new InvalidOptionsError(
       'the RDS account target rotates dual accounts only: use the rdsDualAccount() strategy',
@@ -235,34 +297,49 @@ class RdsAccountSession implements TargetSession {
   /**
    * Creates `user` with the source's account type (or resets its password), then makes its database
    * privileges equal to the source's: revokes what the source lacks, grants what the user lacks.
-   * Every check (names, password rules, the source's existence and privileges, account types) comes
-   * before the first write.
+   * Every check comes before the first write, and its error says nothing was changed: names and
+   * password rules, the source's existence, an administrative source (`Super`, `Sysadmin`: refused
+   * with `AdministrativeSourceError` unless `allowAdministrativeSource`), its privileges, an
+   * administrative user (never changed: `PrivilegedSecretInvalidError`, field `user`) and the
+   * account types.
    */
   async syncUser(request: UserSyncRequest): Promise<void> {
     const target = this.#target;
     if (this.#account !== undefined) {
       throw new InvalidOptionsError('only the privileged session of the RDS account target manages accounts', {
         field: 'strategy',
+        changedNothing: true,
       });
     }
     target.checkUsername(request.user);
     checkRdsPassword(request.password);
-    const source = await target.describe(request.source);
+    const source = await target.describe(request.source, { beforeFirstWrite: true });
     if (!source) {
-      throw new TargetAuthFailedError(`account ${request.source} does not exist on RDS instance ${target.dbInstanceId}`);
+      throw new TargetAuthFailedError(`account ${request.source} does not exist on RDS instance ${target.dbInstanceId}`, {
+        changedNothing: true,
+      });
     }
+    refuseAdministrativeSource(request, RDS_ADMINISTRATIVE_ACCOUNT_TYPES.includes(source.type) ? [source.type] : []);
     const ungrantable = source.privileges.filter((p) => !target.grantable().includes(p.privilege));
     if (ungrantable.length > 0) {
       throw new StepFailedError(
         `account ${request.source} holds privileges the RDS API cannot grant (${ungrantable.map((p) => `${p.privilege} on ${p.dbName}`).join(', ')}); copy them with SQL instead`,
         false,
+        { changedNothing: true },
       );
     }
-    const existing = await target.describe(request.user);
+    const existing = await target.describe(request.user, { beforeFirstWrite: true });
+    if (existing && RDS_ADMINISTRATIVE_ACCOUNT_TYPES.includes(existing.type)) {
+      throw new PrivilegedSecretInvalidError(
+        `account ${request.user} is the instance's ${existing.type} account; alternating users never change an administrative account`,
+        { field: 'user', changedNothing: true },
+      );
+    }
     if (existing && existing.type !== source.type) {
       throw new StepFailedError(
         `account ${request.user} is of type ${existing.type} and ${request.source} of type ${source.type}; the RDS API cannot change an account's type`,
         false,
+        { changedNothing: true },
       );
     }
     const base = { DBInstanceId: target.dbInstanceId, accountName: request.user, accountPassword: request.password };
@@ -338,14 +415,14 @@ class RdsAccountSession implements TargetSession {
  */
 export function checkRdsPassword(password: string): void {
   if (typeof password !== 'string') {
-    throw new InvalidSecretValueError('AccountPassword must be a string', { field: 'AccountPassword' });
+    throw new InvalidSecretValueError('AccountPassword must be a string', { field: 'AccountPassword', changedNothing: true });
   }
   const classes = [/[A-Z]/, /[a-z]/, /[0-9]/, /[!@#$%^&*()_+\-=]/].filter((c) => c.test(password)).length;
   const allowed = /^[A-Za-z0-9!@#$%^&*()_+\-=]*$/.test(password);
   if (password.length < 8 || password.length > 32 || classes < 3 || !allowed) {
     throw new InvalidSecretValueError(
       `AccountPassword must be 8 to 32 characters with three of upper case, lower case, digits and ${RDS_PASSWORD_SPECIALS}, and nothing else`,
-      { field: 'AccountPassword' },
+      { field: 'AccountPassword', changedNothing: true },
     );
   }
 }

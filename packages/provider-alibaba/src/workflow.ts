@@ -2,12 +2,17 @@ import { InvalidOptionsError } from '@rotakit/core';
 import { stringify } from 'yaml';
 import { FC_STEPS, type FcStep } from './fc-handler.js';
 
-/** A retry policy of a workflow task step (Flow Definition Language). */
+/** A retry policy of a workflow Task state (CloudFlow's `Retry`). */
 export interface WorkflowRetry {
+  /** The error types it matches, e.g. `FC.ResourceThrottled`, or `FnF.ALL`. */
   readonly errors: readonly string[];
+  /** Seconds before the first retry; default 10. */
   readonly intervalSeconds?: number;
+  /** The longest wait between retries, in seconds. */
   readonly maxIntervalSeconds?: number;
+  /** Retries in all; default 3. */
   readonly maxAttempts?: number;
+  /** What the wait is multiplied by after each retry. */
   readonly multiplier?: number;
 }
 
@@ -15,7 +20,9 @@ export interface WorkflowRetry {
 export interface WorkflowDefinitionOptions {
   /** The rotation function, `acs:fc:<region>:<account>:services/<service>/functions/<function>` (or FC 3.0's form). */
   readonly functionArn: string;
-  /** Pass the schedule payload's `InstanceId` to every step (scenario 1, the RDS account API). */
+  /** The flow's `Name`; default `rotakit-rotation`. */
+  readonly name?: string;
+  /** Pass the execution input's `InstanceId` to every step (scenario 1, the RDS account API). */
   readonly instanceId?: boolean;
   /** Retry policies of every step; default: Function Compute's throttling and internal errors, 3 attempts. */
   readonly retry?: readonly WorkflowRetry[];
@@ -32,19 +39,24 @@ export const DEFAULT_WORKFLOW_RETRY: readonly WorkflowRetry[] = [
   },
 ];
 
-const STEP_NAMES: Readonly<Record<FcStep, string>> = {
+/** The states' names, in order. */
+export const WORKFLOW_STATE_NAMES: Readonly<Record<FcStep, string>> = {
   new: 'RotateSecretNew',
   set: 'RotateSecretSet',
   test: 'RotateSecretTest',
   end: 'RotateSecretEnd',
 };
 
+const FLOW_NAME = /^[A-Za-z_][\w-]{0,127}$/;
+
 /**
- * The Serverless Workflow (CloudFlow) flow definition, in YAML, that rotates a secret: four task
- * steps invoking the rotation function with `Step` new, set, test and end. Each step takes
- * `SecretName`, `RegionId` (and `InstanceId`) from the schedule's payload; `new` outputs the
- * `VersionId` the function returns and every later step passes it back, so all four address the
- * same version.
+ * The CloudFlow (Serverless Workflow) flow definition, in YAML, that rotates a secret: four Task
+ * states invoking the rotation function (`FC:InvokeFunction`, synchronously) with `Step` new, set,
+ * test and end. Each state's input takes `SecretName`, `RegionId` (and `InstanceId`) from the
+ * execution's input (the schedule's payload), and `ExecutionName` from `$Context.Execution.Name`:
+ * the handler derives the rotation's VersionId from it, so every state and every retry of a state
+ * addresses the same version — a retried `new` whose first answer was lost finds the value it
+ * stored, instead of starting a second rotation.
  */
 export function workflowDefinition(options: WorkflowDefinitionOptions): string {
   if (typeof options?.functionArn !== 'string' || !/^acs:fc:[a-z0-9-]+:\d+:\S+$/.test(options.functionArn)) {
@@ -52,24 +64,49 @@ export function workflowDefinition(options: WorkflowDefinitionOptions): string {
       field: 'functionArn',
     });
   }
-  const payloadKeys = ['SecretName', 'RegionId', ...(options.instanceId ? ['InstanceId'] : [])];
+  const name = options.name ?? 'rotakit-rotation';
+  if (typeof name !== 'string' || !FLOW_NAME.test(name)) {
+    throw new InvalidOptionsError('name must be 1 to 128 letters, digits, underscores or hyphens, starting with a letter or an underscore', {
+      field: 'name',
+    });
+  }
+  const inputKeys = ['SecretName', 'RegionId', ...(options.instanceId ? ['InstanceId'] : [])];
   const retry = options.retry ?? DEFAULT_WORKFLOW_RETRY;
-  const steps = FC_STEPS.map((step) => ({
-    type: 'task',
-    name: STEP_NAMES[step],
-    resourceArn: options.functionArn,
-    inputMappings: [
-      ...payloadKeys.map((key) => ({ target: key, source: `$input.payload.${key}` })),
-      { target: 'Step', source: step },
-      ...(step === 'new' ? [] : [{ target: 'VersionId', source: '$local.VersionId' }]),
-    ],
-    // In a task's output mapping $local is the function's result; the step's output becomes the
-    // flow's local data, where the next step's input mapping finds it.
-    outputMappings: [{ target: 'VersionId', source: '$local.VersionId' }],
-    ...(retry.length === 0 ? {} : { retry: retry.map((policy) => ({ ...policy, errors: [...policy.errors] })) }),
-  }));
+  const states = FC_STEPS.map((step, index) => {
+    const next = FC_STEPS[index + 1];
+    return {
+      Type: 'Task',
+      Name: WORKFLOW_STATE_NAMES[step],
+      Action: 'FC:InvokeFunction',
+      TaskMode: 'RequestComplete',
+      // A key ending in `.$` takes the value of the expression; the others are constants.
+      InputConstructor: {
+        ...Object.fromEntries(inputKeys.map((key) => [`${key}.$`, `$Context.Execution.Input.${key}`])),
+        Step: step,
+        'ExecutionName.$': '$Context.Execution.Name',
+      },
+      Parameters: { resourceArn: options.functionArn, invocationType: 'Sync', 'body.$': '$Input' },
+      ...(retry.length === 0 ? {} : { Retry: retry.map(retryPolicy) }),
+      ...(next === undefined ? { End: true } : { Next: WORKFLOW_STATE_NAMES[next] }),
+    };
+  });
   // No YAML anchors or aliases: the flow definition language is plain YAML.
-  return stringify({ version: 'v1', type: 'flow', steps }, { aliasDuplicateObjects: false });
+  return stringify(
+    { Type: 'StateMachine', Name: name, SpecVersion: 'v1', StartAt: WORKFLOW_STATE_NAMES.new, States: states },
+    { aliasDuplicateObjects: false },
+  );
+}
+
+/** A retry policy in CloudFlow's words. */
+function retryPolicy(policy: WorkflowRetry, index: number): Record<string, unknown> {
+  return {
+    Errors: [...policy.errors],
+    Description: `rotakit retry policy ${index + 1}`,
+    MaxAttempts: policy.maxAttempts ?? 3,
+    IntervalSeconds: policy.intervalSeconds ?? 10,
+    ...(policy.multiplier === undefined ? {} : { BackoffRate: policy.multiplier }),
+    ...(policy.maxIntervalSeconds === undefined ? {} : { MaxBackoffSeconds: policy.maxIntervalSeconds }),
+  };
 }
 
 /** Options of {@link schedulePayload}. */
@@ -80,7 +117,7 @@ export interface SchedulePayloadOptions {
   readonly instanceId?: string;
 }
 
-/** The payload of the workflow's time-based schedule, as JSON text. */
+/** The payload of the workflow's time-based schedule (the execution's input), as JSON text. */
 export function schedulePayload(options: SchedulePayloadOptions): string {
   for (const key of ['secretName', 'regionId'] as const) {
     if (typeof options?.[key] !== 'string' || options[key].length === 0) {

@@ -1,5 +1,6 @@
-// Guarantee 1 against the store's every call: a rotation that crashes at any KMS call of any step,
-// re-run with the same VersionId (as the workflow retries it), finishes with an ACSCurrent that logs
+// Guarantee 1 against the store's every call: a rotation that crashes at any KMS call of any step
+// (the call refused, or carried out with its answer lost), re-run with the same VersionId (as the
+// workflow retries it), finishes with an ACSCurrent that logs
 // in to a real MariaDB server; and the stage pointers `open` reports for the states KMS can be in.
 import { createConnection, type Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -72,13 +73,16 @@ describe('a crash at every KMS call of every step, then a re-run with the same V
     expect(profile.finish['UpdateSecretVersionStage']).toBe(3);
   });
 
-  test.each(STEPS)('%s: every call crashed in turn; the re-run converges with ACSCurrent logging in', async (name) => {
+  // `error`: the call fails and changes nothing; `lose-answer`: the call takes effect, its answer is lost.
+  test.each(STEPS.flatMap((name) => (['error', 'lose-answer'] as const).map((kind) => [name, kind] as const)))(
+    '%s: every call crashed in turn (%s); the re-run converges with ACSCurrent logging in',
+    async (name, kind) => {
     for (const [action, count] of Object.entries(profile[name])) {
       for (let after = 0; after < count; after += 1) {
-        const point = `${name} crashed at ${action} #${after + 1}`;
+        const point = `${name} crashed at ${action} #${after + 1} (${kind})`;
         const secret = await freshSecret();
         for (const earlier of STEPS.slice(0, STEPS.indexOf(name))) await step(earlier, secret.name, secret.token);
-        kms.injectFault({ operation: action as never, kind: 'error', after });
+        kms.injectFault({ operation: action as never, kind, after });
         const crash = await step(name, secret.name, secret.token).then(
           () => undefined,
           (error: unknown) => error,
@@ -95,7 +99,8 @@ describe('a crash at every KMS call of every step, then a re-run with the same V
         expect(await logsIn(secret.name), point).toBe(true);
       }
     }
-  });
+    },
+  );
 });
 
 describe('the stage pointers open() reports', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loginOf, silentLogger, type TargetSession } from '@rotakit/core';
 import { startAlibabaKmsEmulator, startMariaDb, type AlibabaKmsEmulator, type MariaDbServer } from '@rotakit/testkit';
 import { mysqlTarget } from '@rotakit/target-mysql';
-import { createFcHandler, schedulePayload, workflowDefinition, type FcHandler } from '@rotakit/provider-alibaba';
+import { createFcHandler, schedulePayload, versionIdOfExecution, workflowDefinition, type FcHandler } from '@rotakit/provider-alibaba';
 import { Capture, KEY, passwordsIn, runWorkflow, seedSecret, stagesOf, valueAt } from './helpers.js';
 
 const SECRET = 'mysql/app';
@@ -79,22 +79,22 @@ async function expectRotatedTo(accountName: string, versionId: unknown): Promise
 
 describe('scenario 2: self-managed MariaDB, dual account through the MasterSecret', () => {
   test('the first rotation creates app_rt with the grants and TLS requirement of app', async () => {
-    const { invocations } = await rotation();
+    const { invocations, executionName } = await rotation();
     expect(invocations.map((i) => i.event['Step'])).toEqual(['new', 'set', 'test', 'end']);
-    await expectRotatedTo('app_rt', invocations[0]?.requestId);
+    await expectRotatedTo('app_rt', versionIdOfExecution(executionName));
     expect(await logsIn('app', 'Initial-Pass1')).toBe(true);
     const profile = await asAdmin((session) => session.inspectUser('app_rt'));
     expect(profile?.privileges.length).toBeGreaterThan(0);
   });
 
   test('the second rotation rotates back to app with a new password', async () => {
-    const { invocations } = await rotation();
-    await expectRotatedTo('app', invocations[0]?.requestId);
+    const { executionName } = await rotation();
+    await expectRotatedTo('app', versionIdOfExecution(executionName));
     expect(await logsIn('app', 'Initial-Pass1')).toBe(false);
     expect(valueAt(kms, SECRET, 'ACSPrevious')).toMatchObject({ AccountName: 'app_rt' });
   });
 
-  test('a crash between set and test resumes with the same VersionId', async () => {
+  test('a crash between set and test: the next execution resumes the rotation under its VersionId', async () => {
     let versionId: string | undefined;
     const crashing: FcHandler = async (event, context) => {
       const step = (JSON.parse(String(event)) as { Step: string }).Step;
@@ -105,8 +105,10 @@ describe('scenario 2: self-managed MariaDB, dual account through the MasterSecre
     };
     expect(await capture.record(runWorkflow(FLOW, PAYLOAD, crashing)).catch((error: unknown) => error)).toMatchObject({ code: 'StoreAccessDenied' });
     expect(stagesOf(kms, SECRET)[versionId as string]).toEqual(['ACSPending']);
-    const { invocations } = await rotation({ from: 'RotateSecretTest', local: { VersionId: versionId } });
-    expect(invocations.map((i) => [i.event['Step'], i.event['VersionId']])).toEqual([
+    const { invocations } = await rotation();
+    expect(invocations.map((i) => [i.event['Step'], i.result?.VersionId])).toEqual([
+      ['new', versionId],
+      ['set', versionId],
       ['test', versionId],
       ['end', versionId],
     ]);

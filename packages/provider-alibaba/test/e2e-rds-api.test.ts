@@ -3,7 +3,7 @@
 // generic secret on the KMS emulator, both through the official clients.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
-import { createFcHandler, rdsAccountApi, schedulePayload, workflowDefinition, type FcHandler } from '@rotakit/provider-alibaba';
+import { createFcHandler, rdsAccountApi, schedulePayload, versionIdOfExecution, workflowDefinition, type FcHandler } from '@rotakit/provider-alibaba';
 import { Capture, KEY, passwordsIn, runWorkflow, seedSecret, stagesOf, valueAt } from './helpers.js';
 
 const INSTANCE = 'rm-e2e00000001';
@@ -39,7 +39,7 @@ afterAll(async () => {
   await rds.close();
 });
 
-/** Runs the flow (optionally from a step, as a resumed execution) and records what it throws. */
+/** Runs one execution of the flow and records what it throws. */
 const rotation = (options: Parameters<typeof runWorkflow>[3] = {}) => capture.record(runWorkflow(FLOW, PAYLOAD, handler, options));
 
 /** The account's database privileges, as the emulator holds them. */
@@ -57,18 +57,18 @@ function expectRotatedTo(accountName: string, versionId: unknown): void {
 
 describe('scenario 1: RDS account API, dual account', () => {
   test('the first rotation creates the _rt account with the same type and privileges', async () => {
-    const { invocations, local } = await rotation();
+    const { invocations, executionName } = await rotation();
     expect(invocations.map((i) => [i.name, i.event['Step']])).toEqual([
       ['RotateSecretNew', 'new'],
       ['RotateSecretSet', 'set'],
       ['RotateSecretTest', 'test'],
       ['RotateSecretEnd', 'end'],
     ]);
-    // new takes its request id as the version id; every later invocation carries that one.
-    const versionId = invocations[0]?.requestId;
-    expect(invocations.slice(1).map((i) => i.event['VersionId'])).toEqual([versionId, versionId, versionId]);
+    // Every invocation names the execution; the VersionId derives from it, the same for all four.
+    const versionId = versionIdOfExecution(executionName);
+    expect(invocations.map((i) => i.event['ExecutionName'])).toEqual([executionName, executionName, executionName, executionName]);
+    expect(invocations.map((i) => i.result?.VersionId)).toEqual([versionId, versionId, versionId, versionId]);
     expect(invocations.every((i) => i.event['InstanceId'] === INSTANCE)).toBe(true);
-    expect(local['VersionId']).toBe(versionId);
     expect(rds.account(INSTANCE, 'app_rt')?.type).toBe('Normal');
     expectRotatedTo('app_rt', versionId);
     expect(valueAt(kms, SECRET, 'ACSPrevious')).toMatchObject({ AccountName: 'app', AccountPassword: 'Initial-Pass1' });
@@ -77,13 +77,13 @@ describe('scenario 1: RDS account API, dual account', () => {
   });
 
   test('the second rotation rotates back to the original account with a new password', async () => {
-    const { invocations } = await rotation();
-    expectRotatedTo('app', invocations[0]?.requestId);
+    const { executionName } = await rotation();
+    expectRotatedTo('app', versionIdOfExecution(executionName));
     expect(rds.account(INSTANCE, 'app')?.password).not.toBe('Initial-Pass1');
     expect(valueAt(kms, SECRET, 'ACSPrevious')).toMatchObject({ AccountName: 'app_rt' });
   });
 
-  test('a crash inside set resumes with the same VersionId and ends with identical privileges', async () => {
+  test('a crash inside set: the next execution resumes the rotation under its VersionId and ends with identical privileges', async () => {
     // The current account gained a privilege since the last rotation.
     const instance = rds.state().instances[0]!;
     rds.seed({ ...instance, accounts: instance.accounts.map((a) => (a.name === 'app' ? { ...a, privileges: { ...a.privileges, audit: 'DMLOnly' } } : a)) });
@@ -101,8 +101,9 @@ describe('scenario 1: RDS account API, dual account', () => {
     expect(stagesOf(kms, SECRET)[versionId as string]).toEqual(['ACSPending']);
     expect(privilegesOf('app_rt')).not.toEqual(privilegesOf('app'));
 
-    const { invocations } = await rotation({ from: 'RotateSecretSet', local: { VersionId: versionId } });
-    expect(invocations.map((i) => i.event['VersionId'])).toEqual([versionId, versionId, versionId]);
+    const { invocations, executionName } = await rotation();
+    expect(versionIdOfExecution(executionName)).not.toBe(versionId);
+    expect(invocations.map((i) => i.result?.VersionId)).toEqual([versionId, versionId, versionId, versionId]);
     expectRotatedTo('app_rt', versionId);
     expect(privilegesOf('app_rt')).toEqual({ orders: 'ReadWrite', billing: 'ReadOnly', audit: 'DMLOnly' });
   });

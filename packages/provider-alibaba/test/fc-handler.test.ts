@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { MemoryTarget } from '@rotakit/core';
 import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
-import { createFcHandler, InvalidEventError, kmsVpcEndpoint, parseFcEvent, rdsAccountApi, type FcHandler } from '@rotakit/provider-alibaba';
+import { createFcHandler, InvalidEventError, kmsVpcEndpoint, parseFcEvent, rdsAccountApi, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
 import { failure, KEY, seedSecret, stagesOf } from './helpers.js';
 
 let kms: AlibabaKmsEmulator;
@@ -54,6 +54,7 @@ describe('events', () => {
     ['with an unknown Step', { SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'createSecret' }, 'Step'],
     ['with a VersionId of another type', { SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'set', VersionId: 7 }, 'VersionId'],
     ['with a malformed InstanceId', { SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'set', InstanceId: 'RM 1' }, 'InstanceId'],
+    ['with an ExecutionName CloudFlow cannot give', { SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new', ExecutionName: '1st run' }, 'ExecutionName'],
   ])('an event %s is InvalidEventError naming %s, and nothing is called', async (_case, event, field) => {
     const input = typeof event === 'string' ? Buffer.from(event) : Buffer.from(JSON.stringify(event));
     const error = await failure(handler(input, context()));
@@ -78,6 +79,40 @@ describe('steps', () => {
     expect(await handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'set', VersionId: 'req-new-1' }, context('req-set'))).toEqual({
       VersionId: 'req-new-1',
     });
+  });
+
+  test('the version id derives from the execution name: the same for every state and retry of the execution', async () => {
+    const event = { SecretName: 'db/app', RegionId: 'cn-hangzhou', ExecutionName: 'schedule-20261201-a1' };
+    expect(await handler({ ...event, Step: 'new' }, context('req-a'))).toEqual({ VersionId: 'schedule-20261201-a1' });
+    expect(await handler({ ...event, Step: 'new' }, context('req-retry'))).toEqual({ VersionId: 'schedule-20261201-a1' });
+    expect(await handler({ ...event, Step: 'set' }, context('req-b'))).toEqual({ VersionId: 'schedule-20261201-a1' });
+    expect(stagesOf(kms, 'db/app')).toEqual({ 'v-initial': ['ACSCurrent'], 'schedule-20261201-a1': ['ACSPending'] });
+  });
+
+  test('an execution name longer than a VersionId may be keeps a prefix and a digest of the whole name', () => {
+    const long = `exec_${'x'.repeat(100)}`;
+    const versionId = versionIdOfExecution(long);
+    expect(versionId).toHaveLength(64);
+    expect(versionId.startsWith(long.slice(0, 23))).toBe(true);
+    expect(versionIdOfExecution(long)).toBe(versionId);
+    expect(versionIdOfExecution(`${long}y`)).not.toBe(versionId);
+  });
+
+  test('an invocation without a VersionId resumes the rotation pending under another one', async () => {
+    await handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new', ExecutionName: 'yesterday' }, context());
+    const today = { SecretName: 'db/app', RegionId: 'cn-hangzhou', ExecutionName: 'today' };
+    for (const Step of ['new', 'set', 'test', 'end']) expect(await handler({ ...today, Step }, context())).toEqual({ VersionId: 'yesterday' });
+    expect(stagesOf(kms, 'db/app')).toEqual({ 'v-initial': ['ACSPrevious'], yesterday: ['ACSCurrent'] });
+    expect(target.accepts('app_rt', JSON.parse(kms.state().secrets.find((x) => x.name === 'db/app')!.versions.find((v) => v.versionId === 'yesterday')!.data).AccountPassword)).toBe(true);
+  });
+
+  test('a VersionId the event names, or resumeInProgress: false, is refused while another version is pending', async () => {
+    await handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new', VersionId: 'v-first' }, context());
+    const refused = await failure(handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new', VersionId: 'v-second' }, context()));
+    expect(refused).toMatchObject({ code: 'RotationInProgress', pendingToken: 'v-first' });
+    const strict = createFcHandler({ target, kmsEndpoint: kms.endpoint, kmsProtocol: 'http', resumeInProgress: false });
+    const alsoRefused = await failure(strict({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new', ExecutionName: 'other' }, context()));
+    expect(alsoRefused).toMatchObject({ code: 'RotationInProgress', pendingToken: 'v-first' });
   });
 
   test.each([
@@ -129,6 +164,23 @@ describe('scenario 1 refusals', () => {
     const error = await failure(rdsHandler({ dbInstanceId: 'rm-pinned00001' })(event, context()));
     expect(error).toMatchObject({ code: 'InvalidOptions', field: 'InstanceId' });
     expect(kms.calls()).toEqual({});
+  });
+
+  test('a secret of the instance\'s high-privilege account is refused in new, before KMS is written', async () => {
+    rds.seed({
+      id: 'rm-pinned00001',
+      databases: ['orders'],
+      accounts: [
+        { name: 'app', password: 'Current-Pass1' },
+        { name: 'boss', password: 'Admin-Pass1', type: 'Super' },
+      ],
+    });
+    seedSecret(kms, 'db/rds-app', { AccountName: 'boss', AccountPassword: 'Admin-Pass1' });
+    const event = { SecretName: 'db/rds-app', RegionId: 'cn-hangzhou', Step: 'new', InstanceId: 'rm-pinned00001' };
+    const error = await failure(rdsHandler({ engine: 'MySQL' })(event, context()));
+    expect(error).toMatchObject({ code: 'PrivilegedSecretInvalid', field: 'AccountName' });
+    expect(kms.callCount('PutSecretValue')).toBe(0);
+    expect(Object.keys(rds.calls())).toEqual(['DescribeAccounts']);
   });
 
   test.each([

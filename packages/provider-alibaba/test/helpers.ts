@@ -1,6 +1,6 @@
 // Shared set-up of the provider's tests: emulators started with signature checks, stores and
 // clients pointed at them, a capture of everything a rotation writes out, and a runner that
-// executes a workflow definition's task steps against the handler.
+// executes a workflow definition's Task states against the handler.
 import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
 import { expect } from 'vitest';
@@ -38,10 +38,14 @@ export function seedSecret(
   });
 }
 
-/** The stage labels of each version of a secret, as the emulator holds them. */
+/**
+ * The stage labels of each version of a secret, as the emulator holds them; the claim's anchor
+ * versions (no secret in them, no label once a claim has moved ACSPending on) are left out.
+ */
 export function stagesOf(emulator: AlibabaKmsEmulator, name: string): Record<string, string[]> {
   const secret = emulator.state().secrets.find((s) => s.name === name);
-  return Object.fromEntries((secret?.versions ?? []).map((v) => [v.versionId, v.stages]));
+  const versions = (secret?.versions ?? []).filter((v) => !v.versionId.startsWith('rotakit-anchor-') || v.stages.length > 0);
+  return Object.fromEntries(versions.map((v) => [v.versionId, v.stages]));
 }
 
 /** The value at a stage of a secret, read from the emulator's state. */
@@ -114,62 +118,77 @@ function serialise(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value, (_key, item: unknown) => (item instanceof Error ? errorText(item) : item));
 }
 
-interface FlowMapping {
-  target: string;
-  source: string;
+interface FlowState {
+  Type: string;
+  Name: string;
+  Action: string;
+  TaskMode: string;
+  InputConstructor: Record<string, unknown>;
+  Parameters: Record<string, unknown>;
+  Next?: string;
+  End?: boolean;
 }
 
-interface FlowTask {
-  type: string;
-  name: string;
-  resourceArn: string;
-  inputMappings: FlowMapping[];
-  outputMappings?: FlowMapping[];
-}
-
-/** One invocation the workflow made: the step's name, its event, and the request id FC gave it. */
+/** One invocation the workflow made: the state's name, its event, its result, and the request id FC gave it. */
 export interface WorkflowInvocation {
   readonly name: string;
   readonly event: Record<string, unknown>;
   readonly requestId: string;
+  readonly result?: FcRotationResult;
 }
 
 /**
- * Runs a flow definition's task steps in order the way Serverless Workflow does for this flow:
- * `$input.payload.X` reads the schedule payload, `$local.X` the flow's local data, any other source
- * is a constant; a step's output mappings (where `$local` is the function's result) update the local
- * data. Every invocation gets a fresh request id. `from` skips to a step by name, with `local` as
- * the flow's local data (a resumed execution).
+ * Runs one execution of a CloudFlow definition's Task states, from `StartAt` along `Next`, the way
+ * CloudFlow does for this flow: each state's input is its `InputConstructor` (a key ending in `.$`
+ * takes `$Context.Execution.Input.X` from the execution's input or `$Context.Execution.Name`, the
+ * others are constants), passed to the function as the event (`body.$: $Input`). Every invocation
+ * gets a fresh request id, a retry of a failed state too (up to `retries` times). The execution's
+ * name is `executionName`, else a new one.
  */
 export async function runWorkflow(
   definition: string,
-  payload: Record<string, unknown>,
+  input: Record<string, unknown>,
   handler: FcHandler,
-  options: { from?: string; local?: Record<string, unknown> } = {},
-): Promise<{ invocations: WorkflowInvocation[]; local: Record<string, unknown> }> {
-  const flow = parse(definition) as { version: string; type: string; steps: FlowTask[] };
-  expect(flow).toMatchObject({ version: 'v1', type: 'flow' });
-  const local: Record<string, unknown> = { ...options.local };
+  options: { executionName?: string; retries?: number } = {},
+): Promise<{ invocations: WorkflowInvocation[]; executionName: string }> {
+  const flow = parse(definition) as { Type: string; SpecVersion: string; StartAt: string; States: FlowState[] };
+  expect(flow).toMatchObject({ Type: 'StateMachine', SpecVersion: 'v1' });
+  const executionName = options.executionName ?? `execution-${randomUUID()}`;
+  const context = { Execution: { Name: executionName, Input: input } };
   const invocations: WorkflowInvocation[] = [];
-  const start = options.from === undefined ? 0 : flow.steps.findIndex((step) => step.name === options.from);
-  for (const step of flow.steps.slice(start)) {
-    expect(step.type).toBe('task');
-    const event: Record<string, unknown> = {};
-    for (const { target, source } of step.inputMappings) {
-      const value = source.startsWith('$input.payload.')
-        ? payload[source.slice('$input.payload.'.length)]
-        : source.startsWith('$local.')
-          ? local[source.slice('$local.'.length)]
-          : source;
-      if (value !== undefined) event[target] = value;
+  for (let state = flow.States.find((s) => s.Name === flow.StartAt); state !== undefined; ) {
+    expect(state).toMatchObject({ Type: 'Task', Action: 'FC:InvokeFunction', TaskMode: 'RequestComplete' });
+    expect(state.Parameters).toMatchObject({ invocationType: 'Sync', 'body.$': '$Input' });
+    const event = Object.fromEntries(
+      Object.entries(state.InputConstructor).map(([key, value]) =>
+        key.endsWith('.$') ? [key.slice(0, -2), contextValue(context, value as string)] : [key, value],
+      ),
+    );
+    let result: FcRotationResult | undefined;
+    for (let attempt = 0; result === undefined; attempt += 1) {
+      const requestId = randomUUID();
+      const credentials = { ...KEY, securityToken: `sts-${requestId}` };
+      try {
+        result = await handler(Buffer.from(JSON.stringify(event)), { requestId, credentials });
+        invocations.push({ name: state.Name, event, requestId, result });
+      } catch (error) {
+        invocations.push({ name: state.Name, event, requestId });
+        if (attempt >= (options.retries ?? 0)) throw error;
+      }
     }
-    const requestId = randomUUID();
-    invocations.push({ name: step.name, event, requestId });
-    const credentials = { ...KEY, securityToken: `sts-${requestId}` };
-    const result: FcRotationResult = await handler(Buffer.from(JSON.stringify(event)), { requestId, credentials });
-    for (const { target, source } of step.outputMappings ?? []) {
-      if (source.startsWith('$local.')) local[target] = (result as unknown as Record<string, unknown>)[source.slice('$local.'.length)];
-    }
+    if (state.End === true) break;
+    const next = state.Next;
+    state = flow.States.find((s) => s.Name === next);
+    expect(state, `state ${next}`).toBeDefined();
   }
-  return { invocations, local };
+  return { invocations, executionName };
+}
+
+/** The value of a `$Context.…` path, which must exist (CloudFlow fails the state otherwise). */
+function contextValue(context: Record<string, unknown>, expression: string): unknown {
+  expect(expression.startsWith('$Context.'), expression).toBe(true);
+  let value: unknown = context;
+  for (const key of expression.slice('$Context.'.length).split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
+  expect(value, expression).toBeDefined();
+  return value;
 }

@@ -52,6 +52,7 @@ describe('stages', () => {
     const session = await store.open(name, 'v3');
     await session.writePending('three');
     expect(stagesOf(emulator, name)).toEqual({ v1: ['ACSPrevious'], v2: ['ACSCurrent'], v3: ['ACSPending'] });
+    emulator.resetCalls();
     await session.promote();
     expect(stagesOf(emulator, name)).toEqual({ v1: [], v2: ['ACSPrevious'], v3: ['ACSCurrent'] });
     expect(emulator.callCount('UpdateSecretVersionStage')).toBe(3);
@@ -78,13 +79,105 @@ describe('stages', () => {
     expect((await store.open(name, 'v2')).stages).toEqual({ current: 'v1', pending: 'v2' });
   });
 
-  test('a different value under the same token is RotationTokenInvalid and changes nothing', async () => {
+  test('a second write under the same token keeps the value already stored, and resolves to it', async () => {
     seedSecret(emulator, name, 'one');
     const session = await store.open(name, 'v2');
     await session.writePending('two');
-    const error = await failure(session.writePending('other'));
-    expect(error.code).toBe('RotationTokenInvalid');
+    expect(await session.writePending('other')).toBe('two');
     expect(await session.read('pending')).toBe('two');
+  });
+
+  test('a token whose version is already current or previous is RotationTokenInvalid', async () => {
+    emulator.seed({
+      name,
+      versions: [
+        { versionId: 'v1', data: 'one', stages: ['ACSPrevious'] },
+        { versionId: 'v2', data: 'two', stages: ['ACSCurrent'] },
+      ],
+    });
+    expect((await failure((await store.open(name, 'v1')).writePending('again'))).code).toBe('RotationTokenInvalid');
+    expect(stagesOf(emulator, name)).toEqual({ v1: ['ACSPrevious'], v2: ['ACSCurrent'] });
+  });
+});
+
+describe('the pending claim', () => {
+  test('another token\'s version holding ACSPending: RotationInProgress naming it, and nothing of ours is pending', async () => {
+    seedSecret(emulator, name, 'one', { versionId: 'v1' });
+    const ours = await store.open(name, 'v-ours');
+    await (await store.open(name, 'v-rival')).writePending('rival');
+    const error = await failure(ours.writePending('ours'));
+    expect(error).toMatchObject({ code: 'RotationInProgress', pendingToken: 'v-rival', retryable: false });
+    expect(stagesOf(emulator, name)).toMatchObject({ v1: ['ACSCurrent'], 'v-rival': ['ACSPending'] });
+    expect(stagesOf(emulator, name)['v-ours'] ?? []).not.toContain('ACSPending');
+  });
+
+  test('a current that moved since open: RotationInProgress naming the new current', async () => {
+    seedSecret(emulator, name, 'one', { versionId: 'v1' });
+    const stale = await store.open(name, 'v-stale');
+    const winner = await store.open(name, 'v-winner');
+    await winner.writePending('two');
+    await winner.promote();
+    const error = await failure(stale.writePending('three'));
+    expect(error).toMatchObject({ code: 'RotationInProgress', pendingToken: 'v-winner' });
+    expect(Object.entries(stagesOf(emulator, name)).filter(([, labels]) => labels.includes('ACSPending'))).toEqual([]);
+  });
+
+  test('a first claim on a secret no rotation has touched creates one anchor version and moves ACSPending from it', async () => {
+    seedSecret(emulator, name, 'one', { versionId: 'v1' });
+    const session = await store.open(name, 'v2');
+    expect(await session.writePending('two')).toBe('two');
+    const secret = emulator.state().secrets.find((s) => s.name === name);
+    expect(secret?.versions.map((v) => [v.versionId === 'v1' || v.versionId === 'v2' ? v.versionId : 'anchor', v.stages])).toEqual([
+      ['v1', ['ACSCurrent']],
+      ['v2', ['ACSPending']],
+      ['anchor', []],
+    ]);
+    // The anchor holds no secret value, and open() does not take it for a rotation.
+    expect(secret?.versions.find((v) => v.versionId !== 'v1' && v.versionId !== 'v2')?.data).not.toContain('one');
+    expect((await store.open(name, 'v2')).stages).toEqual({ current: 'v1', pending: 'v2' });
+  });
+
+  test('an earlier attempt\'s value under this token is kept (its answer was lost), and the claim completes', async () => {
+    seedSecret(emulator, name, 'one', { versionId: 'v1' });
+    const session = await store.open(name, 'v2');
+    emulator.injectFault({ operation: 'PutSecretValue', kind: 'lose-answer' });
+    expect((await failure(session.writePending('first'))).code).toBe('StoreUnavailable');
+    expect(await (await store.open(name, 'v2')).writePending('second')).toBe('first');
+    expect(await (await store.open(name, 'v2')).read('pending')).toBe('first');
+  });
+
+  test('promote refuses a current that moved since open, naming it, and changes nothing', async () => {
+    seedSecret(emulator, name, 'one', { versionId: 'v1' });
+    const session = await store.open(name, 'v2');
+    await session.writePending('two');
+    emulator.seed({
+      name,
+      versions: [
+        { versionId: 'v1', data: 'one', stages: ['ACSPrevious'] },
+        { versionId: 'v2', data: 'two', stages: ['ACSPending'] },
+        { versionId: 'v-elsewhere', data: 'three', stages: ['ACSCurrent'] },
+      ],
+    });
+    const before = stagesOf(emulator, name);
+    expect(await failure(session.promote())).toMatchObject({ code: 'RotationInProgress', pendingToken: 'v-elsewhere' });
+    expect(stagesOf(emulator, name)).toEqual(before);
+  });
+
+  test('withdraw removes ACSPending from the token\'s version; the next rotation then claims it', async () => {
+    seedSecret(emulator, name, 'one', { versionId: 'v1' });
+    const first = await store.open(name, 'v2');
+    await first.writePending('two');
+    await first.withdraw?.();
+    expect(stagesOf(emulator, name)['v2']).toEqual([]);
+    const next = await store.open(name, 'v3');
+    expect(next.stages).toEqual({ current: 'v1' });
+    await next.writePending('three');
+    await next.promote();
+    expect(stagesOf(emulator, name)).toMatchObject({ v1: ['ACSPrevious'], v2: [], v3: ['ACSCurrent'] });
+    // A withdraw by a token that no longer holds ACSPending changes nothing.
+    const after = stagesOf(emulator, name);
+    await first.withdraw?.();
+    expect(stagesOf(emulator, name)).toEqual(after);
   });
 });
 

@@ -91,9 +91,9 @@ describe('syncUser', () => {
     ['a password of two classes', { user: 'app_rt', password: 'pendingpass' }, 'InvalidSecretValue', 'AccountPassword'],
     ['a missing password', { user: 'app_rt' }, 'InvalidSecretValue', 'AccountPassword'],
     ['a missing name', { password: 'Pending-Pass1' }, 'InvalidSecretValue', 'AccountName'],
-  ])('%s is refused before any call', async (_case, request, code, field) => {
+  ])('%s is refused before any call, saying nothing changed', async (_case, request, code, field) => {
     const admin = await target.connectPrivileged();
-    expect(await failure(admin.syncUser({ source: 'app', ...request } as UserSyncRequest))).toMatchObject({ code, field });
+    expect(await failure(admin.syncUser({ source: 'app', ...request } as UserSyncRequest))).toMatchObject({ code, field, changedNothing: true });
     expect(emulator.calls()).toEqual({});
   });
 
@@ -108,9 +108,87 @@ describe('syncUser', () => {
       ],
     });
     const admin = await target.connectPrivileged();
-    expect((await failure(admin.syncUser({ source: 'app', user: 'app_rt', password: 'Pending-Pass1' }))).message).toContain('Custom on orders');
-    expect((await failure(admin.syncUser({ source: 'boss', user: 'boss_rt', password: 'Pending-Pass1' }))).message).toContain('type');
+    const ungrantable = await failure(admin.syncUser({ source: 'app', user: 'app_rt', password: 'Pending-Pass1' }));
+    expect(ungrantable).toMatchObject({ code: 'StepFailed', changedNothing: true });
+    expect(ungrantable.message).toContain('Custom on orders');
+    const otherType = await failure(admin.syncUser({ source: 'boss', user: 'boss_rt', password: 'Pending-Pass1', allowAdministrativeSource: true }));
+    expect(otherType).toMatchObject({ code: 'StepFailed', changedNothing: true });
+    expect(otherType.message).toContain('type');
     expect(Object.keys(emulator.calls())).toEqual(['DescribeAccounts']);
+  });
+});
+
+describe('administrative accounts', () => {
+  const seedWith = (engine: 'MySQL' | 'SQLServer', admins: Array<{ name: string; type: 'Super' | 'Sysadmin' }>) =>
+    emulator.seed({
+      id: INSTANCE,
+      engine,
+      databases: ['orders'],
+      accounts: [
+        { name: 'app', password: 'Current-Pass1', privileges: { orders: 'ReadWrite' } },
+        ...admins.map((a) => ({ ...a, password: 'Admin-Pass1' })),
+      ],
+    });
+
+  test.each([
+    ['MySQL', 'Super'],
+    ['SQLServer', 'Sysadmin'],
+  ] as const)('%s: a %s source is refused before any write unless allowAdministrativeSource', async (engine, type) => {
+    seedWith(engine, [{ name: 'boss', type }]);
+    const engineTarget = new RdsAccountTarget({ endpoint: emulator.endpoint, credentials: KEY, protocol: 'http', dbInstanceId: INSTANCE, engine });
+    const admin = await engineTarget.connectPrivileged();
+    const refused = await failure(admin.syncUser({ source: 'boss', user: 'boss_rt', password: 'Pending-Pass1' }));
+    expect(refused).toMatchObject({ code: 'AdministrativeSource', field: 'source', right: type, changedNothing: true });
+    expect(refused.message).not.toContain('Pending-Pass1');
+    expect(Object.keys(emulator.calls())).toEqual(['DescribeAccounts']);
+    await admin.syncUser({ source: 'boss', user: 'boss_rt', password: 'Pending-Pass1', allowAdministrativeSource: true });
+    expect(emulator.account(INSTANCE, 'boss_rt')).toMatchObject({ type, password: 'Pending-Pass1' });
+  });
+
+  test.each([
+    ['MySQL', 'Super'],
+    ['SQLServer', 'Sysadmin'],
+  ] as const)('%s: a %s account is never the user changed, even with allowAdministrativeSource', async (engine, type) => {
+    seedWith(engine, [{ name: 'boss', type }]);
+    const engineTarget = new RdsAccountTarget({ endpoint: emulator.endpoint, credentials: KEY, protocol: 'http', dbInstanceId: INSTANCE, engine });
+    const admin = await engineTarget.connectPrivileged();
+    const refused = await failure(admin.syncUser({ source: 'app', user: 'boss', password: 'Pending-Pass1', allowAdministrativeSource: true }));
+    expect(refused).toMatchObject({ code: 'PrivilegedSecretInvalid', field: 'user', changedNothing: true });
+    expect(Object.keys(emulator.calls())).toEqual(['DescribeAccounts']);
+    expect(emulator.account(INSTANCE, 'boss')?.password).toBe('Admin-Pass1');
+  });
+});
+
+describe('identity', () => {
+  test('an account\'s session names the instance and the account', async () => {
+    const session = await target.connect(login('app'));
+    expect(await session.identity?.()).toEqual({ server: INSTANCE, user: 'app' });
+  });
+
+  test('the privileged session names the instance and its high-privilege account', async () => {
+    emulator.seed({
+      id: INSTANCE,
+      databases: ['orders'],
+      accounts: [
+        { name: 'app', password: 'Current-Pass1' },
+        { name: 'boss', password: 'Admin-Pass1', type: 'Super' },
+      ],
+    });
+    expect(await (await target.connectPrivileged()).identity?.()).toEqual({ server: INSTANCE, user: 'boss' });
+  });
+
+  test('without a high-privilege account, the privileged session names no account of the instance', async () => {
+    const identity = await (await target.connectPrivileged()).identity?.();
+    expect(identity?.server).toBe(INSTANCE);
+    for (const account of emulator.state().instances[0]?.accounts ?? []) expect(identity?.user).not.toBe(account.name);
+    expect(() => target.checkUsername(identity?.user as string)).toThrow();
+  });
+
+  test('sessions on another instance name another server', async () => {
+    emulator.seed({ id: 'rm-other0000001', databases: [], accounts: [{ name: 'app', password: 'Current-Pass1' }] });
+    const elsewhere = new RdsAccountTarget({ endpoint: emulator.endpoint, credentials: KEY, protocol: 'http', dbInstanceId: 'rm-other0000001', engine: 'MySQL' });
+    const [here, there] = await Promise.all([target.connect(login('app')), elsewhere.connect(login('app'))]);
+    expect((await here.identity?.())?.server).not.toBe((await there.identity?.())?.server);
   });
 });
 

@@ -81,6 +81,18 @@ describe('faults seen by kms20160120 1.2.0', () => {
     expect(emulator.callCount('GetSecretValue')).toBe(1);
   });
 
+  test('lose-answer carries the write out, then closes the connection without an answer', async () => {
+    seedSecret();
+    emulator.injectFault({ operation: 'PutSecretValue', kind: 'lose-answer' });
+    const put = new $Kms.PutSecretValueRequest({ secretName: 'app', versionId: 'v2', secretData: 'stored', versionStages: '["ACSPending"]' });
+    expect((await rejection(kmsClient(emulator).putSecretValue(put))).code).toBe('ECONNRESET');
+    const app = emulator.state().secrets.find((secret) => secret.name === 'app');
+    expect(app?.versions.find((version) => version.versionId === 'v2')).toMatchObject({ data: 'stored', stages: ['ACSPending'] });
+    // The same write again is the documented idempotent success.
+    expect((await kmsClient(emulator).putSecretValue(put)).versionId).toBe('v2');
+    expect(emulator.callCount('PutSecretValue')).toBe(2);
+  });
+
   test("the client's transport errors quote the request URL, SecretData included: providers must not pass them on", async () => {
     seedSecret();
     emulator.injectFault({ operation: 'PutSecretValue', kind: 'drop' });

@@ -47,6 +47,7 @@ export type Fault = FaultTiming &
     | { operation: string; kind: 'error'; response?: EmulatorResponse }
     | { operation: string; kind: 'latency'; ms: number }
     | { operation: string; kind: 'drop' }
+    | { operation: string; kind: 'lose-answer' }
   );
 
 interface ArmedFault {
@@ -172,6 +173,12 @@ export class EmulatorServer {
         fault = operation ? this.#takeFault(operation) : undefined;
       }
       if (fault?.kind === 'drop') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.kind === 'lose-answer') {
+        // The call takes effect; only its answer is lost on the way back.
+        await this.#protocol.handle(request, operation);
         req.socket.destroy();
         return;
       }

@@ -64,7 +64,8 @@ export interface AlibabaKmsEmulator {
   /**
    * Arms a fault for the next `times` (default 1) calls: `throttle` answers Rejected.Throttling
    * (429), `error` InternalFailure (500) unless a response is given, `latency` delays, `drop`
-   * closes the connection without an answer.
+   * closes the connection without an answer, `lose-answer` carries the call out and then closes the
+   * connection without answering (the write happened; the caller cannot know).
    */
   injectFault(fault: AlibabaKmsFault): void;
   clearFaults(): void;
