@@ -1,8 +1,10 @@
 // Guarantee 1 against the store's every call: a rotation that crashes at any Secrets Manager call
-// of any step, re-driven with the same ClientRequestToken (as the service retries it), finishes
-// with an AWSCURRENT that logs in to a real MariaDB server.
+// of any step, re-driven with the same ClientRequestToken (as the service retries it, or as a job
+// re-runs core's rotate() with its token), finishes with an AWSCURRENT that logs in to a real
+// MariaDB server, and leaves no label of its own behind.
+import { randomUUID } from 'node:crypto';
 import { DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsSchema, isRotakitError, singleUser, STEPS, type StepName } from '@rotakit/core';
+import { awsSchema, isRotakitError, runStep as runCoreStep, singleUser, STEPS, type StepName } from '@rotakit/core';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import { startMariaDb, type MariaDbServer } from '@rotakit/testkit';
 import { createConnection, type Connection } from 'mysql2/promise';
@@ -22,6 +24,7 @@ let world: AwsWorld;
 let server: MariaDbServer;
 let admin: Connection;
 let handler: RotationHandler;
+let inProcess: SecretsManagerStore;
 const target = mysqlTarget({ tls: 'disable' });
 let users = 0;
 
@@ -30,39 +33,64 @@ beforeAll(async () => {
   world.sm.registerRotationFunction(IDLE_FUNCTION, () => undefined);
   admin = await createConnection({ host: server.host, port: server.port, user: server.admin.username, password: server.admin.password });
   handler = createRotationHandler({ target, strategy: singleUser(), secretsManager: testConfig(world.sm.url) });
+  inProcess = new SecretsManagerStore({ client: testConfig(world.sm.url), requireStagedToken: false });
 });
 afterAll(async () => {
   await admin?.end();
   await Promise.all([world?.close(), server?.close()]);
 });
 
-/** A fresh database user, its secret, and a RotateSecret placeholder token. */
-async function freshRotation(): Promise<{ id: string; token: string }> {
+/** A fresh database user and its secret. */
+async function freshSecret(): Promise<string> {
   users += 1;
   const username = `crash_${users}`;
   const password = `Initial-${username}-pw`;
   await admin.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [username, password]);
-  const id = await createSecret(world.smClient, { engine: 'mariadb', host: server.host, port: server.port, username, password });
-  const { VersionId } = await world.smClient.send(
-    new RotateSecretCommand({ SecretId: id, RotationLambdaARN: IDLE_FUNCTION, RotationRules: { AutomaticallyAfterDays: 30 } }),
-  );
-  await world.sm.rotationSettled(id);
-  return { id, token: VersionId as string };
+  return createSecret(world.smClient, { engine: 'mariadb', host: server.host, port: server.port, username, password });
 }
 
-const runStep = (step: StepName, id: string, token: string) =>
-  handler({ Step: CORE_TO_AWS[step], SecretId: id, ClientRequestToken: token });
+/** How a rotation is started and its steps driven. */
+interface Mode {
+  readonly name: string;
+  /** A fresh secret and the token of a rotation of it that has not run a step yet. */
+  fresh(): Promise<{ id: string; token: string }>;
+  runStep(step: StepName, id: string, token: string): Promise<unknown>;
+}
+
+const ROTATE_SECRET: Mode = {
+  name: 'RotateSecret drives the Lambda handler',
+  async fresh() {
+    const id = await freshSecret();
+    const { VersionId } = await world.smClient.send(
+      new RotateSecretCommand({ SecretId: id, RotationLambdaARN: IDLE_FUNCTION, RotationRules: { AutomaticallyAfterDays: 30 } }),
+    );
+    await world.sm.rotationSettled(id);
+    return { id, token: VersionId as string };
+  },
+  runStep: (step, id, token) => handler({ Step: CORE_TO_AWS[step], SecretId: id, ClientRequestToken: token }),
+};
+
+const IN_PROCESS: Mode = {
+  name: 'core runs in process (requireStagedToken: false)',
+  fresh: async () => ({ id: await freshSecret(), token: randomUUID() }),
+  runStep: (step, id, token) => runCoreStep(step, { store: inProcess, target, strategy: singleUser(), schema: awsSchema, secretId: id, token }),
+};
 
 /** The calls each step makes to Secrets Manager, per operation, in a rotation nothing disturbs. */
-async function callProfile(): Promise<Record<StepName, Record<string, number>>> {
-  const { id, token } = await freshRotation();
+async function callProfile(mode: Mode): Promise<Record<StepName, Record<string, number>>> {
+  const { id, token } = await mode.fresh();
   const profile = {} as Record<StepName, Record<string, number>>;
   for (const step of STEPS) {
     world.sm.resetCalls();
-    await runStep(step, id, token);
+    await mode.runStep(step, id, token);
     profile[step] = world.sm.callCounts();
   }
   return profile;
+}
+
+/** The value stored under `versionId`, whatever its labels, as the emulator holds it. */
+function valueUnder(id: string, versionId: string): string | undefined {
+  return world.sm.state().secrets.find((s) => s.ARN === id)?.Versions.find((v) => v.VersionId === versionId)?.SecretString;
 }
 
 /** The application's view after the re-run: AWSCURRENT is the token's version, logs in, and no rotation is left open. */
@@ -71,6 +99,8 @@ async function expectConverged(id: string, token: string, point: string): Promis
   expect(stages[token], point).toContain('AWSCURRENT');
   const open = Object.entries(stages).filter(([, labels]) => labels.includes('AWSPENDING') && !labels.includes('AWSCURRENT'));
   expect(open, point).toEqual([]);
+  const others = Object.values(stages).flat().filter((label) => !['AWSCURRENT', 'AWSPENDING', 'AWSPREVIOUS'].includes(label));
+  expect(others, point).toEqual([]);
   const { SecretString } = await world.smClient.send(new GetSecretValueCommand({ SecretId: id }));
   const { username, password } = awsSchema.parse(SecretString as string).credentials;
   const session = await target.connect({ username, password, host: server.host, port: server.port, tls: 'disable' });
@@ -78,10 +108,10 @@ async function expectConverged(id: string, token: string, point: string): Promis
   await session.close();
 }
 
-describe('a crash at every Secrets Manager call of every step, then a re-run with the same token', () => {
+describe.each([ROTATE_SECRET, IN_PROCESS])('$name: a crash at every Secrets Manager call of every step, then a re-run with the same token', (mode) => {
   let profile: Record<StepName, Record<string, number>>;
   beforeAll(async () => {
-    profile = await callProfile();
+    profile = await callProfile(mode);
   });
 
   it('the store calls the steps make are the ones this matrix covers', () => {
@@ -96,25 +126,41 @@ describe('a crash at every Secrets Manager call of every step, then a re-run wit
     for (const [operation, count] of Object.entries(profile[step])) {
       for (let after = 0; after < count; after += 1) {
         const point = `${step} crashed at ${operation} #${after + 1}`;
-        const { id, token } = await freshRotation();
-        for (const earlier of STEPS.slice(0, STEPS.indexOf(step))) await runStep(earlier, id, token);
+        const { id, token } = await mode.fresh();
+        for (const earlier of STEPS.slice(0, STEPS.indexOf(step))) await mode.runStep(earlier, id, token);
         world.sm.injectFault({ operation, kind: 'error', after });
-        const crash = await runStep(step, id, token).then(
+        const crash = await mode.runStep(step, id, token).then(
           () => undefined,
           (error: unknown) => error,
         );
         world.sm.clearFaults();
         expect(isRotakitError(crash, 'StoreUnavailable'), point).toBe(true);
-        for (const again of STEPS) await runStep(again, id, token);
+        const storedBefore = valueUnder(id, token);
+        for (const again of STEPS) await mode.runStep(again, id, token);
         await expectConverged(id, token, point);
+        // A value stored under the token before the crash is the one the re-run kept and promoted.
+        if (storedBefore !== undefined) expect(await world.smClient.send(new GetSecretValueCommand({ SecretId: id })), point).toMatchObject({ SecretString: storedBefore });
       }
     }
   });
 });
 
+it('with RotateSecret driving, a rotation makes as many Secrets Manager calls as before the in-process claim', async () => {
+  const rotateSecret = await callProfile(ROTATE_SECRET);
+  expect(rotateSecret).toEqual({
+    create: { DescribeSecret: 1, GetSecretValue: 2, PutSecretValue: 1 },
+    set: { DescribeSecret: 1, GetSecretValue: 2 },
+    test: { DescribeSecret: 1, GetSecretValue: 1 },
+    finish: { DescribeSecret: 1, GetSecretValue: 1, UpdateSecretVersionStage: 2 },
+  });
+  // In process, create claims the pending stage: PutSecretValue, a conditional move, a check, the claim label's removal.
+  const claimed = await callProfile(IN_PROCESS);
+  expect(claimed.create).toEqual({ DescribeSecret: 2, GetSecretValue: 1, PutSecretValue: 1, UpdateSecretVersionStage: 2 });
+});
+
 describe('throttling and 5xx go through the SDK\'s own retries', () => {
   it('retries a throttled call with the default client; when throttling outlasts the attempts, a retryable StoreUnavailable', async () => {
-    const { id, token } = await freshRotation();
+    const { id, token } = await ROTATE_SECRET.fresh();
     const { maxAttempts: _single, ...defaults } = testConfig(world.sm.url);
     const client = new SecretsManagerClient(defaults);
     const store = new SecretsManagerStore({ client });

@@ -1,4 +1,4 @@
-import { DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import {
   alternatingUsers,
   awsSchema,
@@ -39,7 +39,10 @@ function memoryTarget(users: Record<string, MemoryUser>): MemoryTarget & { hosts
   return target;
 }
 
-/** Deploys a handler as a rotation function the emulator's RotateSecret invokes in-process. */
+/**
+ * Deploys a handler as a rotation function the emulator's RotateSecret invokes in-process;
+ * `errors` keeps what it threw when the service invoked it.
+ */
 function deploy(options: Partial<RotationHandlerOptions> & Pick<RotationHandlerOptions, 'target' | 'strategy'>) {
   const seen = capture();
   const handler = createRotationHandler({
@@ -51,8 +54,14 @@ function deploy(options: Partial<RotationHandlerOptions> & Pick<RotationHandlerO
   });
   functions += 1;
   const arn = world.sm.functionArn(`rotator-${functions}`);
-  world.sm.registerRotationFunction(arn, handler);
-  return { handler, arn, seen };
+  const errors: unknown[] = [];
+  world.sm.registerRotationFunction(arn, (event) =>
+    handler(event as SecretsManagerRotationEvent).catch((error: unknown) => {
+      errors.push(error);
+      throw error;
+    }),
+  );
+  return { handler, arn, seen, errors };
 }
 
 async function rotateWith(arn: string, secretId: string): Promise<string> {
@@ -175,13 +184,45 @@ describe('createRotationHandler driven by the emulator\'s RotateSecret', () => {
     const managed = world.sm.seedRdsManagedSecret({ kind: 'instance', dbArn: other.arn, username: 'admin', password: 'rds-managed-pw-8' });
     const target = memoryTarget({ app: { password: 'initial-app-password-1' }, admin: { password: 'rds-managed-pw-8', privileged: true } });
     const strategy = alternatingUsers({ allowPrivilegedHost: rdsReplicaCheck({ rds: testConfig(world.rds.url) }) });
-    const { arn, handler } = deploy({ target, strategy });
+    const { arn, errors } = deploy({ target, strategy });
     const id = await createSecret(world.smClient, appSecret({ host: unrelated.address, masterarn: managed.arn }));
-    const token = await rotateWith(arn, id);
+    await rotateWith(arn, id);
     expect((await world.sm.rotationSettled(id))?.status).toBe('failed');
-    const error = await handler({ Step: 'setSecret', SecretId: id, ClientRequestToken: token }).catch((e: unknown) => e);
-    expect(isRotakitError(error, 'PrivilegedSecretInvalid')).toBe(true);
+    expect(errors).toHaveLength(1);
+    expect(isRotakitError(errors[0], 'PrivilegedSecretInvalid')).toBe(true);
     expect(target.users.has('app_clone')).toBe(false);
+  });
+
+  it('a setSecret that fails for good having changed nothing (master secret for another server) leaves no AWSPENDING: the next RotateSecret starts afresh', async () => {
+    const target = memoryTarget({
+      app: { password: 'initial-app-password-1' },
+      admin: { password: 'admin-password-9', privileged: true },
+    });
+    const { arn, errors } = deploy({ target, strategy: alternatingUsers() });
+    const master = await createSecret(world.smClient, { engine: 'mysql', host: 'other-db.internal', port: 3306, username: 'admin', password: 'admin-password-9' });
+    const id = await createSecret(world.smClient, appSecret({ masterarn: master }));
+    const failedToken = await rotateWith(arn, id);
+    const failed = await world.sm.rotationSettled(id);
+    expect(failed?.invocations.map((i) => [i.step, i.ok])).toEqual([
+      ['createSecret', true],
+      ['setSecret', false],
+    ]);
+    expect(isRotakitError(errors[0], 'PrivilegedSecretInvalid')).toBe(true);
+    expect(target.users.has('app_clone')).toBe(false);
+    expect((await stagesOf(id))[failedToken]).toBeUndefined();
+
+    // The master secret is corrected; the next RotateSecret is not refused as "a previous rotation isn't complete".
+    await world.smClient.send(
+      new PutSecretValueCommand({
+        SecretId: master,
+        SecretString: JSON.stringify({ engine: 'mysql', host: 'db.internal', port: 3306, username: 'admin', password: 'admin-password-9' }),
+      }),
+    );
+    const token = await rotateWith(arn, id);
+    expect((await world.sm.rotationSettled(id))?.status).toBe('succeeded');
+    expect((await stagesOf(id))[token]).toEqual(['AWSCURRENT']);
+    const now = await current(id);
+    expect(target.accepts('app_clone', now.password)).toBe(true);
   });
 
   it('refuses a second RotateSecret while one is stuck; re-driving the failed one with its token completes it', async () => {
@@ -282,18 +323,20 @@ describe('malformed events and secrets', () => {
     ['a port that is not a port', 'port', JSON.stringify({ engine: 'mysql', host: 'db', port: 'x', username: 'app', password: 'hunter2-secret' })],
   ])('a secret with %s gets InvalidSecretValue naming %s, and nothing is written', async (_label, field, value) => {
     const target = memoryTarget({ app: { password: 'hunter2-secret' } });
-    const { arn, handler, seen } = deploy({ target, strategy });
+    const { arn, seen, errors } = deploy({ target, strategy });
     const id = await createSecret(world.smClient, value);
     world.sm.resetCalls();
     const token = await rotateWith(arn, id);
     const record = await world.sm.rotationSettled(id);
     expect(record?.status).toBe('failed');
     expect(record?.invocations).toHaveLength(1);
-    const error = await handler({ Step: 'createSecret', SecretId: id, ClientRequestToken: token }).catch((e: unknown) => e);
+    const [error] = errors;
     expect(isRotakitError(error, 'InvalidSecretValue')).toBe(true);
     expect((error as { field?: string }).field).toBe(field);
     expect(world.sm.calls('PutSecretValue')).toBe(0);
-    expect(world.sm.calls('UpdateSecretVersionStage')).toBe(0);
+    // The one stage call withdraws the placeholder's AWSPENDING, so that the next RotateSecret is not refused.
+    expect(world.sm.calls('UpdateSecretVersionStage')).toBe(1);
+    expect((await stagesOf(id))[token]).toBeUndefined();
     expect(target.passwordChanges).toHaveLength(0);
     const versions = world.sm.state().secrets.find((s) => s.ARN === id)?.Versions ?? [];
     expect(versions.filter((v) => v.SecretString !== undefined)).toHaveLength(1);

@@ -1,14 +1,17 @@
+import { randomUUID } from 'node:crypto';
 import {
   CancelRotateSecretCommand,
   CreateSecretCommand,
   DescribeSecretCommand,
+  GetSecretValueCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
   SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { isRotakitError, MemoryTarget, rotate, singleUser, awsSchema } from '@rotakit/core';
 import { describeStoreConformance } from '@rotakit/testkit/conformance';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SecretsManagerStore } from '../src/index.js';
 import { createSecret, startAwsWorld, testConfig, type AwsWorld } from './helpers.js';
 
@@ -28,6 +31,18 @@ describeStoreConformance('aws (Secrets Manager emulator)', async () => {
     store: new SecretsManagerStore({ client: testConfig(world.sm.url) }),
     createSecret: (value) => createSecret(world.smClient, value),
     startRotation: (secretId) => startIdleRotation(world.smClient, secretId),
+    missingSecretId: 'no/such/secret',
+    pendingBelongsToToken: true,
+    close: () => world.close(),
+  };
+});
+
+describeStoreConformance('aws in process (Secrets Manager emulator, requireStagedToken: false)', async () => {
+  const world = await startAwsWorld();
+  return {
+    store: new SecretsManagerStore({ client: testConfig(world.sm.url), requireStagedToken: false }),
+    createSecret: (value) => createSecret(world.smClient, value),
+    startRotation: async () => randomUUID(),
     missingSecretId: 'no/such/secret',
     pendingBelongsToToken: true,
     close: () => world.close(),
@@ -112,14 +127,59 @@ describe('SecretsManagerStore gate and mapping', () => {
     client.destroy();
   });
 
-  it('refuses a different value under a token that already has one, without passing the value on', async () => {
+  it('keeps the value an earlier attempt stored under the token, without passing the new one on', async () => {
+    const id = await createSecret(world.smClient, value('initial-password-1'));
+    const token = await startIdleRotation(world.smClient, id);
+    const session = await store.open(id, token);
+    expect(await session.writePending(value('pending-password-2'))).toBe(value('pending-password-2'));
+    expect(await session.writePending(value('other-password-3'))).toBe(value('pending-password-2'));
+    expect(await session.read('pending')).toBe(value('pending-password-2'));
+  });
+
+  it('withdraw removes AWSPENDING from the placeholder, so the next RotateSecret starts afresh', async () => {
     const id = await createSecret(world.smClient, value('initial-password-1'));
     const token = await startIdleRotation(world.smClient, id);
     const session = await store.open(id, token);
     await session.writePending(value('pending-password-2'));
-    const error = await session.writePending(value('other-password-3')).catch((e: unknown) => e);
-    expect(isRotakitError(error, 'RotationTokenInvalid')).toBe(true);
-    expect(String((error as Error).message)).not.toContain('other-password-3');
+    await session.withdraw?.();
+    await session.withdraw?.();
+    expect((await stagesOf(world, id))[token]).toBeUndefined();
+    const next = await startIdleRotation(world.smClient, id);
+    expect((await stagesOf(world, id))[next]).toEqual(['AWSPENDING']);
+  });
+
+  it('promote: current moved since open → RotationInProgress naming the version that holds it, nothing moved', async () => {
+    const id = await createSecret(world.smClient, value('initial-password-1'));
+    const token = await startIdleRotation(world.smClient, id);
+    const session = await store.open(id, token);
+    await session.writePending(value('pending-password-2'));
+    const { VersionId: manual } = await world.smClient.send(new PutSecretValueCommand({ SecretId: id, SecretString: value('manual-password-3') }));
+    const error = await session.promote().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'RotationInProgress', pendingToken: manual });
+    expect(String((error as Error).message)).not.toContain('password');
+    expect((await stagesOf(world, id))[manual as string]).toEqual(['AWSCURRENT']);
+    expect((await stagesOf(world, id))[token]).toEqual(['AWSPENDING']);
+  });
+
+  it('promote tolerates an AWSPENDING already gone; a refused move no race explains is StepFailed, not InvalidOptions', async () => {
+    const id = await createSecret(world.smClient, value('initial-password-1'));
+    const token = await startIdleRotation(world.smClient, id);
+    const session = await store.open(id, token);
+    await session.writePending(value('pending-password-2'));
+    world.sm.injectFault({
+      operation: 'UpdateSecretVersionStage',
+      kind: 'error',
+      response: {
+        status: 400,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify({ __type: 'InvalidParameterException', Message: 'refused for a reason of its own' }),
+      },
+    });
+    const refused = await session.promote().catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'StepFailed', retryable: false });
+    await world.smClient.send(new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: 'AWSPENDING', RemoveFromVersionId: token }));
+    await session.promote();
+    expect((await stagesOf(world, id))[token]).toEqual(['AWSCURRENT']);
   });
 
   it('maps not-found, throttling, 5xx and dropped connections; binary secrets are refused by name', async () => {
@@ -161,3 +221,114 @@ describe('SecretsManagerStore gate and mapping', () => {
     expect(password).toMatch(/^[A-Za-z0-9]{40}$/);
   });
 });
+
+describe('SecretsManagerStore in process: writePending claims AWSPENDING', () => {
+  let world: AwsWorld;
+  let store: SecretsManagerStore;
+  beforeAll(async () => {
+    world = await startAwsWorld();
+    store = new SecretsManagerStore({ client: testConfig(world.sm.url), requireStagedToken: false });
+  });
+  afterAll(() => world.close());
+
+  const labelsOf = async (id: string) => Object.values(await stagesOf(world, id)).flat().sort();
+
+  it('a rival holding AWSPENDING → RotationInProgress naming it; the loser leaves no label', async () => {
+    const id = await createSecret(world.smClient, value('initial-password-1'));
+    const [first, second] = [randomUUID(), randomUUID()];
+    const [winner, loser] = await Promise.all([store.open(id, first), store.open(id, second)]);
+    await winner.writePending(value('pending-password-2'));
+    const error = await loser.writePending(value('pending-password-3')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'RotationInProgress', pendingToken: first });
+    expect(await labelsOf(id)).toEqual(['AWSCURRENT', 'AWSPENDING']);
+    expect((await stagesOf(world, id))[first]).toEqual(['AWSPENDING']);
+  });
+
+  it('a rotation that finished since open → RotationInProgress naming the new current; AWSPENDING withdrawn', async () => {
+    const id = await createSecret(world.smClient, value('initial-password-1'));
+    const late = await store.open(id, randomUUID());
+    const target = new MemoryTarget({ engine: 'mysql', users: { app: { password: 'initial-password-1' } } });
+    const finished = await rotate({ store, target, strategy: singleUser(), schema: awsSchema, secretId: id });
+    const error = await late.writePending(value('pending-password-3')).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'RotationInProgress', pendingToken: finished.token });
+    expect(await labelsOf(id)).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
+  });
+
+  it('a rival between its two promote calls (AWSCURRENT and AWSPENDING on its version), dropping AWSPENDING meanwhile → RotationInProgress naming it', async () => {
+    const id = await createSecret(world.smClient, value('initial-password-1'));
+    const initial = Object.keys(await stagesOf(world, id))[0] as string;
+    const late = await store.open(id, randomUUID());
+    const rival = randomUUID();
+    await world.smClient.send(
+      new PutSecretValueCommand({ SecretId: id, ClientRequestToken: rival, SecretString: value('rival-password-2'), VersionStages: ['AWSPENDING'] }),
+    );
+    const move = { SecretId: id, VersionStage: 'AWSCURRENT', MoveToVersionId: rival, RemoveFromVersionId: initial };
+    await world.smClient.send(new UpdateSecretVersionStageCommand(move));
+    // The late claim's first stage move is refused (the rival holds AWSPENDING); its next stage call
+    // is held until the rival has finished by dropping AWSPENDING.
+    world.sm.resetCalls();
+    world.sm.injectFault({ operation: 'UpdateSecretVersionStage', kind: 'latency', ms: 500, after: 1 });
+    const claim = late.writePending(value('late-password-3')).catch((e: unknown) => e);
+    await vi.waitUntil(() => world.sm.calls('UpdateSecretVersionStage') === 2);
+    await world.smClient.send(new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: 'AWSPENDING', RemoveFromVersionId: rival }));
+    expect(await claim).toMatchObject({ code: 'RotationInProgress', pendingToken: rival });
+    expect(await labelsOf(id)).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
+  });
+
+  it('takes the AWSPENDING a finished rotation left on the current version, also when it goes after open', async () => {
+    const id = await createSecret(world.smClient, value('initial-password-1'));
+    const current = Object.keys(await stagesOf(world, id))[0] as string;
+    const leaveResidue = () =>
+      world.smClient.send(new UpdateSecretVersionStageCommand({ SecretId: id, VersionStage: 'AWSPENDING', MoveToVersionId: current }));
+    await leaveResidue();
+    const token = randomUUID();
+    const session = await store.open(id, token);
+    expect(session.stages).toMatchObject({ current, pending: current });
+    await session.writePending(value('pending-password-2'));
+    expect(await stagesOf(world, id)).toEqual({ [current]: ['AWSCURRENT'], [token]: ['AWSPENDING'] });
+
+    const other = await createSecret(world.smClient, value('initial-password-1'));
+    const otherCurrent = Object.keys(await stagesOf(world, other))[0] as string;
+    await world.smClient.send(new UpdateSecretVersionStageCommand({ SecretId: other, VersionStage: 'AWSPENDING', MoveToVersionId: otherCurrent }));
+    const opened = await store.open(other, token);
+    // The service cleans the residue up after open: the claim's conditional move is refused, then retried.
+    await world.smClient.send(new UpdateSecretVersionStageCommand({ SecretId: other, VersionStage: 'AWSPENDING', RemoveFromVersionId: otherCurrent }));
+    await opened.writePending(value('pending-password-2'));
+    expect((await stagesOf(world, other))[token]).toEqual(['AWSPENDING']);
+  });
+
+  it('a permanent failure in set that changed nothing withdraws AWSPENDING; the next rotate() starts afresh', async () => {
+    const id = await createSecret(world.smClient, value('initial-password-1'));
+    // The password changed behind the secret's back: no stage logs in, set changes nothing.
+    const target = new MemoryTarget({ engine: 'mysql', users: { app: { password: 'changed-elsewhere-9' } } });
+    const request = { store, target, strategy: singleUser(), schema: awsSchema, secretId: id };
+    const failed = await rotate(request).catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: 'TargetAuthFailed' });
+    expect(target.passwordChanges).toEqual([]);
+    expect(await labelsOf(id)).toEqual(['AWSCURRENT']);
+    (target.users.get('app') as { password: string }).password = 'initial-password-1';
+    const result = await rotate(request);
+    expect(Object.values(result.steps)).toEqual(['done', 'done', 'done', 'done']);
+    const now = awsSchema.parse(await store.readCurrent(id)).credentials;
+    expect(target.accepts('app', now.password)).toBe(true);
+  });
+
+  it('a version only the claim label names (a crash after PutSecretValue) is resumed, its value kept', async () => {
+    const id = await createSecret(world.smClient, value('initial-password-1'));
+    const token = randomUUID();
+    const session = await store.open(id, token);
+    world.sm.injectFault({ operation: 'UpdateSecretVersionStage', kind: 'error' });
+    const crash = await session.writePending(value('pending-password-2')).catch((e: unknown) => e);
+    expect(crash).toMatchObject({ code: 'StoreUnavailable' });
+    expect((await stagesOf(world, id))[token]).toEqual([`ROTAKIT_CLAIM_${token}`]);
+    const resumed = await store.open(id, token);
+    expect(await resumed.writePending(value('pending-password-3'))).toBe(value('pending-password-2'));
+    expect((await stagesOf(world, id))[token]).toEqual(['AWSPENDING']);
+    const stored = await world.smClient.send(new GetSecretValueCommand({ SecretId: id, VersionId: token }));
+    expect(stored.SecretString).toBe(value('pending-password-2'));
+  });
+});
+
+async function stagesOf(world: AwsWorld, id: string): Promise<Record<string, string[]>> {
+  return (await world.smClient.send(new DescribeSecretCommand({ SecretId: id }))).VersionIdsToStages ?? {};
+}
