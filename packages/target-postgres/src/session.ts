@@ -5,6 +5,7 @@ import {
   InvalidOptionsError,
   StepFailedError,
   UsernameTooLongError,
+  type SessionIdentity,
   type TargetSession,
   type UserProfile,
   type UserSyncRequest,
@@ -29,21 +30,46 @@ import { identifierLength, MAX_IDENTIFIER_BYTES, quoteIdentifier, quoteLiteral }
 /** PostgreSQL has no per-role TLS requirement (pg_hba.conf decides), so every profile says so. */
 export const NO_TLS_REQUIREMENT = 'n/a';
 
+// What names the server, readable by any login (RDS too): its port and the postmaster's start
+// time, to the microsecond and in UTC whatever the session's TimeZone and DateStyle. The system
+// identifier is not (pg_control_system() is for superusers) and a streaming replica shares it.
+const SERVER_SQL = `
+SELECT current_setting('port') AS port,
+       to_char(pg_postmaster_start_time() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS started`;
+
 /** An authenticated `pg` connection as a rotakit `TargetSession`. */
 export class PostgresSession implements TargetSession {
   readonly #client: pg.Client;
   readonly #options: ResolvedPostgresOptions;
   readonly #version: number;
+  readonly #sessionUser: string;
   #closed = false;
 
-  constructor(client: pg.Client, options: ResolvedPostgresOptions, version: number) {
+  /** `sessionUser` is the server's `session_user`: the role the session logged in as. */
+  constructor(client: pg.Client, options: ResolvedPostgresOptions, version: number, sessionUser: string) {
     this.#client = client;
     this.#options = options;
     this.#version = version;
+    this.#sessionUser = sessionUser;
   }
 
   async ping(): Promise<void> {
     await this.#run('the ping', 'SELECT 1');
+  }
+
+  /**
+   * The server as its port and start time (`port=5432 started=2024-05-01T10:00:00.123456Z`), and
+   * the login's role name. Two sessions on one server agree whatever host string they dialled.
+   */
+  async identity(): Promise<SessionIdentity> {
+    try {
+      const result = await this.#client.query<{ port: string; started: string }>(SERVER_SQL);
+      const row = result.rows[0];
+      if (!row) throw new StepFailedError('the server did not say which server it is', false);
+      return { server: `port=${row.port} started=${row.started}`, user: this.#sessionUser };
+    } catch (error) {
+      throw statementError(error, 'asking the server which server it is', []);
+    }
   }
 
   async setOwnPassword(newPassword: string): Promise<void> {
