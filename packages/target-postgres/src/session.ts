@@ -3,6 +3,8 @@ import {
   checkNewPassword,
   checkUserSyncRequest,
   InvalidOptionsError,
+  refuseAdministrativeSource,
+  refuseOwnAccount,
   StepFailedError,
   UsernameTooLongError,
   type SessionIdentity,
@@ -12,17 +14,17 @@ import {
 } from '@rotakit/core';
 import {
   ATTRIBUTE_KEYWORDS,
-  DEFAULT_ATTRIBUTES,
   describeAttributes,
   describeMembership,
   describePrivilege,
+  readAdministrativeRights,
   readRole,
   type Membership,
   type ObjectPrivilege,
   type RoleAttributes,
   type RoleState,
 } from './catalog.js';
-import { statementError } from './classify.js';
+import { statementError, unchanged, unchangedUnlessLost } from './classify.js';
 import type { ResolvedPostgresOptions } from './options.js';
 import { scramSha256Verifier } from './scram.js';
 import { identifierLength, MAX_IDENTIFIER_BYTES, quoteIdentifier, quoteLiteral } from './sql.js';
@@ -73,45 +75,42 @@ export class PostgresSession implements TargetSession {
   }
 
   async setOwnPassword(newPassword: string): Promise<void> {
-    checkNewPassword(newPassword);
-    await this.#setPassword('SESSION_USER', newPassword, 'changing the session user\'s own password');
+    try {
+      checkNewPassword(newPassword);
+    } catch (error) {
+      throw unchanged(error);
+    }
+    try {
+      await this.#setPassword('SESSION_USER', newPassword, 'changing the session user\'s own password');
+    } catch (error) {
+      throw unchangedUnlessLost(error);
+    }
   }
 
+  /**
+   * In one transaction: creates or updates `request.user` from `request.source`. Refuses, before
+   * anything is written, a request that names the session's own login (as user or source) or a
+   * source with administrative rights (unless `allowAdministrativeSource`). An error thrown before
+   * the first write or after the rollback carries `changedNothing`.
+   */
   async syncUser(request: UserSyncRequest): Promise<void> {
-    const { source, user, password } = request;
-    checkUserSyncRequest(request);
-    if (source === user) {
-      throw new InvalidOptionsError('the alternate user must differ from the source user', { field: 'user' });
-    }
-    for (const name of [source, user]) {
-      if (identifierLength(name) > MAX_IDENTIFIER_BYTES) {
-        // The server would silently truncate it and act on another role.
-        throw new UsernameTooLongError(`a PostgreSQL role name is at most ${MAX_IDENTIFIER_BYTES} bytes`, {
-          field: 'username',
-          limit: MAX_IDENTIFIER_BYTES,
-        });
-      }
-    }
-    await this.#run('starting the transaction', 'BEGIN');
     try {
-      const sourceState = await this.#read(source);
-      if (!sourceState) throw new StepFailedError(`the source role ${source} does not exist`, false);
-      let userState = await this.#read(user);
-      if (!userState) {
-        await this.#run(`creating the role ${user}`, `CREATE ROLE ${quoteIdentifier(user)} LOGIN`);
-        userState = { attributes: DEFAULT_ATTRIBUTES, memberships: [], privileges: [] };
-      } else {
-        await this.#run(`allowing ${user} to log in`, `ALTER ROLE ${quoteIdentifier(user)} LOGIN`);
-      }
-      await this.#setPassword(quoteIdentifier(user), password, `setting the password of ${user}`);
-      await this.#syncAttributes(user, sourceState.attributes, userState.attributes);
-      await this.#syncMemberships(user, sourceState.memberships, userState.memberships);
-      await this.#syncPrivileges(user, sourceState.privileges, userState.privileges);
-      await this.#requireInStep(source, user);
+      this.#checkSyncRequest(request);
+      await this.#run('starting the transaction', 'BEGIN');
+    } catch (error) {
+      throw unchanged(error);
+    }
+    try {
+      await this.#syncInTransaction(request);
+    } catch (error) {
+      // Rolled back; if the connection is gone, the server drops the open transaction itself.
+      await this.#client.query('ROLLBACK').catch(() => undefined);
+      throw unchanged(error);
+    }
+    try {
       await this.#run('committing', 'COMMIT');
     } catch (error) {
-      await this.#client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw unchangedUnlessLost(error);
     }
   }
 
@@ -134,11 +133,62 @@ export class PostgresSession implements TargetSession {
     }
   }
 
+  async #require(role: string, what: string): Promise<RoleState> {
+    const state = await this.#read(role);
+    if (!state) throw new StepFailedError(`the ${what} role ${role} does not exist`, false);
+    return state;
+  }
+
   async #run(action: string, text: string): Promise<void> {
     try {
       await this.#client.query(text);
     } catch (error) {
       throw statementError(error, action, []);
+    }
+  }
+
+  /** Everything that can be refused without asking the server. */
+  #checkSyncRequest(request: UserSyncRequest): void {
+    checkUserSyncRequest(request);
+    if (request.source === request.user) {
+      throw new InvalidOptionsError('the alternate user must differ from the source user', { field: 'user' });
+    }
+    for (const name of [request.source, request.user]) {
+      if (identifierLength(name) > MAX_IDENTIFIER_BYTES) {
+        // The server would silently truncate it and act on another role.
+        throw new UsernameTooLongError(`a PostgreSQL role name is at most ${MAX_IDENTIFIER_BYTES} bytes`, {
+          field: 'username',
+          limit: MAX_IDENTIFIER_BYTES,
+        });
+      }
+    }
+    // Role names are compared exactly: every statement quotes them, so no case folding applies.
+    refuseOwnAccount(this.#sessionUser, request);
+  }
+
+  async #syncInTransaction(request: UserSyncRequest): Promise<void> {
+    const { source, user, password } = request;
+    const sourceState = await this.#require(source, 'source');
+    refuseAdministrativeSource(request, await this.#administrativeRights(source));
+    const existing = await this.#read(user);
+    if (existing) {
+      await this.#run(`allowing ${user} to log in`, `ALTER ROLE ${quoteIdentifier(user)} LOGIN`);
+    } else {
+      await this.#run(`creating the role ${user}`, `CREATE ROLE ${quoteIdentifier(user)} LOGIN`);
+    }
+    const userState = existing ?? (await this.#require(user, 'alternate'));
+    await this.#setPassword(quoteIdentifier(user), password, `setting the password of ${user}`);
+    await this.#syncAttributes(user, sourceState.attributes, userState.attributes);
+    await this.#syncMemberships(user, sourceState.memberships, userState.memberships);
+    await this.#syncPrivileges(user, sourceState.privileges, userState.privileges);
+    await this.#requireInStep(source, user);
+  }
+
+  async #administrativeRights(role: string): Promise<string[]> {
+    try {
+      return await readAdministrativeRights(this.#client, this.#version, role);
+    } catch (error) {
+      throw statementError(error, `reading the administrative rights of ${role}`, []);
     }
   }
 
