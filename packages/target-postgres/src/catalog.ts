@@ -37,6 +37,8 @@ export interface RoleAttributes {
 
 /** Everything rotakit reads about one role. */
 export interface RoleState {
+  /** The role's name, as the server spells it. */
+  readonly name: string;
   readonly attributes: RoleAttributes;
   readonly memberships: readonly Membership[];
   readonly privileges: readonly ObjectPrivilege[];
@@ -149,6 +151,7 @@ export async function readRole(client: pg.ClientBase, version: number, role: str
   const memberships = await client.query<Membership & { grantors: string[] | null }>(membershipsSql(version), [role]);
   const privileges = await client.query<PrivilegeRow>(PRIVILEGES_SQL, [role]);
   return {
+    name: role,
     attributes: {
       superuser: row.rolsuper,
       inherit: row.rolinherit,

@@ -19,12 +19,11 @@ import {
   describePrivilege,
   readAdministrativeRights,
   readRole,
-  type Membership,
-  type ObjectPrivilege,
   type RoleAttributes,
   type RoleState,
 } from './catalog.js';
 import { statementError, unchanged, unchangedUnlessLost } from './classify.js';
+import { entriesOf, ownGrants, reachOf, sameOptions, type Grants } from './grants.js';
 import type { ResolvedPostgresOptions } from './options.js';
 import { scramSha256Verifier } from './scram.js';
 import { identifierLength, MAX_IDENTIFIER_BYTES, quoteIdentifier, quoteLiteral } from './sql.js';
@@ -179,8 +178,12 @@ export class PostgresSession implements TargetSession {
     const userState = existing ?? (await this.#require(user, 'alternate'));
     await this.#setPassword(quoteIdentifier(user), password, `setting the password of ${user}`);
     await this.#syncAttributes(user, sourceState.attributes, userState.attributes);
-    await this.#syncMemberships(user, sourceState.memberships, userState.memberships);
-    await this.#syncPrivileges(user, sourceState.privileges, userState.privileges);
+    // What the source can do; when it inherits the alternate's rights, those are the source's too.
+    const wanted = reachOf(sourceState, userState, this.#version);
+    await this.#revokeBeyond(user, ownGrants(userState, source), wanted);
+    // What the alternate still holds; when it inherits the source's rights (AWS's clone), those too.
+    const held = reachOf(await this.#require(user, 'alternate'), sourceState, this.#version);
+    await this.#grantMissing(user, held, wanted);
     await this.#requireInStep(source, user);
   }
 
@@ -218,16 +221,13 @@ export class PostgresSession implements TargetSession {
     await this.#run(`copying role attributes to ${user}`, `ALTER ROLE ${quoteIdentifier(user)} ${changes.join(' ')}`);
   }
 
-  async #syncMemberships(user: string, source: readonly Membership[], current: readonly Membership[]): Promise<void> {
+  /** Revokes the alternate's own memberships, privileges and grant options that `wanted` lacks. */
+  async #revokeBeyond(user: string, own: Grants, wanted: Grants): Promise<void> {
     const quotedUser = quoteIdentifier(user);
-    const wanted = new Map(source.filter((m) => m.role !== user).map((m) => [m.role, m]));
-    for (const membership of current) {
-      const target = wanted.get(membership.role);
-      if (target && sameOptions(target, membership)) {
-        wanted.delete(membership.role);
-        continue;
-      }
-      // Extra, or granted with other options: revoke every grantor's grant, then grant anew below.
+    for (const membership of own.memberships.values()) {
+      const target = wanted.memberships.get(membership.role);
+      if (target && sameOptions(target, membership)) continue;
+      // Extra, or granted with other options: revoke every grantor's grant; it is granted anew if wanted.
       const role = quoteIdentifier(membership.role);
       const grantors = this.#version >= 160000 ? membership.grantors : [undefined];
       for (const grantor of grantors) {
@@ -235,7 +235,23 @@ export class PostgresSession implements TargetSession {
         await this.#run(`revoking ${membership.role} from ${user}`, `REVOKE ${role} FROM ${quotedUser}${by}`);
       }
     }
-    for (const membership of wanted.values()) {
+    for (const [key, privilege] of own.privileges) {
+      const target = wanted.privileges.get(key);
+      const on = `${privilege.privilege} ON ${privilege.kind} ${privilege.object}`;
+      if (!target) {
+        await this.#run(`revoking ${describePrivilege(privilege)} from ${user}`, `REVOKE ${on} FROM ${quotedUser}`);
+      } else if (privilege.grantable && !target.grantable) {
+        await this.#run(`revoking the grant option of ${on} from ${user}`, `REVOKE GRANT OPTION FOR ${on} FROM ${quotedUser}`);
+      }
+    }
+  }
+
+  /** Grants the alternate what `wanted` has and `held` (what it holds already) lacks. */
+  async #grantMissing(user: string, held: Grants, wanted: Grants): Promise<void> {
+    const quotedUser = quoteIdentifier(user);
+    for (const membership of wanted.memberships.values()) {
+      const has = held.memberships.get(membership.role);
+      if (has && sameOptions(has, membership)) continue;
       const options =
         this.#version >= 160000
           ? ` WITH ADMIN ${membership.admin}, INHERIT ${membership.inherit}, SET ${membership.set}`
@@ -247,26 +263,9 @@ export class PostgresSession implements TargetSession {
         `GRANT ${quoteIdentifier(membership.role)} TO ${quotedUser}${options}`,
       );
     }
-  }
-
-  async #syncPrivileges(user: string, source: readonly ObjectPrivilege[], current: readonly ObjectPrivilege[]): Promise<void> {
-    const quotedUser = quoteIdentifier(user);
-    const key = (p: ObjectPrivilege): string => `${p.kind} ${p.object} ${p.privilege}`;
-    const had = new Map(current.map((p) => [key(p), p]));
-    const wanted = new Map(source.map((p) => [key(p), p]));
-    for (const [id, privilege] of had) {
-      const target = wanted.get(id);
-      const on = `${privilege.privilege} ON ${privilege.kind} ${privilege.object}`;
-      if (!target) {
-        await this.#run(`revoking ${describePrivilege(privilege)} from ${user}`, `REVOKE ${on} FROM ${quotedUser}`);
-      } else if (privilege.grantable && !target.grantable) {
-        await this.#run(`revoking the grant option of ${on} from ${user}`, `REVOKE GRANT OPTION FOR ${on} FROM ${quotedUser}`);
-      }
-    }
-    for (const [id, privilege] of wanted) {
-      const existing = had.get(id);
-      if (existing && existing.grantable === privilege.grantable) continue;
-      if (existing && !privilege.grantable) continue;
+    for (const [key, privilege] of wanted.privileges) {
+      const has = held.privileges.get(key);
+      if (has && (has.grantable || !privilege.grantable)) continue;
       const withGrant = privilege.grantable ? ' WITH GRANT OPTION' : '';
       await this.#run(
         `granting ${describePrivilege(privilege)} to ${user}`,
@@ -275,10 +274,14 @@ export class PostgresSession implements TargetSession {
     }
   }
 
-  /** Grants made by other grantors survive a REVOKE; refuse to commit a user that is not in step. */
+  /**
+   * Compares what the two roles can do (grants of their own, and through a membership between
+   * them); a grant by a third grantor survives a REVOKE, so refuse to commit a user not in step.
+   */
   async #requireInStep(source: string, user: string): Promise<void> {
-    const wanted = entriesOf(await this.#read(source));
-    const got = entriesOf(await this.#read(user));
+    const [sourceState, userState] = [await this.#require(source, 'source'), await this.#require(user, 'alternate')];
+    const wanted = entriesOf(sourceState, reachOf(sourceState, userState, this.#version));
+    const got = entriesOf(userState, reachOf(userState, sourceState, this.#version));
     const missing = wanted.filter((entry) => !got.includes(entry));
     const extra = got.filter((entry) => !wanted.includes(entry));
     if (missing.length > 0 || extra.length > 0) {
@@ -289,17 +292,6 @@ export class PostgresSession implements TargetSession {
       );
     }
   }
-}
-
-function sameOptions(a: Membership, b: Membership): boolean {
-  return a.admin === b.admin && a.inherit === b.inherit && a.set === b.set;
-}
-
-/** A role's privileges and memberships as one list, for comparing two roles. */
-function entriesOf(state: RoleState | undefined): string[] {
-  if (!state) return [];
-  const profile = profileOf('', state);
-  return [...profile.privileges, ...profile.roles.map((role) => `member of ${role}`)];
 }
 
 function profileOf(username: string, state: RoleState): UserProfile {
