@@ -14,6 +14,7 @@ import {
 } from '@rotakit/core';
 import {
   ATTRIBUTE_KEYWORDS,
+  DEFAULT_ATTRIBUTES,
   describeAttributes,
   describeMembership,
   describePrivilege,
@@ -169,21 +170,22 @@ export class PostgresSession implements TargetSession {
     const { source, user, password } = request;
     const sourceState = await this.#require(source, 'source');
     refuseAdministrativeSource(request, await this.#administrativeRights(source));
-    const existing = await this.#read(user);
-    if (existing) {
+    let userState = await this.#read(user);
+    if (userState) {
       await this.#run(`allowing ${user} to log in`, `ALTER ROLE ${quoteIdentifier(user)} LOGIN`);
     } else {
       await this.#run(`creating the role ${user}`, `CREATE ROLE ${quoteIdentifier(user)} LOGIN`);
+      userState = { name: user, attributes: DEFAULT_ATTRIBUTES, memberships: [], privileges: [] };
     }
-    const userState = existing ?? (await this.#require(user, 'alternate'));
     await this.#setPassword(quoteIdentifier(user), password, `setting the password of ${user}`);
     await this.#syncAttributes(user, sourceState.attributes, userState.attributes);
     // What the source can do; when it inherits the alternate's rights, those are the source's too.
     const wanted = reachOf(sourceState, userState, this.#version);
-    await this.#revokeBeyond(user, ownGrants(userState, source), wanted);
-    // What the alternate still holds; when it inherits the source's rights (AWS's clone), those too.
-    const held = reachOf(await this.#require(user, 'alternate'), sourceState, this.#version);
-    await this.#grantMissing(user, held, wanted);
+    if (await this.#revokeBeyond(user, ownGrants(userState, source), wanted)) {
+      userState = await this.#require(user, 'alternate');
+    }
+    // What the alternate holds; when it inherits the source's rights (AWS's clone), those too.
+    await this.#grantMissing(user, reachOf(userState, sourceState, this.#version), wanted);
     await this.#requireInStep(source, user);
   }
 
@@ -221,9 +223,13 @@ export class PostgresSession implements TargetSession {
     await this.#run(`copying role attributes to ${user}`, `ALTER ROLE ${quoteIdentifier(user)} ${changes.join(' ')}`);
   }
 
-  /** Revokes the alternate's own memberships, privileges and grant options that `wanted` lacks. */
-  async #revokeBeyond(user: string, own: Grants, wanted: Grants): Promise<void> {
+  /**
+   * Revokes the alternate's own memberships, privileges and grant options that `wanted` lacks;
+   * true when it revoked anything.
+   */
+  async #revokeBeyond(user: string, own: Grants, wanted: Grants): Promise<boolean> {
     const quotedUser = quoteIdentifier(user);
+    let revoked = false;
     for (const membership of own.memberships.values()) {
       const target = wanted.memberships.get(membership.role);
       if (target && sameOptions(target, membership)) continue;
@@ -234,16 +240,20 @@ export class PostgresSession implements TargetSession {
         const by = grantor === undefined ? '' : ` GRANTED BY ${quoteIdentifier(grantor)}`;
         await this.#run(`revoking ${membership.role} from ${user}`, `REVOKE ${role} FROM ${quotedUser}${by}`);
       }
+      revoked = true;
     }
     for (const [key, privilege] of own.privileges) {
       const target = wanted.privileges.get(key);
       const on = `${privilege.privilege} ON ${privilege.kind} ${privilege.object}`;
       if (!target) {
         await this.#run(`revoking ${describePrivilege(privilege)} from ${user}`, `REVOKE ${on} FROM ${quotedUser}`);
+        revoked = true;
       } else if (privilege.grantable && !target.grantable) {
         await this.#run(`revoking the grant option of ${on} from ${user}`, `REVOKE GRANT OPTION FOR ${on} FROM ${quotedUser}`);
+        revoked = true;
       }
     }
+    return revoked;
   }
 
   /** Grants the alternate what `wanted` has and `held` (what it holds already) lacks. */
