@@ -37,6 +37,8 @@ export interface RoleAttributes {
 
 /** Everything rotakit reads about one role. */
 export interface RoleState {
+  /** The role's name, as the server spells it. */
+  readonly name: string;
   readonly attributes: RoleAttributes;
   readonly memberships: readonly Membership[];
   readonly privileges: readonly ObjectPrivilege[];
@@ -51,6 +53,17 @@ export const ATTRIBUTE_KEYWORDS: ReadonlyArray<readonly [Exclude<keyof RoleAttri
   ['replication', 'REPLICATION'],
   ['bypassRls', 'BYPASSRLS'],
 ];
+
+/**
+ * The attributes that make a role an administrator: it can make or change roles, bypass row
+ * security or stream the whole cluster. A clone of a role with one would be a second administrator.
+ */
+const ADMINISTRATIVE_ATTRIBUTES = [
+  ['rolsuper', 'SUPERUSER'],
+  ['rolcreaterole', 'CREATEROLE'],
+  ['rolbypassrls', 'BYPASSRLS'],
+  ['rolreplication', 'REPLICATION'],
+] as const;
 
 /** The attributes of a role made by a bare `CREATE ROLE … LOGIN`. */
 export const DEFAULT_ATTRIBUTES: RoleAttributes = {
@@ -138,6 +151,7 @@ export async function readRole(client: pg.ClientBase, version: number, role: str
   const memberships = await client.query<Membership & { grantors: string[] | null }>(membershipsSql(version), [role]);
   const privileges = await client.query<PrivilegeRow>(PRIVILEGES_SQL, [role]);
   return {
+    name: role,
     attributes: {
       superuser: row.rolsuper,
       inherit: row.rolinherit,
@@ -155,6 +169,30 @@ export async function readRole(client: pg.ClientBase, version: number, role: str
       grantable: p.grantable,
     })),
   };
+}
+
+/**
+ * The administrative attributes `role` holds, or may take on with `SET ROLE`: attributes are never
+ * inherited, but a session that switches to a role has them. PostgreSQL 16+ counts memberships
+ * granted `WITH SET` (at every step of a chain), older servers every membership. Each right is its
+ * keyword, `SUPERUSER`, or `SUPERUSER (through admins)` when it comes with the role `admins`; the
+ * role's own rights come first.
+ */
+export async function readAdministrativeRights(client: pg.ClientBase, version: number, role: string): Promise<string[]> {
+  const reachable = version >= 160000 ? 'SET' : 'MEMBER';
+  const result = await client.query<{ holder: string; own: boolean } & Record<(typeof ADMINISTRATIVE_ATTRIBUTES)[number][0], boolean>>(
+    `SELECT r.rolname AS holder, r.rolname = $1::name AS own, r.rolsuper, r.rolcreaterole, r.rolbypassrls, r.rolreplication
+       FROM pg_roles r
+      WHERE pg_has_role($1::name, r.oid, '${reachable}')
+        AND (r.rolsuper OR r.rolcreaterole OR r.rolbypassrls OR r.rolreplication)
+      ORDER BY r.rolname <> $1::name, r.rolname`,
+    [role],
+  );
+  return result.rows.flatMap((row) =>
+    ADMINISTRATIVE_ATTRIBUTES.filter(([column]) => row[column]).map(([, keyword]) =>
+      row.own ? keyword : `${keyword} (through ${row.holder})`,
+    ),
+  );
 }
 
 /** `SELECT on TABLE "public"."t"`, with ` with grant option` when it is grantable. */

@@ -3,8 +3,11 @@ import {
   checkNewPassword,
   checkUserSyncRequest,
   InvalidOptionsError,
+  refuseAdministrativeSource,
+  refuseOwnAccount,
   StepFailedError,
   UsernameTooLongError,
+  type SessionIdentity,
   type TargetSession,
   type UserProfile,
   type UserSyncRequest,
@@ -15,13 +18,13 @@ import {
   describeAttributes,
   describeMembership,
   describePrivilege,
+  readAdministrativeRights,
   readRole,
-  type Membership,
-  type ObjectPrivilege,
   type RoleAttributes,
   type RoleState,
 } from './catalog.js';
-import { statementError } from './classify.js';
+import { statementError, unchanged, unchangedUnlessLost } from './classify.js';
+import { entriesOf, ownGrants, reachOf, sameOptions, type Grants } from './grants.js';
 import type { ResolvedPostgresOptions } from './options.js';
 import { scramSha256Verifier } from './scram.js';
 import { identifierLength, MAX_IDENTIFIER_BYTES, quoteIdentifier, quoteLiteral } from './sql.js';
@@ -29,63 +32,85 @@ import { identifierLength, MAX_IDENTIFIER_BYTES, quoteIdentifier, quoteLiteral }
 /** PostgreSQL has no per-role TLS requirement (pg_hba.conf decides), so every profile says so. */
 export const NO_TLS_REQUIREMENT = 'n/a';
 
+// What names the server, readable by any login (RDS too): its port and the postmaster's start
+// time, to the microsecond and in UTC whatever the session's TimeZone and DateStyle. The system
+// identifier is not (pg_control_system() is for superusers) and a streaming replica shares it.
+const SERVER_SQL = `
+SELECT current_setting('port') AS port,
+       to_char(pg_postmaster_start_time() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS started`;
+
 /** An authenticated `pg` connection as a rotakit `TargetSession`. */
 export class PostgresSession implements TargetSession {
   readonly #client: pg.Client;
   readonly #options: ResolvedPostgresOptions;
   readonly #version: number;
+  readonly #sessionUser: string;
   #closed = false;
 
-  constructor(client: pg.Client, options: ResolvedPostgresOptions, version: number) {
+  /** `sessionUser` is the server's `session_user`: the role the session logged in as. */
+  constructor(client: pg.Client, options: ResolvedPostgresOptions, version: number, sessionUser: string) {
     this.#client = client;
     this.#options = options;
     this.#version = version;
+    this.#sessionUser = sessionUser;
   }
 
   async ping(): Promise<void> {
     await this.#run('the ping', 'SELECT 1');
   }
 
-  async setOwnPassword(newPassword: string): Promise<void> {
-    checkNewPassword(newPassword);
-    await this.#setPassword('SESSION_USER', newPassword, 'changing the session user\'s own password');
+  /**
+   * The server as its port and start time (`port=5432 started=2024-05-01T10:00:00.123456Z`), and
+   * the login's role name. Two sessions on one server agree whatever host string they dialled.
+   */
+  async identity(): Promise<SessionIdentity> {
+    try {
+      const result = await this.#client.query<{ port: string; started: string }>(SERVER_SQL);
+      const row = result.rows[0];
+      if (!row) throw new StepFailedError('the server did not say which server it is', false);
+      return { server: `port=${row.port} started=${row.started}`, user: this.#sessionUser };
+    } catch (error) {
+      throw statementError(error, 'asking the server which server it is', []);
+    }
   }
 
-  async syncUser(request: UserSyncRequest): Promise<void> {
-    const { source, user, password } = request;
-    checkUserSyncRequest(request);
-    if (source === user) {
-      throw new InvalidOptionsError('the alternate user must differ from the source user', { field: 'user' });
-    }
-    for (const name of [source, user]) {
-      if (identifierLength(name) > MAX_IDENTIFIER_BYTES) {
-        // The server would silently truncate it and act on another role.
-        throw new UsernameTooLongError(`a PostgreSQL role name is at most ${MAX_IDENTIFIER_BYTES} bytes`, {
-          field: 'username',
-          limit: MAX_IDENTIFIER_BYTES,
-        });
-      }
-    }
-    await this.#run('starting the transaction', 'BEGIN');
+  async setOwnPassword(newPassword: string): Promise<void> {
     try {
-      const sourceState = await this.#read(source);
-      if (!sourceState) throw new StepFailedError(`the source role ${source} does not exist`, false);
-      let userState = await this.#read(user);
-      if (!userState) {
-        await this.#run(`creating the role ${user}`, `CREATE ROLE ${quoteIdentifier(user)} LOGIN`);
-        userState = { attributes: DEFAULT_ATTRIBUTES, memberships: [], privileges: [] };
-      } else {
-        await this.#run(`allowing ${user} to log in`, `ALTER ROLE ${quoteIdentifier(user)} LOGIN`);
-      }
-      await this.#setPassword(quoteIdentifier(user), password, `setting the password of ${user}`);
-      await this.#syncAttributes(user, sourceState.attributes, userState.attributes);
-      await this.#syncMemberships(user, sourceState.memberships, userState.memberships);
-      await this.#syncPrivileges(user, sourceState.privileges, userState.privileges);
-      await this.#requireInStep(source, user);
+      checkNewPassword(newPassword);
+    } catch (error) {
+      throw unchanged(error);
+    }
+    try {
+      await this.#setPassword('SESSION_USER', newPassword, 'changing the session user\'s own password');
+    } catch (error) {
+      throw unchangedUnlessLost(error);
+    }
+  }
+
+  /**
+   * In one transaction: creates or updates `request.user` from `request.source`. Refuses, before
+   * anything is written, a request that names the session's own login (as user or source) or a
+   * source with administrative rights (unless `allowAdministrativeSource`). An error thrown before
+   * the first write or after the rollback carries `changedNothing`.
+   */
+  async syncUser(request: UserSyncRequest): Promise<void> {
+    try {
+      this.#checkSyncRequest(request);
+      await this.#run('starting the transaction', 'BEGIN');
+    } catch (error) {
+      throw unchanged(error);
+    }
+    try {
+      await this.#syncInTransaction(request);
+    } catch (error) {
+      // Rolled back; if the connection is gone, the server drops the open transaction itself.
+      await this.#client.query('ROLLBACK').catch(() => undefined);
+      throw unchanged(error);
+    }
+    try {
       await this.#run('committing', 'COMMIT');
     } catch (error) {
-      await this.#client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw unchangedUnlessLost(error);
     }
   }
 
@@ -108,11 +133,67 @@ export class PostgresSession implements TargetSession {
     }
   }
 
+  async #require(role: string, what: string): Promise<RoleState> {
+    const state = await this.#read(role);
+    if (!state) throw new StepFailedError(`the ${what} role ${role} does not exist`, false);
+    return state;
+  }
+
   async #run(action: string, text: string): Promise<void> {
     try {
       await this.#client.query(text);
     } catch (error) {
       throw statementError(error, action, []);
+    }
+  }
+
+  /** Everything that can be refused without asking the server. */
+  #checkSyncRequest(request: UserSyncRequest): void {
+    checkUserSyncRequest(request);
+    if (request.source === request.user) {
+      throw new InvalidOptionsError('the alternate user must differ from the source user', { field: 'user' });
+    }
+    for (const name of [request.source, request.user]) {
+      if (identifierLength(name) > MAX_IDENTIFIER_BYTES) {
+        // The server would silently truncate it and act on another role.
+        throw new UsernameTooLongError(`a PostgreSQL role name is at most ${MAX_IDENTIFIER_BYTES} bytes`, {
+          field: 'username',
+          limit: MAX_IDENTIFIER_BYTES,
+        });
+      }
+    }
+    // Role names are compared exactly: every statement quotes them, so no case folding applies.
+    refuseOwnAccount(this.#sessionUser, request);
+  }
+
+  async #syncInTransaction(request: UserSyncRequest): Promise<void> {
+    const { source, user, password } = request;
+    const sourceState = await this.#require(source, 'source');
+    refuseAdministrativeSource(request, await this.#administrativeRights(source));
+    let userState = await this.#read(user);
+    if (userState) {
+      await this.#run(`allowing ${user} to log in`, `ALTER ROLE ${quoteIdentifier(user)} LOGIN`);
+    } else {
+      await this.#run(`creating the role ${user}`, `CREATE ROLE ${quoteIdentifier(user)} LOGIN`);
+      userState = { name: user, attributes: DEFAULT_ATTRIBUTES, memberships: [], privileges: [] };
+    }
+    await this.#setPassword(quoteIdentifier(user), password, `setting the password of ${user}`);
+    await this.#syncAttributes(user, sourceState.attributes, userState.attributes);
+    // What the source can do; when it inherits the alternate's rights, those are the source's too.
+    const wanted = reachOf(sourceState, userState, this.#version);
+    if (await this.#revokeBeyond(user, ownGrants(userState, source), wanted)) {
+      userState = await this.#require(user, 'alternate');
+    }
+    // What the alternate holds; when it inherits the source's rights (AWS's clone), those too.
+    await this.#grantMissing(user, reachOf(userState, sourceState, this.#version), wanted);
+    await this.#requireInStep(source, user);
+  }
+
+  async #administrativeRights(role: string): Promise<string[]> {
+    try {
+      return await readAdministrativeRights(this.#client, this.#version, role);
+    } catch (error) {
+      throw statementError(error, `reading the administrative rights of ${role}`, []);
     }
   }
 
@@ -142,24 +223,45 @@ export class PostgresSession implements TargetSession {
     await this.#run(`copying role attributes to ${user}`, `ALTER ROLE ${quoteIdentifier(user)} ${changes.join(' ')}`);
   }
 
-  async #syncMemberships(user: string, source: readonly Membership[], current: readonly Membership[]): Promise<void> {
+  /**
+   * Revokes the alternate's own memberships, privileges and grant options that `wanted` lacks;
+   * true when it revoked anything.
+   */
+  async #revokeBeyond(user: string, own: Grants, wanted: Grants): Promise<boolean> {
     const quotedUser = quoteIdentifier(user);
-    const wanted = new Map(source.filter((m) => m.role !== user).map((m) => [m.role, m]));
-    for (const membership of current) {
-      const target = wanted.get(membership.role);
-      if (target && sameOptions(target, membership)) {
-        wanted.delete(membership.role);
-        continue;
-      }
-      // Extra, or granted with other options: revoke every grantor's grant, then grant anew below.
+    let revoked = false;
+    for (const membership of own.memberships.values()) {
+      const target = wanted.memberships.get(membership.role);
+      if (target && sameOptions(target, membership)) continue;
+      // Extra, or granted with other options: revoke every grantor's grant; it is granted anew if wanted.
       const role = quoteIdentifier(membership.role);
       const grantors = this.#version >= 160000 ? membership.grantors : [undefined];
       for (const grantor of grantors) {
         const by = grantor === undefined ? '' : ` GRANTED BY ${quoteIdentifier(grantor)}`;
         await this.#run(`revoking ${membership.role} from ${user}`, `REVOKE ${role} FROM ${quotedUser}${by}`);
       }
+      revoked = true;
     }
-    for (const membership of wanted.values()) {
+    for (const [key, privilege] of own.privileges) {
+      const target = wanted.privileges.get(key);
+      const on = `${privilege.privilege} ON ${privilege.kind} ${privilege.object}`;
+      if (!target) {
+        await this.#run(`revoking ${describePrivilege(privilege)} from ${user}`, `REVOKE ${on} FROM ${quotedUser}`);
+        revoked = true;
+      } else if (privilege.grantable && !target.grantable) {
+        await this.#run(`revoking the grant option of ${on} from ${user}`, `REVOKE GRANT OPTION FOR ${on} FROM ${quotedUser}`);
+        revoked = true;
+      }
+    }
+    return revoked;
+  }
+
+  /** Grants the alternate what `wanted` has and `held` (what it holds already) lacks. */
+  async #grantMissing(user: string, held: Grants, wanted: Grants): Promise<void> {
+    const quotedUser = quoteIdentifier(user);
+    for (const membership of wanted.memberships.values()) {
+      const has = held.memberships.get(membership.role);
+      if (has && sameOptions(has, membership)) continue;
       const options =
         this.#version >= 160000
           ? ` WITH ADMIN ${membership.admin}, INHERIT ${membership.inherit}, SET ${membership.set}`
@@ -171,26 +273,9 @@ export class PostgresSession implements TargetSession {
         `GRANT ${quoteIdentifier(membership.role)} TO ${quotedUser}${options}`,
       );
     }
-  }
-
-  async #syncPrivileges(user: string, source: readonly ObjectPrivilege[], current: readonly ObjectPrivilege[]): Promise<void> {
-    const quotedUser = quoteIdentifier(user);
-    const key = (p: ObjectPrivilege): string => `${p.kind} ${p.object} ${p.privilege}`;
-    const had = new Map(current.map((p) => [key(p), p]));
-    const wanted = new Map(source.map((p) => [key(p), p]));
-    for (const [id, privilege] of had) {
-      const target = wanted.get(id);
-      const on = `${privilege.privilege} ON ${privilege.kind} ${privilege.object}`;
-      if (!target) {
-        await this.#run(`revoking ${describePrivilege(privilege)} from ${user}`, `REVOKE ${on} FROM ${quotedUser}`);
-      } else if (privilege.grantable && !target.grantable) {
-        await this.#run(`revoking the grant option of ${on} from ${user}`, `REVOKE GRANT OPTION FOR ${on} FROM ${quotedUser}`);
-      }
-    }
-    for (const [id, privilege] of wanted) {
-      const existing = had.get(id);
-      if (existing && existing.grantable === privilege.grantable) continue;
-      if (existing && !privilege.grantable) continue;
+    for (const [key, privilege] of wanted.privileges) {
+      const has = held.privileges.get(key);
+      if (has && (has.grantable || !privilege.grantable)) continue;
       const withGrant = privilege.grantable ? ' WITH GRANT OPTION' : '';
       await this.#run(
         `granting ${describePrivilege(privilege)} to ${user}`,
@@ -199,10 +284,14 @@ export class PostgresSession implements TargetSession {
     }
   }
 
-  /** Grants made by other grantors survive a REVOKE; refuse to commit a user that is not in step. */
+  /**
+   * Compares what the two roles can do (grants of their own, and through a membership between
+   * them); a grant by a third grantor survives a REVOKE, so refuse to commit a user not in step.
+   */
   async #requireInStep(source: string, user: string): Promise<void> {
-    const wanted = entriesOf(await this.#read(source));
-    const got = entriesOf(await this.#read(user));
+    const [sourceState, userState] = [await this.#require(source, 'source'), await this.#require(user, 'alternate')];
+    const wanted = entriesOf(sourceState, reachOf(sourceState, userState, this.#version));
+    const got = entriesOf(userState, reachOf(userState, sourceState, this.#version));
     const missing = wanted.filter((entry) => !got.includes(entry));
     const extra = got.filter((entry) => !wanted.includes(entry));
     if (missing.length > 0 || extra.length > 0) {
@@ -213,17 +302,6 @@ export class PostgresSession implements TargetSession {
       );
     }
   }
-}
-
-function sameOptions(a: Membership, b: Membership): boolean {
-  return a.admin === b.admin && a.inherit === b.inherit && a.set === b.set;
-}
-
-/** A role's privileges and memberships as one list, for comparing two roles. */
-function entriesOf(state: RoleState | undefined): string[] {
-  if (!state) return [];
-  const profile = profileOf('', state);
-  return [...profile.privileges, ...profile.roles.map((role) => `member of ${role}`)];
 }
 
 function profileOf(username: string, state: RoleState): UserProfile {

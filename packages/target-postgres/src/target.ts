@@ -69,10 +69,13 @@ async function connect(login: Login, options: ResolvedPostgresOptions): Promise<
     throw classifyConnectError(error, login, where);
   }
   try {
-    const version = await client.query<{ version: string }>("SELECT current_setting('server_version_num') AS version");
-    return new PostgresSession(client, options, Number(version.rows[0]?.version ?? 0));
+    const about = await client.query<{ version: string; user: string }>(
+      `SELECT current_setting('server_version_num') AS version, session_user AS "user"`,
+    );
+    const row = about.rows[0];
+    return new PostgresSession(client, options, Number(row?.version ?? 0), row?.user ?? login.username);
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw statementError(error, 'reading the server version', [login.password]);
+    throw statementError(error, 'reading the server version and the session user', [login.password]);
   }
 }

@@ -47,3 +47,30 @@ export function expectNoPasswordIn(errors: readonly unknown[], passwords: readon
     }
   }
 }
+
+/**
+ * The catalog of roles (with their password verifiers), memberships and object privileges, minus
+ * the roles named in `rotated`: equal before and after a call that must change nothing else.
+ */
+export async function catalog(server: PostgresFixture, rotated: readonly string[]): Promise<string> {
+  const result = await server.query<{ entry: string }>(
+    `WITH acl AS (
+       SELECT 'database ' || datname AS object, aclexplode(datacl) AS a FROM pg_database
+       UNION ALL SELECT 'schema ' || nspname, aclexplode(nspacl) FROM pg_namespace
+       UNION ALL SELECT 'relation ' || oid::regclass::text, aclexplode(relacl) FROM pg_class
+       UNION ALL SELECT 'routine ' || oid::regprocedure::text, aclexplode(proacl) FROM pg_proc)
+     SELECT 'acl ' || object || ' ' || coalesce(grantee.rolname, 'PUBLIC') || ' ' || grantor.rolname || ' ' ||
+            (a).privilege_type || ' ' || (a).is_grantable AS entry
+       FROM acl LEFT JOIN pg_roles grantee ON grantee.oid = (a).grantee JOIN pg_roles grantor ON grantor.oid = (a).grantor
+      WHERE coalesce(grantee.rolname, '') <> ALL($1) AND grantor.rolname <> ALL($1)
+     UNION ALL
+     SELECT 'role ' || row_to_json(r)::text FROM pg_authid r WHERE rolname <> ALL($1)
+     UNION ALL
+     SELECT 'member ' || r.rolname || ' ' || m.rolname || ' ' || am.admin_option
+       FROM pg_auth_members am JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member
+      WHERE r.rolname <> ALL($1) AND m.rolname <> ALL($1)
+     ORDER BY 1`,
+    [rotated],
+  );
+  return result.rows.map((row) => row.entry).join('\n');
+}

@@ -145,14 +145,78 @@ describe('syncUser keeps the alternate role in step with its source', () => {
   it('a non-privileged session cannot sync, and says so without the password', async () => {
     const session = await target.connect(loginOn(server, 'app', 'App-password-1'));
     try {
-      const error = await failsWith(session.syncUser({ source: 'app', user: 'app_evil', password: 'Evil-password-1' }), 'StepFailed');
+      // Not its own role as source: that is refused before the server is asked (boundaries.test.ts).
+      const error = await failsWith(session.syncUser({ source: 'readers', user: 'app_evil', password: 'Evil-password-1' }), 'StepFailed');
       expect(error.message).toMatch(/permission denied|42501/);
     } finally {
       await session.close();
     }
   });
 
+  describe('a membership between the two alternating users', () => {
+    it('the alternate a member of the source (AWS\'s clone): kept, and only what it holds beyond the source is revoked', async () => {
+      for (const statement of [
+        'CREATE ROLE linked LOGIN',
+        'GRANT CONNECT ON DATABASE postgres TO linked',
+        'GRANT USAGE ON SCHEMA shop TO linked',
+        'GRANT SELECT ON shop.items TO linked',
+        'GRANT readers TO linked',
+        'CREATE ROLE linked_clone LOGIN',
+        'GRANT linked TO linked_clone',
+        'GRANT DELETE ON shop.items TO linked_clone',
+        'GRANT SELECT ON shop.items TO linked_clone WITH GRANT OPTION',
+        'GRANT auditors TO linked_clone',
+      ]) {
+        await server.query(statement);
+      }
+      await admin.syncUser({ source: 'linked', user: 'linked_clone', password: 'Clone-password-6' });
+      // Everything through the membership, as AWS's function left it: no grant of its own is added.
+      expect(await admin.inspectUser('linked_clone')).toEqual({
+        username: 'linked_clone',
+        privileges: ['SELECT on TABLE "shop"."items"'],
+        roles: ['linked'],
+        tls: 'n/a',
+      });
+      const rights = await server.query<{ select: boolean; delete: boolean; grant: boolean; readers: boolean; auditors: boolean }>(
+        `SELECT has_table_privilege('linked_clone', 'shop.items', 'SELECT') AS select,
+                has_table_privilege('linked_clone', 'shop.items', 'DELETE') AS delete,
+                has_table_privilege('linked_clone', 'shop.items', 'SELECT WITH GRANT OPTION') AS grant,
+                pg_has_role('linked_clone', 'readers', 'USAGE') AS readers,
+                pg_has_role('linked_clone', 'auditors', 'USAGE') AS auditors`,
+      );
+      expect(rights.rows).toEqual([{ select: true, delete: false, grant: false, readers: true, auditors: false }]);
+    });
+
+    it('the source a member of the alternate: the alternate keeps what the source holds through it, and gains its own grants', async () => {
+      await server.query('GRANT INSERT ON shop.items TO linked_clone');
+      await admin.syncUser({ source: 'linked_clone', user: 'linked', password: 'Clone-password-7' });
+      const linked = await admin.inspectUser('linked');
+      expect(linked?.privileges).toEqual([
+        'CONNECT on DATABASE "postgres"',
+        'INSERT on TABLE "shop"."items"',
+        'SELECT on TABLE "shop"."items"',
+        'USAGE on SCHEMA "shop"',
+      ]);
+      expect(linked?.roles).toEqual(['readers']);
+      expect((await admin.inspectUser('linked_clone'))?.roles).toEqual(['linked']);
+      await logsIn(target, loginOn(server, 'linked', 'Clone-password-7'));
+    });
+
+    it('a membership that does not inherit is left as it is, and the grants are copied', async () => {
+      for (const statement of [
+        'CREATE ROLE solo LOGIN',
+        'GRANT SELECT ON shop.items TO solo',
+        'CREATE ROLE solo_clone LOGIN',
+        'GRANT solo TO solo_clone WITH INHERIT FALSE',
+      ]) {
+        await server.query(statement);
+      }
+      await admin.syncUser({ source: 'solo', user: 'solo_clone', password: 'Clone-password-8' });
+      expect(await admin.inspectUser('solo_clone')).toMatchObject({ privileges: ['SELECT on TABLE "shop"."items"'], roles: ['solo (noinherit)'] });
+    });
+  });
+
   it('no error thrown in this file contains a password', () => {
-    expectNoPasswordIn(thrown, ['Clone-password-1', 'Clone-password-2', 'Clone-password-3', 'Clone-password-4', 'Clone-password-5', 'Evil-password-1', 'Ghost-password-1']);
+    expectNoPasswordIn(thrown, ['Clone-password-1', 'Clone-password-2', 'Clone-password-3', 'Clone-password-4', 'Clone-password-5', 'Evil-password-1', 'Ghost-password-1', 'Clone-password-6', 'Clone-password-7', 'Clone-password-8']);
   });
 });
