@@ -341,16 +341,14 @@ class Rotation {
           throw error;
         }
       };
-    const watched: TargetSession = {
+    return {
       ping: () => session.ping(),
       setOwnPassword: changing((password: string) => session.setOwnPassword(password)),
       syncUser: changing((request) => session.syncUser(request)),
       inspectUser: (username) => session.inspectUser(username),
+      identity: () => session.identity(),
       close: () => session.close(),
     };
-    const identity = session.identity?.bind(session);
-    if (identity) watched.identity = identity;
-    return watched;
   }
 
   async #newPassword(): Promise<string> {

@@ -155,18 +155,17 @@ export function alternatingUsers(options: AlternatingUsersOptions = {}): Strateg
     pendingUsername: (current) => alternate(current.username),
     async check(context) {
       const { current, pendingUsername, target } = context;
-      let privilegedUser: string | undefined;
+      let privilegedUser: string;
       if (context.connectPrivileged) {
         const session = await context.connectPrivileged();
         try {
-          privilegedUser = (await session.identity?.())?.user;
+          privilegedUser = (await session.identity()).user;
         } finally {
           await session.close();
         }
       } else {
         privilegedUser = (await context.readPrivileged(requireMasterReference(context))).username;
       }
-      if (privilegedUser === undefined) return;
       for (const name of new Set([current.username, pendingUsername, alternate(current.username)])) {
         if (sameUser(target, name, privilegedUser)) {
           throw new PrivilegedSecretInvalidError(
@@ -193,9 +192,9 @@ export function alternatingUsers(options: AlternatingUsersOptions = {}): Strateg
           `the current credentials of ${context.secretId} do not log in; the privileged account will not act for them`,
         );
       }
-      let currentIdentity: SessionIdentity | undefined;
+      let currentIdentity: SessionIdentity;
       try {
-        currentIdentity = await asCurrent.identity?.();
+        currentIdentity = await asCurrent.identity();
       } finally {
         await asCurrent.close();
       }
@@ -223,7 +222,7 @@ export function alternatingUsers(options: AlternatingUsersOptions = {}): Strateg
 async function openPrivileged(
   context: SetContext,
   options: AlternatingUsersOptions,
-  currentIdentity: SessionIdentity | undefined,
+  currentIdentity: SessionIdentity,
 ): Promise<TargetSession> {
   const { current, pending, target } = context;
   const field = context.keyOf('masterSecret');
@@ -249,25 +248,20 @@ async function openPrivileged(
     session = opened;
   }
   try {
-    const identity = await session.identity?.();
-    const agreed =
-      identity !== undefined && currentIdentity !== undefined
-        ? identity.server === currentIdentity.server
-        : privileged === undefined || sameEndpoint(privileged, current);
+    const identity = await session.identity();
+    const agreed = identity.server === currentIdentity.server;
     if (!agreed && !(privileged !== undefined && (await options.allowPrivilegedHost?.(current, privileged)))) {
       throw new PrivilegedSecretInvalidError(
         'the privileged account is on another database server than the current credentials (the servers say so)',
         { field },
       );
     }
-    if (identity !== undefined) {
-      for (const name of [current.username, pending.username]) {
-        if (sameUser(target, identity.user, name)) {
-          throw new PrivilegedSecretInvalidError(
-            `the privileged session is logged in as ${name}; the privileged account never acts on itself`,
-            { field: context.keyOf('username') },
-          );
-        }
+    for (const name of [current.username, pending.username]) {
+      if (sameUser(target, identity.user, name)) {
+        throw new PrivilegedSecretInvalidError(
+          `the privileged session is logged in as ${name}; the privileged account never acts on itself`,
+          { field: context.keyOf('username') },
+        );
       }
     }
     return session;
@@ -287,12 +281,6 @@ function requireMasterReference(context: Pick<SetContext, 'current' | 'keyOf'>):
     );
   }
   return reference;
-}
-
-/** Host (case and a trailing dot aside) and port equal; for targets that cannot name their server. */
-function sameEndpoint(a: Credentials, b: Credentials): boolean {
-  const host = (credentials: Credentials) => credentials.host?.toLowerCase().replace(/\.$/, '');
-  return host(a) === host(b) && a.port === b.port;
 }
 
 function sameUser(target: Target, a: string, b: string): boolean {

@@ -113,7 +113,7 @@ export interface TargetSession {
    * compares the answers of the current user's and the privileged account's sessions before the
    * privileged account acts (the same server, never its own account).
    */
-  identity?(): Promise<SessionIdentity>;
+  identity(): Promise<SessionIdentity>;
   /** Closes the session; safe to call twice. */
   close(): Promise<void>;
 }
