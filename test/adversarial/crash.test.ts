@@ -11,7 +11,7 @@ import { requireFreshBuilds } from './support/builds.js';
 import { alibabaFamily, awsFamily, ncloudFamily, type CloudFamily } from './support/clouds.js';
 import type { StrategyKind } from './support/containers.js';
 import { Database } from './support/database.js';
-import { leaksIn, runFamily, summaryLine } from './support/family.js';
+import { capturedText, convergenceProblems, leaksIn, PasswordLedger, runFamily, summaryLine } from './support/family.js';
 import { runSeed, runsPerFamily, seededRandom } from './support/settings.js';
 
 const RUNS = runsPerFamily();
@@ -73,4 +73,35 @@ describe('real process crashes: a handler container SIGKILLed at a random moment
       );
     });
   });
+});
+
+describe('Alibaba: the crash the random family reaches only now and then, forced', () => {
+  // Killed in `new` just after KMS holds its pending version: the retried `new` must find that
+  // version (the VersionId derives from the execution, not from the request id each invocation
+  // gets), and with no retry at all the next execution must resume it.
+  const forced = async (prefix: string, stateRetries: number): Promise<{ redrives: number; problems: string[]; leaks: string[] }> => {
+    const family = await alibabaFamily(db, 'single-user', { accountPrefix: prefix, stateRetries });
+    const ledger = new PasswordLedger(db.server.admin.password);
+    let result: { redrives: number; problems: string[] };
+    try {
+      ledger.gather(family);
+      const before = family.stages().current;
+      await family.host.armKill({ label: 'new', at: { when: () => family.stages().pending !== undefined } });
+      const { redrives } = await family.rotate();
+      expect(family.host.counts.kills).toBe(1);
+      ledger.gather(family);
+      result = { redrives, problems: await convergenceProblems(family, db, before, undefined) };
+    } finally {
+      await family.close();
+    }
+    return { ...result, leaks: leaksIn(capturedText(family), ledger.all) };
+  };
+
+  it('the workflow retries the killed new, and the rotation finishes under one VersionId', async () => {
+    expect(await forced('ali_retry', 3)).toEqual({ redrives: 1, problems: [], leaks: [] });
+  }, 60_000);
+
+  it('with no retry the execution fails, and the next execution resumes the rotation', async () => {
+    expect(await forced('ali_next', 0)).toEqual({ redrives: 1, problems: [], leaks: [] });
+  }, 60_000);
 });

@@ -179,11 +179,19 @@ const EXECUTIONS = 3;
 /** The id prefix of the anchor versions the KMS store gives ACSPending to rest on (no rotation). */
 const ANCHOR_PREFIX = 'rotakit-anchor-';
 
+/** Options of {@link alibabaFamily}, for the tests that steer the workflow. */
+export interface AlibabaFamilyOptions {
+  /** Retries of a crashed state within an execution; default 3. With 0 the next execution re-drives. */
+  readonly stateRetries?: number;
+  /** Prefix of the database accounts; default `ali` (one family per prefix and strategy on a server). */
+  readonly accountPrefix?: string;
+}
+
 /** The Alibaba family: a KMS emulator, and this test as CloudFlow running the flow's executions. */
-export async function alibabaFamily(db: Database, strategy: StrategyKind): Promise<CloudFamily> {
+export async function alibabaFamily(db: Database, strategy: StrategyKind, options: AlibabaFamilyOptions = {}): Promise<CloudFamily> {
   const kms = await startAlibabaKmsEmulator({ credentials: KMS_KEY });
   const host = new FunctionHost('alibaba', strategy, { ROTAKIT_KMS_ENDPOINT: kms.endpoint });
-  const { app, privileged, usernames } = await accounts(db, 'ali', strategy, ALTERNATE_USER_SUFFIX.alibaba);
+  const { app, privileged, usernames } = await accounts(db, options.accountPrefix ?? 'ali', strategy, ALTERNATE_USER_SUFFIX.alibaba);
   const generic = (name: string, value: object) =>
     kms.seed({ name, versions: [{ versionId: 'v-initial', data: JSON.stringify(value), stages: ['ACSCurrent'] }] });
   if (privileged) generic('adv/alibaba-rotator', { AccountName: privileged.username, AccountPassword: privileged.password });
@@ -197,6 +205,7 @@ export async function alibabaFamily(db: Database, strategy: StrategyKind): Promi
     ...(privileged ? { MasterSecret: 'adv/alibaba-rotator' } : {}),
   });
   const versions = () => kms.state().secrets.find((secret) => secret.name === secretName)?.versions ?? [];
+  const retries = options.stateRetries ?? STATE_RETRIES;
 
   /** One execution: `redrives` state retries, and whether it finished (false: a state's retries ran out on crashes). */
   const execute = async (): Promise<{ finished: boolean; redrives: number }> => {
@@ -209,7 +218,7 @@ export async function alibabaFamily(db: Database, strategy: StrategyKind): Promi
         const event = { SecretName: secretName, RegionId: kms.regionId, Step: step, ExecutionName: executionName };
         const context = { requestId, credentials: { ...KMS_KEY, securityToken: `sts-${requestId}` } };
         const outcome = await host.invoke(step, { event, context });
-        if (outcome.kind === 'killed' && attempt < STATE_RETRIES) {
+        if (outcome.kind === 'killed' && attempt < retries) {
           redrives += 1;
           continue;
         }
