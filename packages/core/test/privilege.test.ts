@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alternatingUsers, MemoryTarget, rotate, singleUser, type Login, type Target } from '@rotakit/core';
+import { alibabaSchema, alternatingUsers, MemoryTarget, rotate, singleUser, type Login, type Target } from '@rotakit/core';
 import { capture, MASTER_ID, rejection, rotationFixture, SECRET_ID, snapshot } from './helpers.js';
 
 /** The application secret with other fields. */
@@ -27,6 +27,23 @@ describe('the privileged account never acts on itself', () => {
       expect(fixture.target.users.get('admin')).toMatchObject({ password: 'initial-admin-password', privileged: true });
     });
   }
+
+  it('refuses the same for a secret in Alibaba\'s convention, whose MasterSecret names the privileged account', async () => {
+    const fixture = rotationFixture('alternating');
+    fixture.target.users.set('admin_rt', { password: 'initial-rt-password', privileges: ['SELECT on shop.*'] });
+    fixture.store.putSecret('alibaba/master', { AccountName: 'admin', AccountPassword: 'initial-admin-password' });
+    fixture.store.putSecret('alibaba/app', {
+      AccountName: 'admin_rt',
+      AccountPassword: 'initial-rt-password',
+      Endpoint: 'db.internal',
+      MasterSecret: 'alibaba/master',
+    });
+    const strategy = alternatingUsers({ suffix: '_rt' });
+    const error = await rejection(rotate({ ...fixture.options, strategy, schema: alibabaSchema, secretId: 'alibaba/app' }));
+    expect(error).toMatchObject({ code: 'PrivilegedSecretInvalid', field: 'AccountName' });
+    expect(fixture.store.stages('alibaba/app').pending).toBeUndefined();
+    expect(fixture.target.users.get('admin')?.password).toBe('initial-admin-password');
+  });
 
   it('refuses an alternate rule that leads to the privileged user', async () => {
     const fixture = rotationFixture('alternating');
