@@ -76,9 +76,15 @@ export interface FcHandlerOptions {
   readonly password?: PasswordOptions;
   readonly logger?: Logger;
   readonly onEvent?: RotationEventListener;
-  /** KMS endpoint: default the region's VPC endpoint, `kms-vpc.<RegionId>.aliyuncs.com`. */
+  /**
+   * KMS endpoint, a `host[:port]`: default `ALIBABA_CLOUD_KMS_ENDPOINT` (see
+   * {@link endpointFromEnvironment}), else the region's VPC endpoint, `kms-vpc.<RegionId>.aliyuncs.com`.
+   */
   readonly kmsEndpoint?: string | ((regionId: string) => string);
-  /** `https` (default); `http` only for a local emulator. */
+  /**
+   * `https` (default); `http` only for a local emulator. Without it, an `ALIBABA_CLOUD_KMS_ENDPOINT`
+   * written as a URL picks the protocol by its scheme.
+   */
   readonly kmsProtocol?: 'https' | 'http';
   readonly kmsRetry?: KmsRetryOptions;
   /**
@@ -95,6 +101,36 @@ export type FcHandler = (event: Buffer | string | object, context: FcContext) =>
 /** The KMS VPC endpoint of a region, where Alibaba's rotation functions reach KMS from. */
 export function kmsVpcEndpoint(regionId: string): string {
   return `kms-vpc.${regionId}.aliyuncs.com`;
+}
+
+/** An endpoint read from the environment: a `host[:port]`, and the protocol when the value was a URL. */
+export interface EnvironmentEndpoint {
+  readonly endpoint: string;
+  readonly protocol?: 'https' | 'http';
+}
+
+const HOST = String.raw`(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?`;
+const HOST_VALUE = new RegExp(`^${HOST}$`);
+const URL_VALUE = new RegExp(`^(https?)://(${HOST})/?$`);
+
+/**
+ * The endpoint the environment variable `name` gives: a `host[:port]` (the protocol is left to the
+ * options), or an `http://` or `https://` URL without a path, whose scheme sets the protocol (a
+ * plain-HTTP emulator). Unset or empty: undefined. Anything else throws InvalidOptionsError naming
+ * the variable, so a deployment with a typo fails when the handler is built, before any call.
+ */
+export function endpointFromEnvironment(
+  name: string,
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+): EnvironmentEndpoint | undefined {
+  const value = environment[name];
+  if (value === undefined || value === '') return undefined;
+  if (HOST_VALUE.test(value)) return { endpoint: value };
+  const url = URL_VALUE.exec(value);
+  if (url?.[1] === undefined || url[2] === undefined) {
+    throw new InvalidOptionsError(`${name} must be a host[:port] or an http:// or https:// URL without a path`, { field: name });
+  }
+  return { endpoint: url[2], protocol: url[1] as 'https' | 'http' };
 }
 
 /**
@@ -183,25 +219,30 @@ export function parseFcEvent(input: Buffer | string | object): FcRotationEvent {
  * `new`'s answer to the later steps). Without an explicit `VersionId`, an invocation that finds
  * another version pending resumes that rotation (`resumeInProgress`): every step is idempotent
  * under one VersionId, so the next execution after one that failed for good finishes it instead
- * of being refused. KMS is reached with the FC context's STS credentials at the region's VPC
- * endpoint (overridable); one KMS client per endpoint lives as long as the container.
+ * of being refused. KMS is reached with the FC context's STS credentials at `kmsEndpoint`, else
+ * `ALIBABA_CLOUD_KMS_ENDPOINT` (read when the handler is built), else the region's VPC endpoint;
+ * one KMS client per endpoint lives as long as the container.
  */
 export function createFcHandler(options: FcHandlerOptions): FcHandler {
   if (!options || options.target === undefined || options.target === null) {
     throw new InvalidOptionsError('the target option is required', { field: 'target' });
   }
+  const fromEnvironment = options.kmsEndpoint === undefined ? endpointFromEnvironment('ALIBABA_CLOUD_KMS_ENDPOINT') : undefined;
+  const protocol = options.kmsProtocol ?? fromEnvironment?.protocol ?? 'https';
   const credential = new RefreshableCredential({ accessKeyId: '', accessKeySecret: '' });
   const stores = new Map<string, KmsSecretStore>();
   const storeFor = (regionId: string): KmsSecretStore => {
     const endpoint =
-      typeof options.kmsEndpoint === 'function' ? options.kmsEndpoint(regionId) : (options.kmsEndpoint ?? kmsVpcEndpoint(regionId));
+      typeof options.kmsEndpoint === 'function'
+        ? options.kmsEndpoint(regionId)
+        : (options.kmsEndpoint ?? fromEnvironment?.endpoint ?? kmsVpcEndpoint(regionId));
     let store = stores.get(endpoint);
     if (!store) {
       store = new KmsSecretStore({
         endpoint,
         regionId,
         credentials: credential,
-        protocol: options.kmsProtocol ?? 'https',
+        protocol,
         ...(options.kmsRetry === undefined ? {} : { retry: options.kmsRetry }),
       });
       stores.set(endpoint, store);

@@ -2,6 +2,7 @@ export { alibabaErrorFacts, describeFacts, isAccessDenied, isNotFound, isTransie
 export type { AlibabaErrorFacts } from './errors.js';
 export {
   createFcHandler,
+  endpointFromEnvironment,
   FC_STEP_TO_CORE,
   FC_STEPS,
   InvalidEventError,
@@ -10,6 +11,7 @@ export {
   versionIdOfExecution,
 } from './fc-handler.js';
 export type {
+  EnvironmentEndpoint,
   FcContext,
   FcHandler,
   FcHandlerOptions,

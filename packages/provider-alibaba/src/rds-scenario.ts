@@ -1,5 +1,5 @@
 import { alibabaSchema, defineCredentialSchema, type CredentialSchema } from '@rotakit/core';
-import { InvalidEventError, type FcHandlerOptions, type FcInvocation } from './fc-handler.js';
+import { endpointFromEnvironment, InvalidEventError, type FcHandlerOptions, type FcInvocation } from './fc-handler.js';
 import { RdsAccountTarget, rdsDualAccount, type RdsDualAccountOptions, type RdsEngine } from './rds-target.js';
 import { createRdsClient, type RdsClient } from './sdk.js';
 
@@ -23,9 +23,12 @@ export interface RdsAccountApiOptions extends RdsDualAccountOptions {
   readonly dbInstanceId?: string;
   readonly engine?: RdsEngine;
   readonly maxUsernameLength?: number;
-  /** RDS endpoint; default `rds.aliyuncs.com`. */
+  /** RDS endpoint, a `host[:port]`; default `ALIBABA_CLOUD_RDS_ENDPOINT`, else `rds.aliyuncs.com`. */
   readonly endpoint?: string | ((regionId: string) => string);
-  /** `https` (default); `http` only for a local emulator. */
+  /**
+   * `https` (default); `http` only for a local emulator. Without it, an `ALIBABA_CLOUD_RDS_ENDPOINT`
+   * written as a URL picks the protocol by its scheme.
+   */
   readonly protocol?: 'https' | 'http';
 }
 
@@ -33,16 +36,22 @@ export interface RdsAccountApiOptions extends RdsDualAccountOptions {
  * The handler options of scenario 1, rotating an ApsaraDB RDS account pair through the RDS account
  * API: spread them into `createFcHandler`. The instance id comes from the event's `InstanceId`
  * (the schedule payload carries it) or from `dbInstanceId`; one RDS client per endpoint lives as
- * long as the container, signed with the invocation's STS credentials.
+ * long as the container, signed with the invocation's STS credentials. Without an `endpoint`
+ * option, `ALIBABA_CLOUD_RDS_ENDPOINT` is read here (a malformed value throws InvalidOptionsError).
  */
 export function rdsAccountApi(options: RdsAccountApiOptions = {}): Pick<FcHandlerOptions, 'target' | 'strategy' | 'schema'> {
+  const fromEnvironment = options.endpoint === undefined ? endpointFromEnvironment('ALIBABA_CLOUD_RDS_ENDPOINT') : undefined;
+  const protocol = options.protocol ?? fromEnvironment?.protocol ?? 'https';
   const clients = new Map<string, RdsClient>();
   const clientFor = (invocation: FcInvocation): RdsClient => {
     const regionId = invocation.event.RegionId;
-    const endpoint = typeof options.endpoint === 'function' ? options.endpoint(regionId) : (options.endpoint ?? 'rds.aliyuncs.com');
+    const endpoint =
+      typeof options.endpoint === 'function'
+        ? options.endpoint(regionId)
+        : (options.endpoint ?? fromEnvironment?.endpoint ?? 'rds.aliyuncs.com');
     let client = clients.get(endpoint);
     if (!client) {
-      client = createRdsClient({ endpoint, regionId, credentials: invocation.credential, protocol: options.protocol ?? 'https' });
+      client = createRdsClient({ endpoint, regionId, credentials: invocation.credential, protocol });
       clients.set(endpoint, client);
     }
     return client;
