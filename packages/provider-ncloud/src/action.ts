@@ -39,7 +39,10 @@ export interface CloudFunctionsActionOptions {
   readonly keyIsolation?: NcloudKeyIsolation;
   /** Default `KR`. */
   readonly region?: NcloudRegion;
-  /** Replaces the Secret Manager base URL (an emulator, a proxy). */
+  /**
+   * Replaces the Secret Manager base URL (an emulator, a proxy); default the environment's
+   * `NCLOUD_SECRET_MANAGER_ENDPOINT`, else the URL `keyIsolation` and `region` pick.
+   */
   readonly endpoint?: string;
   readonly retry?: NcloudRetryOptions;
   /** Per-attempt HTTP timeout; default 10,000 ms. */
@@ -48,7 +51,10 @@ export interface CloudFunctionsActionOptions {
   readonly logger?: Logger;
   /** Receives core's rotation events. */
   readonly onEvent?: RotationEventListener;
-  /** Where `secretId` and `jobToken` are looked up when the args lack them; default `process.env`. */
+  /**
+   * Where `secretId` and `jobToken` are looked up when the args lack them, and
+   * `NCLOUD_SECRET_MANAGER_ENDPOINT` when the build lacks an `endpoint`; default `process.env`.
+   */
   readonly environment?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -100,12 +106,15 @@ interface Invocation {
  * the whole rotation of the job through core's `rotate()` — start, pending stored before the
  * database is touched, set (login ladder), test, complete — and fails the job on any error, so no
  * job is left open. The client is built once per container and kept while the keys stay the same.
+ * Without an `endpoint` option, `NCLOUD_SECRET_MANAGER_ENDPOINT` (an http or https URL) replaces
+ * the base URL; it is read here, and a malformed value throws InvalidOptionsError naming it.
  */
 export function createCloudFunctionsAction(options: CloudFunctionsActionOptions): NcloudActionMain {
   if (!options?.target) throw new InvalidOptionsError('the target option is required', { field: 'target' });
   const strategy = options.strategy ?? singleUser();
   const schema = options.schema ?? ncloudSchema;
   const requiredTargets = [schema.fields.password, ...(strategy.kind === 'alternating-users' ? [schema.fields.username] : [])];
+  const endpoint = options.endpoint ?? endpointFromEnvironment(options.environment ?? process.env);
   let cached: { key: string; store: NcloudSecretStore } | undefined;
 
   const storeFor = (invocation: Invocation): NcloudSecretStore => {
@@ -117,7 +126,7 @@ export function createCloudFunctionsAction(options: CloudFunctionsActionOptions)
         secretKey: invocation.secretKey,
         ...(keyIsolation === undefined ? {} : { keyIsolation }),
         ...(options.region === undefined ? {} : { region: options.region }),
-        ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+        ...(endpoint === undefined ? {} : { endpoint }),
         ...(options.retry === undefined ? {} : { retry: options.retry }),
         ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
       });
@@ -164,6 +173,25 @@ export function createCloudFunctionsAction(options: CloudFunctionsActionOptions)
 
 function describeError(error: unknown): { code: string; message: string } {
   return isRotakitError(error) ? { code: error.code, message: error.message } : { code: 'Unknown', message: 'a non-rotakit error' };
+}
+
+/** The environment variable that replaces Secret Manager's base URL when no `endpoint` option is given. */
+const ENDPOINT_VARIABLE = 'NCLOUD_SECRET_MANAGER_ENDPOINT';
+
+/** The base URL `NCLOUD_SECRET_MANAGER_ENDPOINT` gives (unset or empty: none); anything but an http(s) URL is refused. */
+function endpointFromEnvironment(environment: Readonly<Record<string, string | undefined>>): string | undefined {
+  const value = environment[ENDPOINT_VARIABLE];
+  if (value === undefined || value === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.host === '') {
+    throw new InvalidOptionsError(`${ENDPOINT_VARIABLE} must be an http:// or https:// URL`, { field: ENDPOINT_VARIABLE });
+  }
+  return value;
 }
 
 const KEY_ISOLATIONS: readonly NcloudKeyIsolation[] = ['global', 'regional'];
