@@ -1,7 +1,7 @@
 // Prints the Serverless Workflow definition and the schedule payload for the deployed function:
 //   FUNCTION_ARN=acs:fc:cn-hangzhou:<uid>:services/rotation/functions/rotate SECRET_NAME=db/app \
 //   REGION_ID=cn-hangzhou [INSTANCE_ID=rm-…] pnpm flow
-import { schedulePayload, workflowDefinition } from '@rotakit/provider-alibaba';
+import { schedulePayload, workflowDefinition } from '@rotakit/provider-alibaba/setup';
 
 const env = (name: string): string => {
   const value = process.env[name];

@@ -214,7 +214,7 @@ export function parseFcEvent(input: Buffer | string | object): FcRotationEvent {
  * Builds the Function Compute handler of Alibaba's rotation workflow. Each invocation runs one step
  * through core's `runStep` (`new`→create, `set`, `test`, `end`→finish) and returns `{VersionId}`.
  * The VersionId is the event's `VersionId`; else it derives from the event's `ExecutionName`
- * ({@link versionIdOfExecution}: what {@link workflowDefinition}'s flow sends, the same for every
+ * ({@link versionIdOfExecution}: what the flow of `workflowDefinition` (`@rotakit/provider-alibaba/setup`) sends, the same for every
  * state and retry of an execution); else it is the invocation's request id (a flow that carries
  * `new`'s answer to the later steps). Without an explicit `VersionId`, an invocation that finds
  * another version pending resumes that rotation (`resumeInProgress`): every step is idempotent

@@ -39,5 +39,3 @@ export {
 export type { RdsAccountTargetOptions, RdsDualAccountOptions, RdsEngine } from './rds-target.js';
 export { createKmsClient, createRdsClient, RefreshableCredential } from './sdk.js';
 export type { AlibabaClientOptions, AlibabaCredentials, KmsClient, RdsClient } from './sdk.js';
-export { DEFAULT_WORKFLOW_RETRY, schedulePayload, WORKFLOW_STATE_NAMES, workflowDefinition } from './workflow.js';
-export type { SchedulePayloadOptions, WorkflowDefinitionOptions, WorkflowRetry } from './workflow.js';

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loginOf, silentLogger, type TargetSession } from '@rotakit/core';
 import { startAlibabaKmsEmulator, startMariaDb, type AlibabaKmsEmulator, type MariaDbServer } from '@rotakit/testkit';
 import { mysqlTarget } from '@rotakit/target-mysql';
-import { createFcHandler, schedulePayload, versionIdOfExecution, workflowDefinition, type FcHandler } from '@rotakit/provider-alibaba';
+import { createFcHandler, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
+import { schedulePayload, workflowDefinition } from '@rotakit/provider-alibaba/setup';
 import { Capture, KEY, passwordsIn, runWorkflow, seedSecret, stagesOf, valueAt } from './helpers.js';
 
 const SECRET = 'mysql/app';

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { isRotakitError, singleUser } from '@rotakit/core';
 import { startAlibabaKmsEmulator, startMariaDb, type AlibabaKmsEmulator, type MariaDbServer } from '@rotakit/testkit';
 import { mysqlTarget } from '@rotakit/target-mysql';
-import { createFcHandler, schedulePayload, workflowDefinition, type FcHandler } from '@rotakit/provider-alibaba';
+import { createFcHandler, type FcHandler } from '@rotakit/provider-alibaba';
+import { schedulePayload, workflowDefinition } from '@rotakit/provider-alibaba/setup';
 import { KEY, runWorkflow, seedSecret, stagesOf, valueAt } from './helpers.js';
 
 const SECRET = 'mysql/lost-answer';

@@ -17,7 +17,7 @@ const probe = (m: string) => `
 
 describe('@rotakit/provider-alibaba as published', () => {
   it('has been built (pnpm -r build) in both formats with type declarations', () => {
-    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']) {
+    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/setup.js', 'dist/setup.cjs', 'dist/setup.d.ts', 'dist/setup.d.cts']) {
       expect(existsSync(`${packageDir}${file}`), `${file} is missing: run pnpm -r build`).toBe(true);
     }
   });
@@ -27,7 +27,16 @@ describe('@rotakit/provider-alibaba as published', () => {
     const imported = node(['--input-type=module', '-e', `const m = await import('@rotakit/provider-alibaba'); ${probe('m')}`]);
     const [kmsMethod, rdsMethod, names] = required.split(' ');
     expect([kmsMethod, rdsMethod]).toEqual(['function', 'function']);
-    expect(names?.split(',')).toEqual(expect.arrayContaining(['createFcHandler', 'KmsSecretStore', 'RdsAccountTarget', 'workflowDefinition']));
+    expect(names?.split(',')).toEqual(expect.arrayContaining(['createFcHandler', 'KmsSecretStore', 'RdsAccountTarget']));
+    expect(names?.split(',')).not.toContain('workflowDefinition');
+    expect(imported).toBe(required);
+  });
+
+  it('loads the set-up entry point through require and import with the same exports', () => {
+    const names = "Object.keys(m).sort().join(',') + ' ' + m.workflowDefinition({ functionArn: 'acs:fc:cn-hangzhou:1:services/s/functions/f' }).includes('StateMachine')";
+    const required = node(['-e', `const m = require('@rotakit/provider-alibaba/setup'); console.log(${names})`]);
+    const imported = node(['--input-type=module', '-e', `const m = await import('@rotakit/provider-alibaba/setup'); console.log(${names})`]);
+    expect(required).toBe('DEFAULT_WORKFLOW_RETRY,WORKFLOW_STATE_NAMES,schedulePayload,workflowDefinition true');
     expect(imported).toBe(required);
   });
 });

@@ -1,6 +1,6 @@
 import { parse } from 'yaml';
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_WORKFLOW_RETRY, schedulePayload, WORKFLOW_STATE_NAMES, workflowDefinition } from '@rotakit/provider-alibaba';
+import { DEFAULT_WORKFLOW_RETRY, schedulePayload, WORKFLOW_STATE_NAMES, workflowDefinition } from '@rotakit/provider-alibaba/setup';
 
 const ARN = 'acs:fc:cn-hangzhou:1234567890123456:services/rotation/functions/rotate';
 

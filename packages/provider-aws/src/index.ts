@@ -1,12 +1,5 @@
-export { registerDatabaseSecret, getCurrentSecret } from './bootstrap.js';
-export type {
-  AwsClientsOption,
-  CurrentSecret,
-  GetCurrentSecretOptions,
-  RegisterDatabaseSecretOptions,
-  RegisteredDatabaseSecret,
-  RotationSchedule,
-} from './bootstrap.js';
+export { getCurrentSecret } from './current-secret.js';
+export type { CurrentSecret, GetCurrentSecretOptions } from './current-secret.js';
 export { lambdaClient, rdsClient, secretsManagerClient } from './clients.js';
 export type { ClientOrConfig, LambdaClientOption, RdsClientOption, SecretsManagerClientOption } from './clients.js';
 export { awsError } from './errors.js';

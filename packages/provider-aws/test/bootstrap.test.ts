@@ -2,7 +2,8 @@ import { CreateSecretCommand, DescribeSecretCommand } from '@aws-sdk/client-secr
 import { isRotakitError, MemoryTarget, singleUser } from '@rotakit/core';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRotationHandler, getCurrentSecret, registerDatabaseSecret, type RegisterDatabaseSecretOptions } from '../src/index.js';
+import { createRotationHandler, getCurrentSecret } from '../src/index.js';
+import { registerDatabaseSecret, type RegisterDatabaseSecretOptions } from '../src/setup/index.js';
 import { startAwsWorld, testConfig, type AwsWorld } from './helpers.js';
 
 let world: AwsWorld;

@@ -12,7 +12,7 @@ function node(args: string[]): string {
 
 describe('@rotakit/provider-aws as published', () => {
   it('has been built (pnpm -r build) in both formats with type declarations', () => {
-    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']) {
+    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/setup.js', 'dist/setup.cjs', 'dist/setup.d.ts', 'dist/setup.d.cts']) {
       expect(existsSync(`${packageDir}${file}`), `${file} is missing: run pnpm -r build`).toBe(true);
     }
   });
@@ -25,8 +25,20 @@ describe('@rotakit/provider-aws as published', () => {
       'const m = await import("@rotakit/provider-aws"); console.log(Object.keys(m).sort().join(","))',
     ]);
     expect(required.split(',')).toEqual(
-      expect.arrayContaining(['SecretsManagerStore', 'createRotationHandler', 'registerDatabaseSecret', 'getCurrentSecret', 'rdsReplicaCheck']),
+      expect.arrayContaining(['SecretsManagerStore', 'createRotationHandler', 'getCurrentSecret', 'rdsReplicaCheck']),
     );
+    expect(required.split(',')).not.toContain('registerDatabaseSecret');
+    expect(imported).toBe(required);
+  });
+
+  it('loads the set-up entry point through require and through import, with the same exports', () => {
+    const required = node(['-e', 'console.log(Object.keys(require("@rotakit/provider-aws/setup")).sort().join(","))']);
+    const imported = node([
+      '--input-type=module',
+      '-e',
+      'const m = await import("@rotakit/provider-aws/setup"); console.log(Object.keys(m).sort().join(","))',
+    ]);
+    expect(required).toBe('registerDatabaseSecret');
     expect(imported).toBe(required);
   });
 });

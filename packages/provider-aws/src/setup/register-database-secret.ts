@@ -1,20 +1,12 @@
 import { AddPermissionCommand, GetFunctionCommand } from '@aws-sdk/client-lambda';
 import {
   CreateSecretCommand,
-  GetSecretValueCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
   type RotationRulesType,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
-import {
-  awsSchema,
-  InvalidOptionsError,
-  InvalidSecretValueError,
-  SecretNotFoundError,
-  type CredentialSchema,
-  type Credentials,
-} from '@rotakit/core';
+import { awsSchema, InvalidOptionsError, InvalidSecretValueError, SecretNotFoundError } from '@rotakit/core';
 import {
   lambdaClient,
   rdsClient,
@@ -22,10 +14,10 @@ import {
   type LambdaClientOption,
   type RdsClientOption,
   type SecretsManagerClientOption,
-} from './clients.js';
-import { awsCall, awsError, isAwsError } from './errors.js';
-import { clusterEndpoint, describeCluster, describeInstance, instanceEndpoint } from './rds.js';
-import { SecretsManagerStore } from './store.js';
+} from '../clients.js';
+import { awsCall, awsError, isAwsError } from '../errors.js';
+import { clusterEndpoint, describeCluster, describeInstance, instanceEndpoint } from '../rds.js';
+import { SecretsManagerStore } from '../store.js';
 
 /** How often the secret rotates: every N days, or by a `rate(…)`/`cron(…)` expression with an optional window. */
 export type RotationSchedule =
@@ -154,37 +146,6 @@ export async function registerDatabaseSecret(options: RegisterDatabaseSecretOpti
     valueStored: !hasValue,
     rotationEnabled: !configured,
   };
-}
-
-/** Options of `getCurrentSecret`. */
-export interface GetCurrentSecretOptions {
-  /** Default AWS's convention. */
-  readonly schema?: CredentialSchema;
-  readonly secretsManager?: SecretsManagerClientOption;
-}
-
-/** A secret's AWSCURRENT value, for the application that logs in with it. */
-export interface CurrentSecret {
-  readonly credentials: Credentials;
-  /** The AWSCURRENT version's id: changes with every rotation. */
-  readonly versionId: string;
-}
-
-/**
- * Reads a secret's AWSCURRENT value and parses it (username, password, host, …). Build the
- * client once and pass it when calling often: `{ secretsManager: client }`.
- */
-export async function getCurrentSecret(secretId: string, options: GetCurrentSecretOptions = {}): Promise<CurrentSecret> {
-  requireString(secretId, 'secretId');
-  const sm = secretsManagerClient(options.secretsManager);
-  const response = await awsCall({ service: 'Secrets Manager', operation: 'GetSecretValue', subject: secretId }, () =>
-    sm.send(new GetSecretValueCommand({ SecretId: secretId })),
-  );
-  if (typeof response.SecretString !== 'string' || typeof response.VersionId !== 'string') {
-    throw new InvalidSecretValueError(`${secretId} has no SecretString`, { field: 'SecretString' });
-  }
-  const { credentials } = (options.schema ?? awsSchema).parse(response.SecretString);
-  return { credentials, versionId: response.VersionId };
 }
 
 interface DatabaseFacts {

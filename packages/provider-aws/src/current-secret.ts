@@ -1,0 +1,42 @@
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { awsSchema, InvalidOptionsError, InvalidSecretValueError, type CredentialSchema, type Credentials } from '@rotakit/core';
+import { secretsManagerClient, type SecretsManagerClientOption } from './clients.js';
+import { awsCall } from './errors.js';
+
+/** Options of `getCurrentSecret`. */
+export interface GetCurrentSecretOptions {
+  /** Default AWS's convention. */
+  readonly schema?: CredentialSchema;
+  readonly secretsManager?: SecretsManagerClientOption;
+}
+
+/** A secret's AWSCURRENT value, for the application that logs in with it. */
+export interface CurrentSecret {
+  readonly credentials: Credentials;
+  /** The AWSCURRENT version's id: changes with every rotation. */
+  readonly versionId: string;
+}
+
+/**
+ * Reads a secret's AWSCURRENT value and parses it (username, password, host, …). Build the
+ * client once and pass it when calling often: `{ secretsManager: client }`.
+ */
+export async function getCurrentSecret(secretId: string, options: GetCurrentSecretOptions = {}): Promise<CurrentSecret> {
+  requireString(secretId, 'secretId');
+  const sm = secretsManagerClient(options.secretsManager);
+  const response = await awsCall({ service: 'Secrets Manager', operation: 'GetSecretValue', subject: secretId }, () =>
+    sm.send(new GetSecretValueCommand({ SecretId: secretId })),
+  );
+  if (typeof response.SecretString !== 'string' || typeof response.VersionId !== 'string') {
+    throw new InvalidSecretValueError(`${secretId} has no SecretString`, { field: 'SecretString' });
+  }
+  const { credentials } = (options.schema ?? awsSchema).parse(response.SecretString);
+  return { credentials, versionId: response.VersionId };
+}
+
+function requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidOptionsError(`${field} must be a non-empty string`, { field });
+  }
+  return value;
+}
