@@ -4,7 +4,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { InvalidOptionsError } from '@rotakit/core';
 import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
-import { createFcHandler, rdsAccountApi, schedulePayload, versionIdOfExecution, workflowDefinition } from '@rotakit/provider-alibaba';
+import { createFcHandler, rdsAccountApi, versionIdOfExecution } from '@rotakit/provider-alibaba';
+import { schedulePayload, workflowDefinition } from '@rotakit/provider-alibaba/setup';
 import { KEY, runWorkflow, seedSecret, stagesOf, valueAt } from './helpers.js';
 
 const INSTANCE = 'rm-env00000001';
