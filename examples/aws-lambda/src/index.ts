@@ -5,8 +5,8 @@
  */
 import { alternatingUsers, singleUser, type Strategy, type Target } from '@rotakit/core';
 import { AWS_ENGINES, createRotationHandler, rdsReplicaCheck } from '@rotakit/provider-aws';
-import { mysqlTarget } from '@rotakit/target-mysql';
-import { postgresTarget } from '@rotakit/target-postgres';
+import { mysqlTarget, type MysqlTlsOptions } from '@rotakit/target-mysql';
+import { postgresTarget, type PostgresTlsOptions } from '@rotakit/target-postgres';
 
 const env = process.env;
 const TRUE = /^(true|1|y|yes)$/i;
@@ -20,9 +20,11 @@ function strategyFromEnvironment(): Strategy {
 }
 
 // Built once per container: targets keep their TLS settings, clients their connections.
+// Under verify the server is checked against the RDS authorities bundled with the targets: Node's roots hold none.
 const tlsMode = env['TLS_MODE'] === 'require' || env['TLS_MODE'] === 'disable' ? env['TLS_MODE'] : 'verify';
-const mysql = mysqlTarget({ tls: tlsMode });
-const postgres = postgresTarget({ tls: { mode: tlsMode } });
+const tls: MysqlTlsOptions & PostgresTlsOptions = tlsMode === 'verify' ? { mode: tlsMode, ca: 'aws-rds' } : { mode: tlsMode };
+const mysql = mysqlTarget({ tls });
+const postgres = postgresTarget({ tls });
 
 /** Picks the target by the secret's `engine`. */
 function targetFor(engine: string | undefined): Target {

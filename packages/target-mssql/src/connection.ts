@@ -9,6 +9,7 @@ import {
   type RotakitError,
 } from '@rotakit/core';
 import sql from 'mssql';
+import { isUnknownAuthority, UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
 import type { ResolvedMssqlOptions } from './options.js';
 
 const DEFAULT_PORT = 1433;
@@ -156,7 +157,8 @@ export function classifyConnectError(error: unknown, login: Pick<Login, 'usernam
   }
   const tlsCause = chain.find((link) => typeof link.code === 'string' && TLS_ERROR_CODE.test(link.code));
   if (tlsCause) {
-    return new TlsRequiredError(`TLS with the SQL Server at ${where} failed under tls ${login.tls} (${String(tlsCause.code)})`);
+    const hint = isUnknownAuthority(tlsCause.code, tlsCause.message) ? `; ${UNKNOWN_AUTHORITY_HINT}` : '';
+    return new TlsRequiredError(`TLS with the SQL Server at ${where} failed under tls ${login.tls} (${String(tlsCause.code)})${hint}`);
   }
   if (code === 'ESOCKET' || code === 'ETIMEOUT' || code === 'EINSTLOOKUP') {
     const detail = chain.map((link) => link.code).filter((c) => typeof c === 'string' && c !== code)[0];

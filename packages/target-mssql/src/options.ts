@@ -1,4 +1,5 @@
 import { InvalidOptionsError, TLS_MODES, type TlsMode } from '@rotakit/core';
+import { isTlsCaPreset, TLS_CA_PRESETS, tlsCaPreset, type TlsCaPreset } from './ca-presets.js';
 
 /** TLS settings of the SQL Server target. */
 export interface MssqlTlsOptions {
@@ -8,8 +9,11 @@ export interface MssqlTlsOptions {
    * true`); `disable`: no TLS (`encrypt: false`).
    */
   readonly mode?: TlsMode;
-  /** CA certificate(s), PEM, trusted instead of the system roots under `verify`. */
-  readonly ca?: string | Buffer;
+  /**
+   * CA certificate(s), PEM, trusted instead of the system roots under `verify`, or a preset name:
+   * `aws-rds` for Amazon RDS.
+   */
+  readonly ca?: string | Buffer | TlsCaPreset;
   /** The name the certificate must carry, when it differs from the host (also sent as SNI). */
   readonly servername?: string;
 }
@@ -27,7 +31,8 @@ export interface MssqlTargetOptions {
 
 /** Options after validation, with defaults filled in. */
 export interface ResolvedMssqlOptions {
-  readonly tls: { readonly mode: TlsMode; readonly ca?: string | Buffer; readonly servername?: string };
+  /** `ca` is the PEM given, or a preset's certificates. */
+  readonly tls: { readonly mode: TlsMode; readonly ca?: string | Buffer | string[]; readonly servername?: string };
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxUsernameLength: number;
@@ -57,6 +62,13 @@ function boundedInteger(value: unknown, field: string, min: number, max: number,
   return value;
 }
 
+/** The CA given as PEM, or a preset's certificates. */
+function resolveCa(ca: unknown): string | Buffer | string[] {
+  if (isTlsCaPreset(ca)) return tlsCaPreset(ca);
+  if (Buffer.isBuffer(ca) || (typeof ca === 'string' && ca.includes('-----BEGIN CERTIFICATE-----'))) return ca;
+  throw invalid('tls.ca', `must be PEM (a string or a Buffer) or a preset (${TLS_CA_PRESETS.join(', ')})`);
+}
+
 /** Validates `options` before anything connects; the error names the field, never a value. */
 export function resolveOptions(options: unknown = {}): ResolvedMssqlOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalid('options', 'must be an object');
@@ -67,14 +79,13 @@ export function resolveOptions(options: unknown = {}): ResolvedMssqlOptions {
   rejectUnknownKeys(tls, TLS_KEYS, 'tls.');
   const mode = tls.mode ?? 'verify';
   if (!TLS_MODES.includes(mode)) throw invalid('tls.mode', `must be one of ${TLS_MODES.join(', ')}`);
-  if (tls.ca !== undefined && typeof tls.ca !== 'string' && !Buffer.isBuffer(tls.ca)) throw invalid('tls.ca', 'must be a PEM string or a Buffer');
   if (tls.servername !== undefined && (typeof tls.servername !== 'string' || tls.servername.length === 0)) {
     throw invalid('tls.servername', 'must be a non-empty string');
   }
   return {
     tls: {
       mode,
-      ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+      ...(tls.ca === undefined ? {} : { ca: resolveCa(tls.ca) }),
       ...(tls.servername === undefined ? {} : { servername: tls.servername }),
     },
     connectTimeoutMs: boundedInteger(given.connectTimeoutMs, 'connectTimeoutMs', 100, 120_000, 5_000),

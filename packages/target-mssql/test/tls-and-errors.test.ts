@@ -1,7 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import { isRotakitError, type Login, type TlsMode } from '@rotakit/core';
 import { createTestCertificateAuthority, MssqlFake, type TestCertificateAuthority } from '@rotakit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mssqlTarget, type MssqlTargetOptions } from '../src/index.js';
+import { mssqlTarget, tlsCaPreset, type MssqlTargetOptions } from '../src/index.js';
 import { closedPort } from './support.js';
 import { caughtErrors, expectNoSecretInErrors, failure } from './secrets.js';
 
@@ -66,6 +67,22 @@ describe('TLS against the TDS fake (TLS carried in PRELOGIN packets, as SQL Serv
     expect(isRotakitError(error, 'TlsRequired')).toBe(true);
   });
 
+  it('an unknown authority (system roots, another CA, the RDS preset) names the option that fixes it', async () => {
+    for (const tls of [{}, { ca: otherCa.cert }, { ca: 'aws-rds' }]) {
+      const error = await failure(connects(rightCert, 'verify', { tls }));
+      expect(isRotakitError(error, 'TlsRequired'), String(error)).toBe(true);
+      expect((error as Error).message).toContain("pass the server's CA as tls.ca, or tls.ca: 'aws-rds' on Amazon RDS");
+    }
+  });
+
+  it("takes tls.ca: 'aws-rds' as the bundled RDS certificate authorities, loaded without a network", () => {
+    const certificates = tlsCaPreset('aws-rds');
+    expect(certificates.join('\n').match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0).toBeGreaterThan(10);
+    const issuers = certificates.map((certificate) => new X509Certificate(certificate).issuer);
+    expect(issuers.filter((issuer) => issuer.includes('OU=Amazon RDS')).length).toBeGreaterThan(10);
+    expect(mssqlTarget({ tls: { ca: 'aws-rds' } }).tls).toBe('verify');
+  });
+
   it('require accepts a certificate it cannot verify, and still encrypts', async () => {
     await connects(wrongName, 'require');
     expect(wrongName.logins.at(-1)).toMatchObject({ ok: true, encrypted: true });
@@ -124,6 +141,7 @@ describe('options', () => {
     [{ tls: { mode: 'sometimes' } }, 'tls.mode'],
     [{ tls: { verify: true } }, 'tls.verify'],
     [{ tls: { ca: 42 } }, 'tls.ca'],
+    [{ tls: { ca: 'aws-rdz' } }, 'tls.ca'],
     [{ tls: { servername: '' } }, 'tls.servername'],
     [{ tls: 'verify' }, 'tls'],
     [{ connectTimeoutMs: 0 }, 'connectTimeoutMs'],

@@ -5,6 +5,7 @@ import {
   TlsRequiredError,
   type RotakitError,
 } from '@rotakit/core';
+import { isUnknownAuthority, UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
 import type { Statement } from './sql.js';
 
 /** The fields of a mysql2 or Node error that classification reads. */
@@ -98,7 +99,8 @@ export function connectError(error: unknown, where: string, username: string, se
     return new TlsRequiredError(`the server at ${where} requires TLS but the login has tls: disable`, { cause });
   }
   if (TLS_CODE.test(code) || /certificate|ssl routines|secure TLS connection/i.test(message)) {
-    return new TlsRequiredError(`TLS with the server at ${where} failed: ${scrub(message, secrets)}`, { cause });
+    const hint = isUnknownAuthority(code, message) ? `; ${UNKNOWN_AUTHORITY_HINT}` : '';
+    return new TlsRequiredError(`TLS with the server at ${where} failed: ${scrub(message, secrets)}${hint}`, { cause });
   }
   if (isNetworkError(code, errno)) {
     return new TargetUnreachableError(`the server at ${where} cannot be reached (${code || `errno ${errno}`})`, { cause });

@@ -23,3 +23,5 @@ export type { Account, TlsRequirement } from './statements.js';
 export { administrativeRights, describeGrants, grantChanges, parseGrants } from './grants.js';
 export { outsideCatalogCharset, sameMysqlUser } from './names.js';
 export type { AccountGrants, GrantChange, ObjectGrant } from './grants.js';
+export { TLS_CA_PRESETS, tlsCaPreset } from './ca-presets.js';
+export type { TlsCaPreset } from './ca-presets.js';

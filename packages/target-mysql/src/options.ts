@@ -1,12 +1,16 @@
 import { X509Certificate } from 'node:crypto';
 import { InvalidOptionsError, silentLogger, TLS_MODES, type Logger, type TlsMode } from '@rotakit/core';
+import { isTlsCaPreset, TLS_CA_PRESETS, tlsCaPreset, type TlsCaPreset } from './ca-presets.js';
 
 /** TLS settings of the MySQL target. */
 export interface MysqlTlsOptions {
   /** `verify` (default): certificate and host name checked; `require`: encrypted, unchecked; `disable`: plaintext. */
   readonly mode?: TlsMode;
-  /** PEM CA certificate(s) to verify the server against instead of Node's bundled roots (`verify` only). */
-  readonly ca?: string | Buffer;
+  /**
+   * PEM CA certificate(s) to verify the server against instead of Node's bundled roots (`verify`
+   * only), or a preset name: `aws-rds` for Amazon RDS and Aurora.
+   */
+  readonly ca?: string | Buffer | TlsCaPreset;
   /** The name the server certificate must carry when it differs from the login's host (`verify` only). */
   readonly servername?: string;
 }
@@ -31,7 +35,8 @@ export interface MysqlTargetOptions {
 
 /** Options after validation, defaults filled in. */
 export interface ResolvedMysqlOptions {
-  readonly tls: { readonly mode: TlsMode; readonly ca?: string | Buffer; readonly servername?: string };
+  /** `ca` is the PEM given, or a preset's certificates. */
+  readonly tls: { readonly mode: TlsMode; readonly ca?: string | Buffer | string[]; readonly servername?: string };
   readonly connectTimeoutMs: number;
   readonly maxUsernameLength: number;
   readonly logger: Logger;
@@ -75,16 +80,20 @@ function resolveTls(value: unknown): ResolvedMysqlOptions['tls'] {
   if (typeof mode !== 'string' || !(TLS_MODES as readonly string[]).includes(mode)) {
     throw invalid('tls.mode', `must be one of ${TLS_MODES.join(', ')}`);
   }
-  const resolved: { mode: TlsMode; ca?: string | Buffer; servername?: string } = { mode: mode as TlsMode };
+  const resolved: { mode: TlsMode; ca?: string | Buffer | string[]; servername?: string } = { mode: mode as TlsMode };
   if (settings.ca !== undefined) {
     if (mode !== 'verify') throw invalid('tls.ca', 'is only used with mode verify; require does not check certificates');
     if (typeof settings.ca !== 'string' && !Buffer.isBuffer(settings.ca)) throw invalid('tls.ca', 'must be a PEM string or Buffer');
-    try {
-      new X509Certificate(settings.ca);
-    } catch {
-      throw invalid('tls.ca', 'is not a PEM certificate');
+    if (isTlsCaPreset(settings.ca)) {
+      resolved.ca = tlsCaPreset(settings.ca);
+    } else {
+      try {
+        new X509Certificate(settings.ca);
+      } catch {
+        throw invalid('tls.ca', `is neither a PEM certificate nor a preset (${TLS_CA_PRESETS.join(', ')})`);
+      }
+      resolved.ca = settings.ca;
     }
-    resolved.ca = settings.ca;
   }
   if (settings.servername !== undefined) {
     if (mode !== 'verify') throw invalid('tls.servername', 'is only used with mode verify');

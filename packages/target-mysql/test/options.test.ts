@@ -1,6 +1,8 @@
+import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isRotakitError } from '@rotakit/core';
 import { mysqlTarget, type MysqlTargetOptions } from '../src/index.js';
+import { resolveOptions } from '../src/options.js';
 import { expectNoSecret, thrown } from './helpers.js';
 
 const SECRET = 'Option-secret-pw-1';
@@ -31,6 +33,8 @@ describe('mysqlTarget options', () => {
     [{ tls: 42 }, 'tls'],
     [{ tls: { mode: 'verify', ca: SECRET } }, 'tls.ca'],
     [{ tls: { mode: 'require', ca: '-----BEGIN CERTIFICATE-----' } }, 'tls.ca'],
+    [{ tls: { mode: 'verify', ca: 'aws-rdz' } }, 'tls.ca'],
+    [{ tls: { mode: 'require', ca: 'aws-rds' } }, 'tls.ca'],
     [{ tls: { servername: 'bad name!' } }, 'tls.servername'],
     [{ tls: { mode: 'disable', servername: 'db.example' } }, 'tls.servername'],
     [{ connectTimeoutMs: 0 }, 'connectTimeoutMs'],
@@ -44,6 +48,16 @@ describe('mysqlTarget options', () => {
     expect((error as { field?: string }).field).toBe(field);
     expect(error.message).toContain(field);
     expectNoSecret(error, [SECRET]);
+  });
+
+  it("takes tls.ca: 'aws-rds' as the bundled RDS certificate authorities, loaded without a network", () => {
+    expect(mysqlTarget({ tls: { ca: 'aws-rds' } }).tls).toBe('verify');
+    const { ca } = resolveOptions({ tls: { mode: 'verify', ca: 'aws-rds' } }).tls;
+    expect(Array.isArray(ca)).toBe(true);
+    const pem = (ca as readonly string[]).join('\n');
+    expect(pem.match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0).toBeGreaterThan(10);
+    const issuers = (ca as readonly string[]).map((certificate) => new X509Certificate(certificate).issuer);
+    expect(issuers.filter((issuer) => issuer.includes('OU=Amazon RDS')).length).toBeGreaterThan(10);
   });
 
   it('refuses a login with an unknown TLS mode before connecting', async () => {

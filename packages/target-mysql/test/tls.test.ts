@@ -52,6 +52,20 @@ describe('TLS against a server that requires secure transport', () => {
     await login(server, { mode: 'require' });
   });
 
+  it('names the option that fixes an unknown authority (system roots, another CA, the RDS preset)', async () => {
+    const unknownAuthorities: MysqlTlsOptions[] = [
+      { mode: 'verify' },
+      { mode: 'verify', ca: server.otherCa as string },
+      { mode: 'verify', ca: 'aws-rds' },
+    ];
+    for (const tls of unknownAuthorities) {
+      const error = await thrown(login(server, tls));
+      expect(isRotakitError(error, 'TlsRequired'), `${error.name}: ${error.message}`).toBe(true);
+      expect(error.message).toContain("pass the server's CA as tls.ca, or tls.ca: 'aws-rds' on Amazon RDS");
+      expectNoSecret(error, [PASSWORD]);
+    }
+  });
+
   it('gets a typed error, not a session, when plaintext is asked of it', async () => {
     await expectCode(login(server, { mode: 'disable' }), 'TlsRequired');
   });

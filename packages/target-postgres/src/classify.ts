@@ -8,6 +8,7 @@ import {
   type RotakitError,
   type RotakitErrorDetails,
 } from '@rotakit/core';
+import { isUnknownAuthority, UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
 
 /** SQLSTATEs that mean the server is there but cannot take the session now. */
 const UNAVAILABLE_SQLSTATES = new Set(['53300', '57P01', '57P02', '57P03', '08006', '08001', '08004']);
@@ -73,7 +74,8 @@ export function classifyConnectError(error: unknown, login: Login, where: string
     return new TargetAuthFailedError(`the server refused the login of ${login.username} at ${detail}`);
   }
   if (isTlsFailure(error, message, code)) {
-    return new TlsRequiredError(`TLS could not be established as ${login.tls} asks, at ${detail}; no plaintext fallback`);
+    const hint = isUnknownAuthority(code, message) ? `; ${UNKNOWN_AUTHORITY_HINT}` : '';
+    return new TlsRequiredError(`TLS could not be established as ${login.tls} asks, at ${detail}; no plaintext fallback${hint}`);
   }
   if (UNREACHABLE_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /timeout|terminated/i.test(message)) {
     return new TargetUnreachableError(`the PostgreSQL server is unreachable at ${detail}`);

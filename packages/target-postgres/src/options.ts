@@ -1,12 +1,16 @@
 import { InvalidOptionsError, TLS_MODES, type TlsMode } from '@rotakit/core';
+import { isTlsCaPreset, TLS_CA_PRESETS, tlsCaPreset, type TlsCaPreset } from './ca-presets.js';
 import { MAX_IDENTIFIER_BYTES } from './sql.js';
 
 /** TLS settings of the PostgreSQL target. */
 export interface PostgresTlsOptions {
   /** `verify` (default): chain and host name checked; `require`: encrypted, unchecked; `disable`: plaintext. */
   readonly mode?: TlsMode;
-  /** PEM of the CA(s) to trust under `verify`, instead of Node's default bundle. */
-  readonly ca?: string | Buffer;
+  /**
+   * PEM of the CA(s) to trust under `verify`, instead of Node's default bundle, or a preset name:
+   * `aws-rds` for Amazon RDS and Aurora.
+   */
+  readonly ca?: string | Buffer | TlsCaPreset;
   /** The name the server certificate must carry under `verify`, when it differs from the host. */
   readonly servername?: string;
 }
@@ -35,7 +39,8 @@ export interface PostgresTargetOptions {
 
 /** Options after validation, with every default filled in. */
 export interface ResolvedPostgresOptions {
-  readonly tls: { readonly mode: TlsMode; readonly ca?: string | Buffer; readonly servername?: string };
+  /** `ca` is the PEM given, or a preset's certificates. */
+  readonly tls: { readonly mode: TlsMode; readonly ca?: string | Buffer | string[]; readonly servername?: string };
   readonly connectTimeoutMs: number;
   readonly maxUsernameLength: number;
   readonly passwordEncoding: PasswordEncoding;
@@ -78,6 +83,13 @@ function nonEmptyString(field: string, value: unknown): string {
   return value;
 }
 
+/** The CA given as PEM, or a preset's certificates. */
+function resolveCa(ca: unknown): string | Buffer | string[] {
+  if (isTlsCaPreset(ca)) return tlsCaPreset(ca);
+  if (Buffer.isBuffer(ca) || (typeof ca === 'string' && ca.includes('-----BEGIN CERTIFICATE-----'))) return ca;
+  invalid('tls.ca', `must be PEM (a string or a Buffer) or a preset (${TLS_CA_PRESETS.join(', ')})`);
+}
+
 /** Validates `options` and fills in defaults; throws `InvalidOptionsError` naming the field at fault. */
 export function resolveOptions(options: PostgresTargetOptions | undefined): ResolvedPostgresOptions {
   const given: PostgresTargetOptions = options ?? {};
@@ -88,12 +100,9 @@ export function resolveOptions(options: PostgresTargetOptions | undefined): Reso
   refuseUnknownKeys(tlsGiven, TLS_KEYS, 'tls.');
   const mode = tlsGiven.mode ?? 'verify';
   if (!TLS_MODES.includes(mode)) invalid('tls.mode', `must be one of ${TLS_MODES.join(', ')}`);
-  if (tlsGiven.ca !== undefined && typeof tlsGiven.ca !== 'string' && !Buffer.isBuffer(tlsGiven.ca)) {
-    invalid('tls.ca', 'must be a PEM string or a Buffer');
-  }
   const tls = {
     mode,
-    ...(tlsGiven.ca === undefined ? {} : { ca: tlsGiven.ca }),
+    ...(tlsGiven.ca === undefined ? {} : { ca: resolveCa(tlsGiven.ca) }),
     ...(tlsGiven.servername === undefined ? {} : { servername: nonEmptyString('tls.servername', tlsGiven.servername) }),
   };
   const passwordEncoding = given.passwordEncoding ?? 'scram-sha-256';

@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isRotakitError } from '@rotakit/core';
 import { postgresTarget, type PostgresTargetOptions } from '@rotakit/target-postgres';
@@ -12,6 +13,7 @@ describe('options', () => {
     ['tls.mode', { tls: { mode: 'prefer' } }],
     ['tls.cert', { tls: { cert: 'x' } }],
     ['tls.ca', { tls: { ca: 42 } }],
+    ['tls.ca', { tls: { ca: 'aws-rdz' } }],
     ['tls.servername', { tls: { servername: '' } }],
     ['connectTimeoutMs', { connectTimeoutMs: 0 }],
     ['connectTimeoutMs', { connectTimeoutMs: 1.5 }],
@@ -30,6 +32,15 @@ describe('options', () => {
     }
     expect(isRotakitError(error, 'InvalidOptions')).toBe(true);
     expect((error as { field: string }).field).toBe(field);
+  });
+
+  it("takes tls.ca: 'aws-rds' as the bundled RDS certificate authorities, loaded without a network", () => {
+    const { ca } = postgresTarget({ tls: { ca: 'aws-rds' } }).options.tls;
+    expect(Array.isArray(ca)).toBe(true);
+    const certificates = ca as readonly string[];
+    expect(certificates.join('\n').match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0).toBeGreaterThan(10);
+    const issuers = certificates.map((certificate) => new X509Certificate(certificate).issuer);
+    expect(issuers.filter((issuer) => issuer.includes('OU=Amazon RDS')).length).toBeGreaterThan(10);
   });
 
   it('defaults: verify, 5000 ms, 63 bytes, SCRAM', () => {

@@ -34,6 +34,14 @@ describe('TLS against a server that offers it', () => {
     await failsWith(target.connect(loginOn(server, 'tls_user', PASSWORD, 'verify')), 'TlsRequired');
   });
 
+  it('an unknown authority (system roots, another CA, the RDS preset) names the option that fixes it', async () => {
+    for (const ca of [undefined, server.otherCa as string, 'aws-rds']) {
+      const target = postgresTarget({ tls: { mode: 'verify', ...(ca === undefined ? {} : { ca }) } });
+      const error = await failsWith(target.connect(loginOn(server, 'tls_user', PASSWORD, 'verify')), 'TlsRequired');
+      expect(error.message).toContain("pass the server's CA as tls.ca, or tls.ca: 'aws-rds' on Amazon RDS");
+    }
+  });
+
   it('verify against a certificate for another name is TlsRequired', async () => {
     const target = postgresTarget({ tls: { mode: 'verify', ca: server.ca as string, servername: 'db.example.org' } });
     await failsWith(target.connect(loginOn(server, 'tls_user', PASSWORD, 'verify')), 'TlsRequired');
