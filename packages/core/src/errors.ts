@@ -87,6 +87,19 @@ export function isRotakitError(error: unknown, code?: RotakitErrorCode): error i
   return rotakit && (code === undefined || (error as RotakitError).code === code);
 }
 
+/**
+ * Marks a rotakit error as having left the database unchanged (`changedNothing`), for a target
+ * call that failed before its first write or whose transaction rolled back; core then withdraws the
+ * pending version of a permanent failure. The error is marked in place (it was made for this call)
+ * and returned; a value that is no rotakit error is returned as it is.
+ */
+export function markChangedNothing<E>(error: E): E {
+  if (isRotakitError(error) && error.changedNothing !== true) {
+    Object.defineProperty(error, 'changedNothing', { value: true, enumerable: true, writable: true, configurable: true });
+  }
+  return error;
+}
+
 function isBranded(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
 }

@@ -17,6 +17,8 @@ export {
 export type { PasswordPolicy, ResolvedPasswordPolicy } from './password.js';
 export { REDACTED, Redactor } from './redact.js';
 export { rotate, runStep } from './rotation.js';
+export { defineCaPresets, isUnknownAuthority } from './tls.js';
+export type { CaPresets } from './tls.js';
 export type {
   PasswordOptions,
   RotateRequest,

@@ -1,5 +1,6 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import {
+  isUnknownAuthority,
   REDACTED,
   StepFailedError,
   TargetAuthFailedError,
@@ -9,7 +10,7 @@ import {
   type RotakitError,
 } from '@rotakit/core';
 import sql from 'mssql';
-import { isUnknownAuthority, UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
+import { UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
 import type { ResolvedMssqlOptions } from './options.js';
 
 const DEFAULT_PORT = 1433;

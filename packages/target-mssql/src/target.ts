@@ -2,7 +2,6 @@ import {
   checkNewPassword,
   checkUserSyncRequest,
   InvalidOptionsError,
-  InvalidSecretValueError,
   isRotakitError,
   REDACTED,
   refuseAdministrativeSource,
@@ -10,12 +9,12 @@ import {
   StepFailedError,
   type Login,
   type PasswordConstraints,
-  type RotakitErrorDetails,
   type SessionIdentity,
   type Target,
   type TargetSession,
   type UserProfile,
   type UserSyncRequest,
+  markChangedNothing,
 } from '@rotakit/core';
 import sql from 'mssql';
 import { openPool, type OpenPool } from './connection.js';
@@ -318,23 +317,13 @@ async function changing(call: (progress: Progress) => Promise<void>): Promise<vo
 }
 
 /**
- * `error` saying it changed nothing: the refusals already do; the check and step errors a session
- * throws are rebuilt with `changedNothing: true`; anything that is no rotakit error becomes a
- * StepFailedError with it.
+ * `error` saying it changed nothing: a rotakit error is marked (core's `markChangedNothing`);
+ * anything else becomes a StepFailedError with the flag.
  */
 function withChangedNothing(error: unknown): unknown {
-  if (isRotakitError(error) && error.changedNothing === true) return error;
-  const cause = isRotakitError(error) ? error.cause : error;
-  const details: RotakitErrorDetails = {
-    changedNothing: true,
-    ...(isRotakitError(error) && error.field !== undefined ? { field: error.field } : {}),
-    ...(cause === undefined ? {} : { cause }),
-  };
+  if (isRotakitError(error)) return markChangedNothing(error);
   const message = error instanceof Error ? error.message : 'a non-error value was thrown';
-  if (isRotakitError(error, 'InvalidOptions')) return new InvalidOptionsError(message, details);
-  if (isRotakitError(error, 'InvalidSecretValue')) return new InvalidSecretValueError(message, details);
-  if (isRotakitError(error) && error.code !== 'StepFailed') return error;
-  return new StepFailedError(message, isRotakitError(error) ? error.retryable : false, details);
+  return new StepFailedError(message, false, { changedNothing: true, cause: error });
 }
 
 /** Whether SQL Server itself answered the statement with an error (it then ran none of it), not the connection failing. */

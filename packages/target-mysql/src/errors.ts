@@ -1,11 +1,12 @@
 import {
+  isUnknownAuthority,
   StepFailedError,
   TargetAuthFailedError,
   TargetUnreachableError,
   TlsRequiredError,
   type RotakitError,
 } from '@rotakit/core';
-import { isUnknownAuthority, UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
+import { UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
 import type { Statement } from './sql.js';
 
 /** The fields of a mysql2 or Node error that classification reads. */

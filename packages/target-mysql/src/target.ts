@@ -5,7 +5,6 @@ import {
   checkNewPassword,
   checkUserSyncRequest,
   InvalidOptionsError,
-  isRotakitError,
   refuseAdministrativeSource,
   refuseOwnAccount,
   StepFailedError,
@@ -21,6 +20,7 @@ import {
   type UserProfile,
   type UsernameUse,
   type UserSyncRequest,
+  markChangedNothing,
 } from '@rotakit/core';
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import { connectError, errnoOf, GRANT_DENIED, refusedByServer, statementError } from './errors.js';
@@ -470,8 +470,7 @@ class MysqlSession implements TargetSession {
       await call();
     } catch (error) {
       // The error was made for this call (a check's or a wrapped driver error); marking it loses nothing.
-      if (!this.#wrote && isRotakitError(error)) Object.assign(error, { changedNothing: true });
-      throw error;
+      throw this.#wrote ? error : markChangedNothing(error);
     }
   }
 

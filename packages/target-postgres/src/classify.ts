@@ -1,4 +1,6 @@
 import {
+  isUnknownAuthority,
+  markChangedNothing,
   isRotakitError,
   StepFailedError,
   TargetAuthFailedError,
@@ -6,9 +8,8 @@ import {
   TlsRequiredError,
   type Login,
   type RotakitError,
-  type RotakitErrorDetails,
 } from '@rotakit/core';
-import { isUnknownAuthority, UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
+import { UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
 
 /** SQLSTATEs that mean the server is there but cannot take the session now. */
 const UNAVAILABLE_SQLSTATES = new Set(['53300', '57P01', '57P02', '57P03', '08006', '08001', '08004']);
@@ -98,28 +99,9 @@ export function statementError(error: unknown, action: string, secrets: readonly
 }
 
 /**
- * The same error, saying that the database was left as it was (`changedNothing`): it was thrown
- * before the first write, or its transaction was rolled back (or never committed), so core may
- * withdraw the pending version on a permanent failure. Anything but a rotakit error passes through.
- */
-export function unchanged(error: unknown): unknown {
-  if (!isRotakitError(error) || error.changedNothing === true) return error;
-  const details: RotakitErrorDetails = { changedNothing: true };
-  if (error.field !== undefined) details.field = error.field;
-  if (error.pendingToken !== undefined) details.pendingToken = error.pendingToken;
-  if (error.limit !== undefined) details.limit = error.limit;
-  if (error.right !== undefined) details.right = error.right;
-  if (error.cause !== undefined) details.cause = error.cause;
-  if (error instanceof StepFailedError) return new StepFailedError(error.message, error.retryable, details);
-  // Every other rotakit error class takes (message, details).
-  const Same = error.constructor as new (message: string, details: RotakitErrorDetails) => RotakitError;
-  return new Same(error.message, details);
-}
-
-/**
  * The error of a statement that commits on its own (or of COMMIT): when the server answered with
- * an error, nothing was committed (`unchanged`); when the connection was lost, nobody knows.
+ * an error, nothing was committed (`changedNothing`); when the connection was lost, nobody knows.
  */
 export function unchangedUnlessLost(error: unknown): unknown {
-  return isRotakitError(error, 'TargetUnreachable') ? error : unchanged(error);
+  return isRotakitError(error, 'TargetUnreachable') ? error : markChangedNothing(error);
 }

@@ -11,6 +11,7 @@ import {
   type TargetSession,
   type UserProfile,
   type UserSyncRequest,
+  markChangedNothing,
 } from '@rotakit/core';
 import {
   ATTRIBUTE_KEYWORDS,
@@ -23,7 +24,7 @@ import {
   type RoleAttributes,
   type RoleState,
 } from './catalog.js';
-import { statementError, unchanged, unchangedUnlessLost } from './classify.js';
+import { statementError, unchangedUnlessLost } from './classify.js';
 import { entriesOf, ownGrants, reachOf, sameOptions, type Grants } from './grants.js';
 import type { ResolvedPostgresOptions } from './options.js';
 import { scramSha256Verifier } from './scram.js';
@@ -78,7 +79,7 @@ export class PostgresSession implements TargetSession {
     try {
       checkNewPassword(newPassword);
     } catch (error) {
-      throw unchanged(error);
+      throw markChangedNothing(error);
     }
     try {
       await this.#setPassword('SESSION_USER', newPassword, 'changing the session user\'s own password');
@@ -98,14 +99,14 @@ export class PostgresSession implements TargetSession {
       this.#checkSyncRequest(request);
       await this.#run('starting the transaction', 'BEGIN');
     } catch (error) {
-      throw unchanged(error);
+      throw markChangedNothing(error);
     }
     try {
       await this.#syncInTransaction(request);
     } catch (error) {
       // Rolled back; if the connection is gone, the server drops the open transaction itself.
       await this.#client.query('ROLLBACK').catch(() => undefined);
-      throw unchanged(error);
+      throw markChangedNothing(error);
     }
     try {
       await this.#run('committing', 'COMMIT');
