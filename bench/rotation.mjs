@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2/promise';
 import {
   alternatingUsers,
-  awsSchema,
+  defaultSchema,
   generatePassword,
   MemorySecretStore,
   MemoryTarget,
@@ -39,17 +39,17 @@ async function timeRotations(name, runs, makeRequest) {
 async function coreOverhead() {
   for (const [label, strategy] of [
     ['single-user', singleUser()],
-    ['alternating-users', alternatingUsers()],
+    ['alternating-users', alternatingUsers({ suffix: '_clone' })],
   ]) {
     const store = new MemorySecretStore();
     store.putSecret('master', { host: 'db', username: 'admin', password: 'admin-password' });
-    store.putSecret('app', { host: 'db', username: 'app', password: 'app-password', masterarn: 'master' });
+    store.putSecret('app', { host: 'db', username: 'app', password: 'app-password', masterSecret: 'master' });
     const target = new MemoryTarget({
       tls: 'disable',
       users: { app: { password: 'app-password' }, admin: { password: 'admin-password', privileged: true } },
     });
     await timeRotations(`core, memory store and target, ${label}`, 2000, () => ({
-      store, target, strategy, schema: awsSchema, secretId: 'app',
+      store, target, strategy, schema: defaultSchema, secretId: 'app',
     }));
   }
 }
@@ -71,19 +71,19 @@ async function postgres() {
     await server.query('CREATE TABLE orders (id serial PRIMARY KEY, note text)');
     await server.query('GRANT SELECT, INSERT ON orders TO app');
     await server.query('GRANT USAGE ON SEQUENCE orders_id_seq TO app');
-    const base = { host: server.host, port: server.port, dbname: server.database, ssl: false };
+    const base = { host: server.host, port: server.port, database: server.database, tls: false };
     // One store for every run: each rotation starts from where the last one left the database.
     const store = new MemorySecretStore();
     store.putSecret('master', { ...base, username: server.admin.username, password: server.admin.password });
-    store.putSecret('app', { ...base, username: 'app', password: 'app-password-1', masterarn: 'master' });
+    store.putSecret('app', { ...base, username: 'app', password: 'app-password-1', masterSecret: 'master' });
     for (const encoding of ['scram-sha-256', 'plaintext']) {
       const target = postgresTarget({ tls: { mode: 'disable' }, passwordEncoding: encoding });
       for (const [label, strategy] of [
         ['single-user', singleUser()],
-        ['alternating-users', alternatingUsers()],
+        ['alternating-users', alternatingUsers({ suffix: '_clone' })],
       ]) {
         await timeRotations(`PostgreSQL ${label}, ${encoding}`, 30, () => ({
-          store, target, strategy, schema: awsSchema, secretId: 'app',
+          store, target, strategy, schema: defaultSchema, secretId: 'app',
         }));
       }
     }
@@ -101,16 +101,16 @@ async function mariadb() {
     await admin.query(`CREATE USER 'app'@'%' IDENTIFIED BY 'app-password-1'`);
     await admin.query(`GRANT SELECT, INSERT ON shop.orders TO 'app'@'%'`);
     await admin.end();
-    const base = { host: server.host, port: server.port, dbname: 'shop', ssl: false };
+    const base = { host: server.host, port: server.port, database: 'shop', tls: false };
     const store = new MemorySecretStore();
     store.putSecret('master', { ...base, username: server.admin.username, password: server.admin.password });
-    store.putSecret('app', { ...base, username: 'app', password: 'app-password-1', masterarn: 'master' });
+    store.putSecret('app', { ...base, username: 'app', password: 'app-password-1', masterSecret: 'master' });
     const target = mysqlTarget({ tls: 'disable' });
     for (const [label, strategy] of [
       ['single-user', singleUser()],
-      ['alternating-users', alternatingUsers()],
+      ['alternating-users', alternatingUsers({ suffix: '_clone' })],
     ]) {
-      await timeRotations(`MariaDB ${label}`, 30, () => ({ store, target, strategy, schema: awsSchema, secretId: 'app' }));
+      await timeRotations(`MariaDB ${label}`, 30, () => ({ store, target, strategy, schema: defaultSchema, secretId: 'app' }));
     }
   } finally {
     await server.close();

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
-import { alternatingUsers, awsSchema, MemorySecretStore, rotate, singleUser } from '@rotakit/core';
+import { alternatingUsers, defaultSchema, MemorySecretStore, rotate, singleUser } from '@rotakit/core';
 import { postgresTarget } from '@rotakit/target-postgres';
 import { startPostgres } from '@rotakit/testkit';
 
@@ -43,10 +43,10 @@ async function applicationLogin(server, store, stage) {
   const client = new pg.Client({
     host: value.host,
     port: value.port,
-    database: value.dbname,
+    database: value.database,
     user: value.username,
     password: value.password,
-    ssl: false,
+    tls: false,
   });
   try {
     await client.connect();
@@ -66,7 +66,7 @@ async function applicationLogin(server, store, stage) {
 async function usersInStep(target, store) {
   const privileged = JSON.parse(store.valueAt(PRIVILEGED_SECRET, 'current'));
   const [current, previous] = ['current', 'previous'].map((stage) => JSON.parse(store.valueAt(APP_SECRET, stage)).username);
-  const session = await target.connect({ ...privileged, database: privileged.dbname, tls: 'disable' });
+  const session = await target.connect({ ...privileged, database: privileged.database, tls: 'disable' });
   try {
     const [a, b] = [await session.inspectUser(current), await session.inspectUser(previous)];
     const same = JSON.stringify([a.privileges, a.roles]) === JSON.stringify([b.privileges, b.roles]);
@@ -116,18 +116,18 @@ async function setUp(server) {
 }
 
 function connection(server) {
-  return { host: server.host, port: server.port, database: server.database, ssl: false };
+  return { host: server.host, port: server.port, database: server.database, tls: false };
 }
 
 async function main(server) {
   const { privileged, app } = await setUp(server);
   const store = new MemorySecretStore();
-  const where = { host: server.host, port: server.port, dbname: server.database };
+  const where = { host: server.host, port: server.port, database: server.database };
   store.putSecret(PRIVILEGED_SECRET, { ...privileged, ...where });
-  store.putSecret(APP_SECRET, { engine: 'postgres', ...where, ...app, masterarn: PRIVILEGED_SECRET });
+  store.putSecret(APP_SECRET, { engine: 'postgres', ...where, ...app, masterSecret: PRIVILEGED_SECRET });
   // The fixture's server listens on loopback without TLS; a real deployment keeps the default `verify`.
   const target = postgresTarget({ tls: { mode: 'disable' } });
-  const options = { secretId: APP_SECRET, store, target, schema: awsSchema, onEvent: printEvent };
+  const options = { secretId: APP_SECRET, store, target, schema: defaultSchema, onEvent: printEvent };
 
   printStages(store, 'stages before any rotation');
   let ok = await applicationLogin(server, store, 'current');
@@ -142,7 +142,7 @@ async function main(server) {
 
   for (const turn of [1, 2]) {
     console.log(`\nrotating alternating-users, turn ${turn} (the privileged user syncs the other user)`);
-    await rotate({ ...options, strategy: alternatingUsers() });
+    await rotate({ ...options, strategy: alternatingUsers({ suffix: '_clone' }) });
     console.log(`alternating-users rotation ${turn} completed`);
     printStages(store, `stages after alternating-users rotation ${turn}`);
     ok = (await usersInStep(target, store)) && ok;

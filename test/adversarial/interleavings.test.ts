@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   alternatingUsers,
-  awsSchema,
   isRotakitError,
   MemorySecretStore,
   MemoryTarget,
@@ -10,6 +9,7 @@ import {
   type Logger,
   type Strategy,
 } from '@rotakit/core';
+import { awsSchema } from '@rotakit/provider-aws';
 import { choiceLists, Scheduler, scheduledStore, scheduledTarget } from './scheduler.js';
 
 /**

@@ -3,12 +3,12 @@ import { createConnection, type Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   alternatingUsers,
-  awsSchema,
   isRotakitError,
   MemorySecretStore,
   rotate,
   type Target,
 } from '@rotakit/core';
+import { awsSchema } from '@rotakit/provider-aws';
 import { startMariaDb, startPostgres, type MariaDbServer, type PostgresFixture } from '@rotakit/testkit';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import { postgresTarget } from '@rotakit/target-postgres';

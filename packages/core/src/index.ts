@@ -17,8 +17,14 @@ export {
 export type { PasswordPolicy, ResolvedPasswordPolicy } from './password.js';
 export { REDACTED, Redactor } from './redact.js';
 export { rotate, runStep } from './rotation.js';
-export { defineCaPresets, isUnknownAuthority } from './tls.js';
-export type { CaPresets } from './tls.js';
+export { defineCaPresets, isUnknownAuthority, resolveTls } from './tls.js';
+export type { CaPresets, ResolvedTls, TlsOption, TlsOptions } from './tls.js';
+export { errorClassifier, errorFacts, errorOfKind, NETWORK_ERROR_CODES } from './classify.js';
+export type { ErrorFacts, ErrorKind, ErrorTable, FactMatch } from './classify.js';
+export { optionChecks } from './options.js';
+export type { OptionChecks } from './options.js';
+export { checkRuntimeOptions, rotationOptionsOf } from './runtime.js';
+export type { RuntimeOptions } from './runtime.js';
 export type {
   PasswordOptions,
   RotateRequest,
@@ -27,8 +33,9 @@ export type {
   StepOutcome,
   StepRequest,
   StepResult,
+  TargetSource,
 } from './rotation.js';
-export { alibabaSchema, awsSchema, defineCredentialSchema, ncloudSchema } from './schema.js';
+export { defaultSchema, defineCredentialSchema } from './schema.js';
 export type {
   CredentialChanges,
   CredentialField,
@@ -37,10 +44,10 @@ export type {
   CredentialSchemaDefinition,
   SecretDocument,
 } from './schema.js';
-export { CLOUD_STAGE_LABELS, STAGES, stageOfLabel } from './stages.js';
+export { STAGES, stageOfLabel } from './stages.js';
 export type { Stage, StageLabels, StagePointers } from './stages.js';
 export type { SecretStore, StoreSession } from './store.js';
-export { ALTERNATE_USER_SUFFIX, alternatingUsers, singleUser, suffixRule } from './strategy.js';
+export { alternatingUsers, singleUser, suffixRule } from './strategy.js';
 export type { AlternatingUsersOptions, SetContext, SetOutcome, Strategy } from './strategy.js';
 export {
   checkNewPassword,

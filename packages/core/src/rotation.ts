@@ -1,6 +1,5 @@
-import { performance } from 'node:perf_hooks';
 import { randomUUID } from 'node:crypto';
-import type { RotakitError } from './errors.js';
+import { performance } from 'node:perf_hooks';
 import {
   InvalidOptionsError,
   InvalidSecretValueError,
@@ -12,6 +11,7 @@ import {
   StepFailedError,
   TargetAuthFailedError,
   UsernameTooLongError,
+  type RotakitError,
 } from './errors.js';
 import type { EventError, RotationEvent, RotationEventListener, StepName } from './events.js';
 import { STEPS } from './events.js';
@@ -30,10 +30,18 @@ export interface PasswordOptions extends PasswordPolicy {
   readonly generator?: 'local' | 'store';
 }
 
+/**
+ * The database side of a rotation: a target, or a function that picks one from the secret's current
+ * credentials (by `engine`, `host`, …). Core calls the function after its own read of the current
+ * value, once per step that needs the database, inside its guard: what it throws is scrubbed, and
+ * nothing has been written when it throws.
+ */
+export type TargetSource = Target | ((current: Credentials) => Target);
+
 /** Everything a rotation needs besides the secret and the token. */
 export interface RotationOptions {
   readonly store: SecretStore;
-  readonly target: Target;
+  readonly target: TargetSource;
   readonly strategy: Strategy;
   readonly schema: CredentialSchema;
   readonly password?: PasswordOptions;
@@ -78,10 +86,10 @@ export interface RotationResult {
  * `RotakitError`s scrubbed of every secret value the rotation has seen.
  */
 export async function runStep(step: StepName, request: StepRequest): Promise<StepResult> {
-  const rotation = new Rotation(request, request.token);
   if (!STEPS.includes(step)) {
     throw new InvalidOptionsError(`unknown step; expected one of ${STEPS.join(', ')}`, { field: 'step' });
   }
+  const rotation = new Rotation(request, request.token);
   const session = await rotation.guard(() => rotation.open());
   return { step, outcome: await rotation.step(step, session) };
 }
@@ -130,10 +138,20 @@ export async function rotate(request: RotateRequest): Promise<RotationResult> {
 /** Where the token stands: finished (it is current), pending (its version is pending), or fresh. */
 type TokenState = 'finished' | 'pending' | 'fresh';
 
+/**
+ * One rotation of one secret under one token, as one process sees it: the store session's stage
+ * pointers, the values read so far (every password among them known to `redactor`), and whether
+ * this process changed the database. `runStep` and `rotate` drive it step by step; each step
+ * decides from the stages whether it is done already, so any step may be re-run.
+ */
 class Rotation {
   readonly redactor = new Redactor();
   readonly logger: Logger;
   readonly #options: StepRequest;
+  /** The target, once known: at once for a target, after the current value is read for a target function. */
+  #resolvedTarget: Target | undefined;
+  /** The current value, read once per process: no step of this process moves the current stage before it is last needed. */
+  #current: SecretDocument | undefined;
   #stages: StagePointers = {};
   /** Whether this process asked the database to change something (set); cleared by a change that says it made none. */
   #changedDatabase = false;
@@ -151,6 +169,7 @@ class Rotation {
       throw new InvalidOptionsError('token must be a non-empty string', { field: 'token' });
     }
     checkPasswordOptions(options);
+    if (typeof options.target !== 'function') this.#resolvedTarget = options.target;
     this.#options = { ...options, token };
     this.logger = redactingLogger(options.logger ?? silentLogger, this.redactor);
   }
@@ -220,10 +239,12 @@ class Rotation {
    * cannot prove passwords, where nothing is withdrawn).
    */
   async #withdrawIfUnchanged(step: StepName, session: StoreSession, error: RotakitError): Promise<void> {
-    const { strategy, target, token } = this.#options;
+    const { strategy, token } = this.#options;
+    const target = this.#resolvedTarget;
     if (error.retryable || this.#changedDatabase || (step !== 'create' && step !== 'set')) return;
     if (this.#stages.pending !== token || !session.withdraw) return;
-    if (strategy.kind === 'single-user' && target.verifiesPasswords === false) return;
+    // Without a target this process tried no login, so it cannot tell whether an earlier set changed the database.
+    if (target === undefined || (strategy.kind === 'single-user' && target.verifiesPasswords === false)) return;
     try {
       await session.withdraw();
       const { pending: _withdrawn, ...others } = this.#stages;
@@ -257,8 +278,10 @@ class Rotation {
       case 'create':
         return this.#create(session, state);
       case 'set':
+        await this.#resolveTarget(session);
         return this.#options.strategy.set(await this.#setContext(session));
       case 'test':
+        await this.#resolveTarget(session);
         await this.#test(session);
         return { outcome: 'done' };
       case 'finish':
@@ -273,7 +296,7 @@ class Rotation {
   }
 
   async #create(session: StoreSession, state: TokenState): Promise<{ outcome: 'done' } | { outcome: 'skipped'; reason: string }> {
-    const { schema, strategy, target } = this.#options;
+    const { schema, strategy } = this.#options;
     const current = await this.#currentDocument(session);
     if (state === 'pending') {
       const existing = await session.read('pending');
@@ -282,7 +305,8 @@ class Rotation {
         return { outcome: 'skipped', reason: 'a pending value is already stored under this token' };
       }
     }
-    const username = strategy.pendingUsername(current.credentials);
+    const target = await this.#resolveTarget(session);
+    const username = strategy.pendingUsername(current.credentials, conventionsOf(schema));
     const length = target.usernameLength ? target.usernameLength(username) : [...username].length;
     if (length > target.maxUsernameLength) {
       throw new UsernameTooLongError(
@@ -304,8 +328,31 @@ class Rotation {
     return { outcome: 'done' };
   }
 
+  /**
+   * The target of this rotation: the one given, or what the target function picks from the current
+   * credentials. A target that cannot meet the password policy is refused here, before anything is written.
+   */
+  async #resolveTarget(session: StoreSession): Promise<Target> {
+    if (this.#resolvedTarget) return this.#resolvedTarget;
+    const source = this.#options.target as (current: Credentials) => Target;
+    const target = source((await this.#currentDocument(session)).credentials);
+    if (typeof target !== 'object' || target === null || typeof target.connect !== 'function') {
+      throw new InvalidOptionsError('the target function must return a target', { field: 'target' });
+    }
+    resolvePasswordPolicy(passwordPolicyOf(this.#options), target.passwordConstraints);
+    this.#resolvedTarget = target;
+    return target;
+  }
+
+  /** The resolved target; every step that needs it resolves it first. */
+  get #target(): Target {
+    if (!this.#resolvedTarget) throw new StepFailedError('the target was used before it was resolved', false);
+    return this.#resolvedTarget;
+  }
+
   #createContext(current: Credentials, pendingUsername: string): CreateContext {
-    const { schema, target, secretId } = this.#options;
+    const { schema, secretId } = this.#options;
+    const target = this.#target;
     const connectPrivileged = this.#connectPrivileged();
     return {
       secretId,
@@ -313,6 +360,7 @@ class Rotation {
       pendingUsername,
       target,
       logger: this.logger,
+      ...conventionsOf(schema),
       keyOf: (field) => schema.fields[field] ?? field,
       readPrivileged: (reference) => this.#readPrivileged(reference),
       ...(connectPrivileged ? { connectPrivileged } : {}),
@@ -321,7 +369,7 @@ class Rotation {
 
   /** The target's privileged session, watched like every session. */
   #connectPrivileged(): (() => Promise<TargetSession>) | undefined {
-    const { target } = this.#options;
+    const target = this.#target;
     const open = target.connectPrivileged?.bind(target);
     if (!open) return undefined;
     return async () => this.#watch(await open({ logger: this.logger }));
@@ -352,7 +400,8 @@ class Rotation {
   }
 
   async #newPassword(): Promise<string> {
-    const { password: options = {}, store, target } = this.#options;
+    const { password: options = {}, store } = this.#options;
+    const target = this.#target;
     const { generator = 'local', ...policy } = options;
     const constraints = target.passwordConstraints ?? {};
     if (generator === 'local' || !store.generatePassword) return generatePassword(policy, constraints);
@@ -370,7 +419,7 @@ class Rotation {
 
   async #test(session: StoreSession): Promise<void> {
     const pending = await this.#pendingDocument(session);
-    const target = this.#options.target;
+    const target = this.#target;
     let connection: TargetSession;
     try {
       connection = await target.connect(loginOf(pending.credentials, target, this.logger), { logger: this.logger });
@@ -390,7 +439,8 @@ class Rotation {
   }
 
   async #setContext(session: StoreSession): Promise<SetContext> {
-    const { schema, target, secretId } = this.#options;
+    const { schema, secretId } = this.#options;
+    const target = this.#target;
     const current = (await this.#currentDocument(session)).credentials;
     const pending = (await this.#pendingDocument(session)).credentials;
     const connect = async (credentials: Credentials): Promise<TargetSession> =>
@@ -403,6 +453,7 @@ class Rotation {
       pending,
       target,
       logger: this.logger,
+      ...conventionsOf(schema),
       keyOf: (field) => schema.fields[field] ?? field,
       connect,
       tryConnect: async (credentials) => {
@@ -453,11 +504,13 @@ class Rotation {
   }
 
   async #currentDocument(session: StoreSession): Promise<SecretDocument> {
+    if (this.#current) return this.#current;
     const raw = await session.read('current');
     if (raw === undefined) {
       throw new SecretNotFoundError(`${this.#options.secretId} has no current value to rotate from`);
     }
-    return this.#parse(raw, 'current');
+    this.#current = this.#parse(raw, 'current');
+    return this.#current;
   }
 
   async #pendingDocument(session: StoreSession): Promise<SecretDocument> {
@@ -493,14 +546,25 @@ class Rotation {
  * the target's limits, whichever generator is used.
  */
 function checkPasswordOptions(options: RotationOptions): void {
-  const { generator = 'local', ...policy } = options.password ?? {};
+  const { generator = 'local' } = options.password ?? {};
   if (generator !== 'local' && generator !== 'store') {
     throw new InvalidOptionsError('password.generator must be local or store', { field: 'password.generator' });
   }
   if (generator === 'store' && !options.store.generatePassword) {
     throw new InvalidOptionsError(`the ${options.store.name} store has no password generator`, { field: 'password.generator' });
   }
-  resolvePasswordPolicy(policy, options.target.passwordConstraints);
+  // A target function's limits are checked when it has picked its target, still before any write.
+  if (typeof options.target !== 'function') resolvePasswordPolicy(passwordPolicyOf(options), options.target.passwordConstraints);
+}
+
+function passwordPolicyOf(options: RotationOptions): PasswordPolicy {
+  const { generator: _generator, ...policy } = options.password ?? {};
+  return policy;
+}
+
+/** The conventions of a secret's schema that strategies read. */
+function conventionsOf(schema: CredentialSchema): { alternateSuffix?: string } {
+  return schema.alternateSuffix === undefined ? {} : { alternateSuffix: schema.alternateSuffix };
 }
 
 function eventError(error: RotakitError): EventError {

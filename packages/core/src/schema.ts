@@ -1,5 +1,6 @@
 import { InvalidSecretValueError } from './errors.js';
 import { jsonObjectEntries, jsonObjectText } from './json-entries.js';
+import { suffixRule } from './strategy.js';
 import type { Credentials } from './target.js';
 
 /** The credential fields rotakit understands. */
@@ -32,6 +33,8 @@ export interface CredentialSchema {
   readonly fields: CredentialFieldMap;
   /** Fields that must be present. */
   readonly required: readonly CredentialField[];
+  /** The suffix of the convention's alternate user (`alternatingUsers`' default), when it has one. */
+  readonly alternateSuffix?: string;
   /**
    * Parses a secret string; throws `InvalidSecretValueError` naming the secret key at fault.
    * `required` overrides the schema's required fields (a privileged secret needs fewer).
@@ -47,6 +50,8 @@ export interface CredentialSchemaDefinition {
   readonly fields: CredentialFieldMap;
   /** Defaults to `username`, `password` and `host`. */
   readonly required?: readonly CredentialField[];
+  /** The suffix of the convention's alternate user; none by default. */
+  readonly alternateSuffix?: string;
 }
 
 const CONTROL_CHARACTER = /\p{Cc}/u;
@@ -57,10 +62,12 @@ export function defineCredentialSchema(definition: CredentialSchemaDefinition): 
   const required = definition.required ?? ['username', 'password', 'host'];
   const keyOf = (field: CredentialField): string => fields[field] ?? field;
 
+  if (definition.alternateSuffix !== undefined) suffixRule(definition.alternateSuffix);
   const schema: CredentialSchema = {
     name,
     fields,
     required,
+    ...(definition.alternateSuffix === undefined ? {} : { alternateSuffix: definition.alternateSuffix }),
     parse(raw, requiredFields = required) {
       if (typeof raw !== 'string') {
         throw new InvalidSecretValueError('the secret value is not a string', { field: '(value)' });
@@ -129,43 +136,21 @@ function readField(field: CredentialField, key: string, value: unknown): unknown
   }
 }
 
-/** AWS's convention: `username, password, host, port, dbname, engine, masterarn, ssl`. */
-export const awsSchema: CredentialSchema = defineCredentialSchema({
-  name: 'aws',
+/**
+ * A neutral convention, for examples, demos and tests: the credential fields under their own names
+ * (`username, password, host, port, database, engine, masterSecret, tls`). Each provider exports
+ * its cloud's schema.
+ */
+export const defaultSchema: CredentialSchema = defineCredentialSchema({
+  name: 'default',
   fields: {
     username: 'username',
     password: 'password',
     host: 'host',
     port: 'port',
-    database: 'dbname',
+    database: 'database',
     engine: 'engine',
-    masterSecret: 'masterarn',
-    tls: 'ssl',
-  },
-});
-
-/** Alibaba's convention: `AccountName, AccountPassword, Endpoint, Port, DBName, SSL, MasterSecret`. */
-export const alibabaSchema: CredentialSchema = defineCredentialSchema({
-  name: 'alibaba',
-  fields: {
-    username: 'AccountName',
-    password: 'AccountPassword',
-    host: 'Endpoint',
-    port: 'Port',
-    database: 'DBName',
-    tls: 'SSL',
-    masterSecret: 'MasterSecret',
-  },
-});
-
-/** NAVER's convention: `cdbUser, cdbPassword, cdbHost, cdbPort, cdbDatabase`. */
-export const ncloudSchema: CredentialSchema = defineCredentialSchema({
-  name: 'ncloud',
-  fields: {
-    username: 'cdbUser',
-    password: 'cdbPassword',
-    host: 'cdbHost',
-    port: 'cdbPort',
-    database: 'cdbDatabase',
+    masterSecret: 'masterSecret',
+    tls: 'tls',
   },
 });

@@ -4,7 +4,7 @@ export type Stage = 'current' | 'pending' | 'previous';
 /** Every stage, in the order a rotation reads them. */
 export const STAGES: readonly Stage[] = ['current', 'pending', 'previous'];
 
-/** How a cloud names each stage (e.g. AWS: `{current: 'AWSCURRENT', …}`). */
+/** How a store names each stage (each provider exports its cloud's). */
 export type StageLabels = Readonly<Record<Stage, string>>;
 
 /** The version id each stage sits on now; a stage on no version is absent. */
@@ -13,13 +13,6 @@ export interface StagePointers {
   pending?: string;
   previous?: string;
 }
-
-/** The stage label sets of AWS Secrets Manager, Alibaba KMS and NAVER Cloud Secret Manager. */
-export const CLOUD_STAGE_LABELS = {
-  aws: { current: 'AWSCURRENT', pending: 'AWSPENDING', previous: 'AWSPREVIOUS' },
-  alibaba: { current: 'ACSCurrent', pending: 'ACSPending', previous: 'ACSPrevious' },
-  ncloud: { current: 'active', pending: 'pending', previous: 'previous' },
-} as const satisfies Record<string, StageLabels>;
 
 /** Maps a cloud's label back to a rotakit stage, or undefined for a label rotakit does not manage. */
 export function stageOfLabel(labels: StageLabels, label: string): Stage | undefined {

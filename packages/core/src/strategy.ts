@@ -16,6 +16,8 @@ export interface CreateContext {
   readonly pendingUsername: string;
   readonly target: Target;
   readonly logger: Logger;
+  /** The alternate-user suffix of the secret's convention (its schema's), when it has one. */
+  readonly alternateSuffix?: string;
   /** Reads and parses the current value of the privileged secret `reference`. */
   readPrivileged(reference: string): Promise<Credentials>;
   /** The target's own privileged session (cloud account APIs); undefined when it has none. */
@@ -31,6 +33,8 @@ export interface SetContext {
   readonly pending: Credentials;
   readonly target: Target;
   readonly logger: Logger;
+  /** The alternate-user suffix of the secret's convention (its schema's), when it has one. */
+  readonly alternateSuffix?: string;
   /** The previous stage's credentials; undefined when absent or malformed. */
   previous(): Promise<Credentials | undefined>;
   /** Opens a session; authentication failure gives undefined, any other failure throws. */
@@ -51,8 +55,11 @@ export type SetOutcome = { readonly outcome: 'done' } | { readonly outcome: 'ski
 /** How the pending credentials are derived and made to work on the database. */
 export interface Strategy {
   readonly kind: 'single-user' | 'alternating-users';
-  /** The username the pending value gets, derived from the current one. */
-  pendingUsername(current: Credentials): string;
+  /**
+   * The username the pending value gets, derived from the current one; `conventions` are the
+   * secret's (its schema's alternate-user suffix).
+   */
+  pendingUsername(current: Credentials, conventions?: { readonly alternateSuffix?: string }): string;
   /** Checks what can be checked before anything is written; called in `create`. */
   check?(context: CreateContext): Promise<void>;
   /** Makes the database accept the pending credentials. */
@@ -117,7 +124,8 @@ export function singleUser(): Strategy {
 export interface AlternatingUsersOptions {
   /**
    * The suffix that turns one user into the other: a name ending with it loses it, any other name
-   * gains it. Default `_clone` (AWS's convention); Alibaba's is `_rt`.
+   * gains it. Default the suffix of the secret's convention: each provider's schema names its
+   * cloud's (`alternateSuffix`); a schema without one needs this option or `alternate`.
    */
   readonly suffix?: string;
   /** Derives the other username yourself instead of by suffix. */
@@ -135,9 +143,6 @@ export interface AlternatingUsersOptions {
   readonly allowAdministrativeUsers?: boolean;
 }
 
-/** Suffix presets of the clouds' conventions for the alternate user. */
-export const ALTERNATE_USER_SUFFIX = { aws: '_clone', alibaba: '_rt' } as const;
-
 /**
  * Two users take turns: the pending value names the other user. The current credentials must log
  * in before the privileged account (the secret's `masterSecret`, or the target's own account API)
@@ -149,12 +154,22 @@ export const ALTERNATE_USER_SUFFIX = { aws: '_clone', alibaba: '_rt' } as const;
  * (or `allowPrivilegedHost` accepts the pair), and the privileged session is not the user it changes.
  */
 export function alternatingUsers(options: AlternatingUsersOptions = {}): Strategy {
-  const alternate = options.alternate ?? suffixRule(options.suffix ?? ALTERNATE_USER_SUFFIX.aws);
+  const chosen = options.alternate ?? (options.suffix === undefined ? undefined : suffixRule(options.suffix));
+  const alternateOf = (alternateSuffix: string | undefined): ((username: string) => string) => {
+    if (chosen) return chosen;
+    if (alternateSuffix === undefined) {
+      throw new InvalidOptionsError('alternatingUsers needs a suffix (or alternate): the secret schema names no alternate-user suffix', {
+        field: 'suffix',
+      });
+    }
+    return suffixRule(alternateSuffix);
+  };
   return {
     kind: 'alternating-users',
-    pendingUsername: (current) => alternate(current.username),
+    pendingUsername: (current, conventions) => alternateOf(conventions?.alternateSuffix)(current.username),
     async check(context) {
       const { current, pendingUsername, target } = context;
+      const alternate = alternateOf(context.alternateSuffix);
       let privilegedUser: string;
       if (context.connectPrivileged) {
         const session = await context.connectPrivileged();
@@ -177,7 +192,7 @@ export function alternatingUsers(options: AlternatingUsersOptions = {}): Strateg
     },
     async set(context) {
       const { current, pending } = context;
-      if (pending.username !== alternate(current.username)) {
+      if (pending.username !== alternateOf(context.alternateSuffix)(current.username)) {
         throw new PendingMismatchError(
           `the pending ${context.keyOf('username')} is neither the current user nor its alternate`,
           { field: context.keyOf('username') },

@@ -1,6 +1,5 @@
 import {
   alternatingUsers,
-  awsSchema,
   MemorySecretStore,
   MemoryTarget,
   singleUser,
@@ -10,6 +9,7 @@ import {
   type RotationOptions,
   type Strategy,
 } from '@rotakit/core';
+import { awsSchema } from './cloud-schemas.js';
 
 export const SECRET_ID = 'app/db';
 export const MASTER_ID = 'app/db-master';

@@ -25,7 +25,7 @@ describe('@rotakit/core as published', () => {
       '-e',
       'const m = await import("@rotakit/core"); console.log(Object.keys(m).sort().join(","))',
     ]);
-    expect(required.split(',')).toEqual(expect.arrayContaining(['rotate', 'runStep', 'MemorySecretStore', 'awsSchema']));
+    expect(required.split(',')).toEqual(expect.arrayContaining(['rotate', 'runStep', 'MemorySecretStore', 'defaultSchema']));
     expect(imported).toBe(required);
   });
 
@@ -35,7 +35,7 @@ describe('@rotakit/core as published', () => {
       const store = new core.MemorySecretStore();
       store.putSecret('s', { host: 'h', username: 'u', password: 'p-initial' });
       const target = new core.MemoryTarget({ tls: 'disable', users: { u: { password: 'p-initial' } } });
-      core.rotate({ store, target, strategy: core.singleUser(), schema: core.awsSchema, secretId: 's' })
+      core.rotate({ store, target, strategy: core.singleUser(), schema: core.defaultSchema, secretId: 's' })
         .then((r) => console.log(Object.values(r.steps).join(',')));`;
     expect(node(['-e', script])).toBe('done,done,done,done');
   });

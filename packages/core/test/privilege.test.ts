@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { alibabaSchema, alternatingUsers, MemoryTarget, rotate, singleUser, type Login, type Target } from '@rotakit/core';
+import {
+  alternatingUsers,
+  MemoryTarget,
+  rotate,
+  singleUser,
+  type Login,
+  type Target,
+} from '@rotakit/core';
+import { alibabaSchema } from './cloud-schemas.js';
 import { capture, MASTER_ID, rejection, rotationFixture, SECRET_ID, snapshot } from './helpers.js';
 
 /** The application secret with other fields. */

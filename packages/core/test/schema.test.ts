@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { alibabaSchema, awsSchema, defineCredentialSchema, ncloudSchema, type CredentialSchema } from '@rotakit/core';
+import {
+  defineCredentialSchema,
+  type CredentialSchema,
+} from '@rotakit/core';
+import { alibabaSchema } from './cloud-schemas.js';
+import { awsSchema } from './cloud-schemas.js';
+import { ncloudSchema } from './cloud-schemas.js';
 import { jsonObjectEntries } from '../src/json-entries.js';
 
 const presets: Array<[CredentialSchema, Record<string, unknown>]> = [

@@ -1,29 +1,18 @@
 import { createHash } from 'node:crypto';
 import {
-  alibabaSchema,
   alternatingUsers,
-  ALTERNATE_USER_SUFFIX,
   InvalidOptionsError,
   runStep,
   type CredentialSchema,
   type Logger,
   type PasswordOptions,
   type RotationEventListener,
-  type StepName,
   type Strategy,
   type Target,
 } from '@rotakit/core';
+import { alibabaSchema, FC_STEP_TO_CORE, FC_STEPS, type FcStep } from './conventions.js';
 import { KmsSecretStore, type KmsRetryOptions } from './kms-store.js';
 import { RefreshableCredential, type AlibabaCredentials } from './sdk.js';
-
-/** The steps of Alibaba's rotation workflow, in order. */
-export const FC_STEPS = ['new', 'set', 'test', 'end'] as const;
-
-/** One of {@link FC_STEPS}. */
-export type FcStep = (typeof FC_STEPS)[number];
-
-/** Alibaba's step names mapped to core's. */
-export const FC_STEP_TO_CORE: Readonly<Record<FcStep, StepName>> = { new: 'create', set: 'set', test: 'test', end: 'finish' };
 
 /** The event the workflow sends each invocation, validated. */
 export interface FcRotationEvent {
@@ -265,7 +254,7 @@ export function createFcHandler(options: FcHandlerOptions): FcHandler {
     const strategy =
       typeof options.strategy === 'function'
         ? options.strategy(invocation, target)
-        : (options.strategy ?? alternatingUsers({ suffix: ALTERNATE_USER_SUFFIX.alibaba }));
+        : (options.strategy ?? alternatingUsers());
     const store = storeFor(event.RegionId);
     const versionId =
       event.VersionId === undefined && options.resumeInProgress !== false

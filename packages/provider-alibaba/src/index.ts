@@ -3,8 +3,6 @@ export type { AlibabaErrorFacts } from './errors.js';
 export {
   createFcHandler,
   endpointFromEnvironment,
-  FC_STEP_TO_CORE,
-  FC_STEPS,
   InvalidEventError,
   kmsVpcEndpoint,
   parseFcEvent,
@@ -18,9 +16,10 @@ export type {
   FcInvocation,
   FcRotationEvent,
   FcRotationResult,
-  FcStep,
   FcTargetSource,
 } from './fc-handler.js';
+export { alibabaSchema, FC_STEP_TO_CORE, FC_STEPS, KMS_STAGE_LABELS } from './conventions.js';
+export type { FcStep } from './conventions.js';
 export { KMS_STAGING_LABEL, KmsSecretStore, UnsupportedSecretTypeError } from './kms-store.js';
 export type { KmsRetryOptions, KmsSecretStoreOptions } from './kms-store.js';
 export { alibabaRdsApiSchema, rdsAccountApi } from './rds-scenario.js';

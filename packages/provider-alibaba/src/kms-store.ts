@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as $Kms from '@alicloud/kms20160120';
 import {
-  CLOUD_STAGE_LABELS,
   DEFAULT_PASSWORD_POLICY,
   PasswordPolicyInvalidError,
   RotationNotEnabledError,
@@ -14,10 +13,11 @@ import {
   type StagePointers,
   type StoreSession,
 } from '@rotakit/core';
+import { KMS_STAGE_LABELS } from './conventions.js';
 import { alibabaErrorFacts, isStageNotHeld, isTransient, isVersionExists, kmsError, rotationInProgress } from './errors.js';
 import { createKmsClient, kmsRuntime, type AlibabaClientOptions, type KmsClient } from './sdk.js';
 
-const LABELS = CLOUD_STAGE_LABELS.alibaba;
+const LABELS = KMS_STAGE_LABELS;
 const API_VERSION = '2016-01-20';
 
 /**

@@ -1,4 +1,5 @@
-import { alibabaSchema, defineCredentialSchema, type CredentialSchema } from '@rotakit/core';
+import { defineCredentialSchema, type CredentialSchema } from '@rotakit/core';
+import { alibabaSchema } from './conventions.js';
 import { endpointFromEnvironment, InvalidEventError, type FcHandlerOptions, type FcInvocation } from './fc-handler.js';
 import { RdsAccountTarget, rdsDualAccount, type RdsDualAccountOptions, type RdsEngine } from './rds-target.js';
 import { createRdsClient, type RdsClient } from './sdk.js';
@@ -11,6 +12,7 @@ import { createRdsClient, type RdsClient } from './sdk.js';
 export const alibabaRdsApiSchema: CredentialSchema = defineCredentialSchema({
   name: 'alibaba-rds-api',
   fields: alibabaSchema.fields,
+  ...(alibabaSchema.alternateSuffix === undefined ? {} : { alternateSuffix: alibabaSchema.alternateSuffix }),
   required: ['username', 'password'],
 });
 

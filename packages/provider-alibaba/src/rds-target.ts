@@ -1,7 +1,6 @@
 import * as $Rds from '@alicloud/rds20140815';
 import {
   alternatingUsers,
-  ALTERNATE_USER_SUFFIX,
   InvalidOptionsError,
   InvalidSecretValueError,
   PASSWORD_CHARACTER_CLASSES,
@@ -21,6 +20,7 @@ import {
   type UserProfile,
   type UserSyncRequest,
 } from '@rotakit/core';
+import { ALTERNATE_SUFFIX as KMS_ALTERNATE_SUFFIX } from './conventions.js';
 import { alibabaErrorFacts, describeFacts, isTransient } from './errors.js';
 import { createRdsClient, type AlibabaClientOptions, type RdsClient } from './sdk.js';
 
@@ -441,5 +441,5 @@ export interface RdsDualAccountOptions {
  * written; and its `connectPrivileged` (the function's RAM role) is used, any `MasterSecret` ignored.
  */
 export function rdsDualAccount(options: RdsDualAccountOptions = {}): Strategy {
-  return alternatingUsers({ suffix: options.suffix ?? ALTERNATE_USER_SUFFIX.alibaba });
+  return alternatingUsers({ suffix: options.suffix ?? KMS_ALTERNATE_SUFFIX });
 }

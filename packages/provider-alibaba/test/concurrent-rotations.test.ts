@@ -3,7 +3,13 @@
 // winner's token, at most one rotation's password reaches the database, and ACSCurrent logs in.
 import { createConnection, type Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { alibabaSchema, isRotakitError, rotate, singleUser, type RotationResult } from '@rotakit/core';
+import {
+  isRotakitError,
+  rotate,
+  singleUser,
+  type RotationResult,
+} from '@rotakit/core';
+import { alibabaSchema } from '@rotakit/provider-alibaba';
 import { startAlibabaKmsEmulator, startMariaDb, type AlibabaKmsEmulator, type MariaDbServer } from '@rotakit/testkit';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import { KEY, kmsStore, seedSecret, stagesOf } from './helpers.js';

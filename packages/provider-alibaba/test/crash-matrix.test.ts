@@ -4,7 +4,14 @@
 // in to a real MariaDB server; and the stage pointers `open` reports for the states KMS can be in.
 import { createConnection, type Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { alibabaSchema, isRotakitError, runStep, singleUser, STEPS, type StepName } from '@rotakit/core';
+import {
+  isRotakitError,
+  runStep,
+  singleUser,
+  STEPS,
+  type StepName,
+} from '@rotakit/core';
+import { alibabaSchema } from '@rotakit/provider-alibaba';
 import { startAlibabaKmsEmulator, startMariaDb, type AlibabaKmsEmulator, type MariaDbServer } from '@rotakit/testkit';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import { KmsSecretStore } from '@rotakit/provider-alibaba';

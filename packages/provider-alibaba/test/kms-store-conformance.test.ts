@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { alibabaSchema } from '@rotakit/core';
+import { alibabaSchema } from '@rotakit/provider-alibaba';
 import { startAlibabaKmsEmulator } from '@rotakit/testkit';
 import { describeStoreConformance, type StoreConformanceFixture } from '@rotakit/testkit/conformance';
 import { KEY, kmsStore, seedSecret } from './helpers.js';

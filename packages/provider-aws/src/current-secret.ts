@@ -1,5 +1,11 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { awsSchema, InvalidOptionsError, InvalidSecretValueError, type CredentialSchema, type Credentials } from '@rotakit/core';
+import {
+  InvalidOptionsError,
+  InvalidSecretValueError,
+  type CredentialSchema,
+  type Credentials,
+} from '@rotakit/core';
+import { awsSchema } from './conventions.js';
 import { secretsManagerClient, type SecretsManagerClientOption } from './clients.js';
 import { awsCall } from './errors.js';
 

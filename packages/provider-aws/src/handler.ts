@@ -1,6 +1,5 @@
 import type { Handler, SecretsManagerRotationEvent } from 'aws-lambda';
 import {
-  awsSchema,
   InvalidOptionsError,
   InvalidSecretValueError,
   runStep,
@@ -9,32 +8,14 @@ import {
   type Logger,
   type PasswordOptions,
   type RotationEventListener,
-  type StepName,
   type StepResult,
   type Strategy,
   type Target,
 } from '@rotakit/core';
+import { AWS_ENGINES, AWS_STEPS, awsSchema } from './conventions.js';
 import { rdsClient, type RdsClientOption, type SecretsManagerClientOption } from './clients.js';
 import { withManagedMasterEndpoints } from './rds.js';
 import { SecretsManagerStore } from './store.js';
-
-/** AWS's step names and the core steps they run. */
-export const AWS_STEPS: Readonly<Record<SecretsManagerRotationEvent['Step'], StepName>> = {
-  createSecret: 'create',
-  setSecret: 'set',
-  testSecret: 'test',
-  finishSecret: 'finish',
-};
-
-/**
- * The `engine` values of AWS's secret convention each rotakit target engine accepts. Aurora and
- * MariaDB speak the MySQL protocol; Aurora PostgreSQL speaks PostgreSQL's.
- */
-export const AWS_ENGINES: Readonly<Record<string, readonly string[]>> = {
-  mysql: ['mysql', 'aurora-mysql', 'aurora', 'mariadb'],
-  postgres: ['postgres', 'aurora-postgresql'],
-  mssql: ['sqlserver', 'sqlserver-ex', 'sqlserver-web', 'sqlserver-se', 'sqlserver-ee'],
-};
 
 /** Options of `createRotationHandler`. */
 export interface RotationHandlerOptions {

@@ -10,7 +10,6 @@ import {
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import {
-  CLOUD_STAGE_LABELS,
   DEFAULT_PASSWORD_POLICY,
   InvalidOptionsError,
   InvalidSecretValueError,
@@ -22,6 +21,7 @@ import {
   type StagePointers,
   type StoreSession,
 } from '@rotakit/core';
+import { AWS_STAGE_LABELS } from './conventions.js';
 import { secretsManagerClient, type SecretsManagerClientOption } from './clients.js';
 import {
   awsCall,
@@ -33,8 +33,6 @@ import {
   type AwsCallContext,
 } from './errors.js';
 
-/** AWS's stage labels: AWSCURRENT, AWSPENDING, AWSPREVIOUS. */
-export const AWS_STAGE_LABELS = CLOUD_STAGE_LABELS.aws;
 
 /** Options of `SecretsManagerStore`. */
 export interface SecretsManagerStoreOptions {

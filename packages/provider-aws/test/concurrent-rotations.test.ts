@@ -3,7 +3,14 @@
 // RotationInProgress naming the winner, and AWSCURRENT logs in to a real MariaDB server.
 import { randomUUID } from 'node:crypto';
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { awsSchema, isRotakitError, rotate, singleUser, type RotationEvent, type RotationResult } from '@rotakit/core';
+import {
+  isRotakitError,
+  rotate,
+  singleUser,
+  type RotationEvent,
+  type RotationResult,
+} from '@rotakit/core';
+import { awsSchema } from '@rotakit/provider-aws';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import { startMariaDb, type MariaDbServer } from '@rotakit/testkit';
 import { createConnection, type Connection } from 'mysql2/promise';

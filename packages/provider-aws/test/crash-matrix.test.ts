@@ -4,7 +4,14 @@
 // MariaDB server, and leaves no label of its own behind.
 import { randomUUID } from 'node:crypto';
 import { DescribeSecretCommand, GetSecretValueCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { awsSchema, isRotakitError, runStep as runCoreStep, singleUser, STEPS, type StepName } from '@rotakit/core';
+import {
+  isRotakitError,
+  runStep as runCoreStep,
+  singleUser,
+  STEPS,
+  type StepName,
+} from '@rotakit/core';
+import { awsSchema } from '@rotakit/provider-aws';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import { startMariaDb, type MariaDbServer } from '@rotakit/testkit';
 import { createConnection, type Connection } from 'mysql2/promise';

@@ -1,7 +1,6 @@
 import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import {
   alternatingUsers,
-  awsSchema,
   isRotakitError,
   singleUser,
   TargetUnreachableError,
@@ -9,6 +8,7 @@ import {
   type Strategy,
   type Target,
 } from '@rotakit/core';
+import { awsSchema } from '@rotakit/provider-aws';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import { postgresTarget, quoteIdentifier } from '@rotakit/target-postgres';
 import { startMariaDb, startPostgres } from '@rotakit/testkit';

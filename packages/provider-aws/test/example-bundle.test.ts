@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { AddPermissionCommand } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { awsSchema } from '@rotakit/core';
+import { awsSchema } from '@rotakit/provider-aws';
 import { postgresTarget } from '@rotakit/target-postgres';
 import { startPostgres, type PostgresFixture } from '@rotakit/testkit';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';

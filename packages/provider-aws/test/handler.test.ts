@@ -1,7 +1,6 @@
 import { DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import {
   alternatingUsers,
-  awsSchema,
   isRotakitError,
   MemoryTarget,
   singleUser,
@@ -11,6 +10,7 @@ import {
   type Strategy,
   type Target,
 } from '@rotakit/core';
+import { awsSchema } from '@rotakit/provider-aws';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_ENGINES, AWS_STEPS, createRotationHandler, rdsReplicaCheck, type RotationHandlerOptions } from '../src/index.js';

@@ -9,7 +9,13 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { isRotakitError, MemoryTarget, rotate, singleUser, awsSchema } from '@rotakit/core';
+import {
+  isRotakitError,
+  MemoryTarget,
+  rotate,
+  singleUser,
+} from '@rotakit/core';
+import { awsSchema } from '@rotakit/provider-aws';
 import { describeStoreConformance } from '@rotakit/testkit/conformance';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SecretsManagerStore } from '../src/index.js';

@@ -1,7 +1,6 @@
 import {
   InvalidOptionsError,
   isRotakitError,
-  ncloudSchema,
   Redactor,
   redactingLogger,
   rotate,
@@ -17,6 +16,7 @@ import {
   type Strategy,
   type Target,
 } from '@rotakit/core';
+import { ncloudSchema } from './conventions.js';
 import {
   NcloudSecretManagerClient,
   type NcloudKeyIsolation,

@@ -1,3 +1,4 @@
+export { ncloudSchema } from './conventions.js';
 export { createCloudFunctionsAction } from './action.js';
 export type { CloudFunctionsActionOptions, NcloudActionArgs, NcloudActionMain, NcloudActionResult } from './action.js';
 export { NcloudSecretManagerClient, secretManagerBaseUrl } from './client.js';

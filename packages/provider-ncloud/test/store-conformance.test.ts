@@ -1,4 +1,4 @@
-import { ncloudSchema } from '@rotakit/core';
+import { ncloudSchema } from '@rotakit/provider-ncloud';
 import { startNcloudSecretManagerEmulator } from '@rotakit/testkit';
 import { describeStoreConformance } from '@rotakit/testkit/conformance';
 import { NcloudSecretStore } from '@rotakit/provider-ncloud';

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isRotakitError, MemoryTarget, ncloudSchema, rotate, singleUser, StepFailedError } from '@rotakit/core';
+import {
+  isRotakitError,
+  MemoryTarget,
+  rotate,
+  singleUser,
+  StepFailedError,
+} from '@rotakit/core';
+import { ncloudSchema } from '@rotakit/provider-ncloud';
 import { startNcloudSecretManagerEmulator, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
 import { NcloudSecretStore } from '@rotakit/provider-ncloud';
 import { API_KEY, cdbSecret, clientOf } from './helpers.js';

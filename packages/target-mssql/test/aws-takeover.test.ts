@@ -1,4 +1,11 @@
-import { alternatingUsers, awsSchema, MemorySecretStore, rotate, singleUser, type Strategy } from '@rotakit/core';
+import {
+  alternatingUsers,
+  MemorySecretStore,
+  rotate,
+  singleUser,
+  type Strategy,
+} from '@rotakit/core';
+import { awsSchema } from './aws-schema.js';
 import { MssqlFake } from '@rotakit/testkit';
 import type sql from 'mssql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

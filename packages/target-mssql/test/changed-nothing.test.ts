@@ -1,4 +1,12 @@
-import { alternatingUsers, awsSchema, isRotakitError, MemorySecretStore, rotate, type RotakitError, type TargetSession } from '@rotakit/core';
+import {
+  alternatingUsers,
+  isRotakitError,
+  MemorySecretStore,
+  rotate,
+  type RotakitError,
+  type TargetSession,
+} from '@rotakit/core';
+import { awsSchema } from './aws-schema.js';
 import { MssqlFake } from '@rotakit/testkit';
 import type sql from 'mssql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,11 @@
-import { alternatingUsers, awsSchema, isRotakitError, MemorySecretStore, rotate, singleUser } from '@rotakit/core';
+import {
+  alternatingUsers,
+  isRotakitError,
+  MemorySecretStore,
+  rotate,
+  singleUser,
+} from '@rotakit/core';
+import { awsSchema } from './aws-schema.js';
 import { MssqlFake } from '@rotakit/testkit';
 import fc from 'fast-check';
 import type sql from 'mssql';

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   alternatingUsers,
-  awsSchema,
   isRotakitError,
   MemorySecretStore,
   rotate,
@@ -10,6 +9,7 @@ import {
   type TargetSession,
   type UserSyncRequest,
 } from '@rotakit/core';
+import { awsSchema } from './aws-schema.js';
 import { mysqlTarget } from '../src/index.js';
 import { expectNoSecret, loginTo, logsIn, SAMPLE_DB, thrown, useSampleServer } from './helpers.js';
 

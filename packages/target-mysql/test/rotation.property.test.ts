@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { alternatingUsers, awsSchema, MemorySecretStore, rotate, singleUser } from '@rotakit/core';
+import {
+  alternatingUsers,
+  MemorySecretStore,
+  rotate,
+  singleUser,
+} from '@rotakit/core';
+import { awsSchema } from './aws-schema.js';
 import { mysqlTarget } from '../src/index.js';
 import { expectNoSecret, loginTo, logsIn, useSampleServer } from './helpers.js';
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createConnection } from 'mysql2/promise';
-import { alternatingUsers, awsSchema, MemorySecretStore, rotate, singleUser } from '@rotakit/core';
+import {
+  alternatingUsers,
+  MemorySecretStore,
+  rotate,
+  singleUser,
+} from '@rotakit/core';
+import { awsSchema } from './aws-schema.js';
 import { mysqlTarget } from '../src/index.js';
 import { SAMPLE_DB, useSampleServer } from './helpers.js';
 import { officialRotation, type OfficialSecret, type OfficialTemplate } from './official.js';

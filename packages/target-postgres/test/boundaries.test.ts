@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alternatingUsers, awsSchema, MemorySecretStore, rotate, type TargetSession, type UserSyncRequest } from '@rotakit/core';
+import {
+  alternatingUsers,
+  MemorySecretStore,
+  rotate,
+  type TargetSession,
+  type UserSyncRequest,
+} from '@rotakit/core';
+import { awsSchema } from './aws-schema.js';
 import { startPostgres, type PostgresFixture } from '@rotakit/testkit';
 import { postgresTarget } from '@rotakit/target-postgres';
 import { catalog, expectNoPasswordIn, failsWith, loginOn, logsIn, thrown } from './helpers.js';

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alternatingUsers, awsSchema, MemorySecretStore, rotate, type SessionIdentity } from '@rotakit/core';
+import {
+  alternatingUsers,
+  MemorySecretStore,
+  rotate,
+  type SessionIdentity,
+} from '@rotakit/core';
+import { awsSchema } from './aws-schema.js';
 import { startPostgres, type PostgresFixture } from '@rotakit/testkit';
 import { postgresTarget, type PostgresTarget } from '@rotakit/target-postgres';
 import { expectNoPasswordIn, failsWith, loginOn, thrown } from './helpers.js';

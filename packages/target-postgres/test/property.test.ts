@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   alternatingUsers,
-  awsSchema,
   MemorySecretStore,
   rotate,
   singleUser,
   type PasswordPolicy,
   type Strategy,
 } from '@rotakit/core';
+import { awsSchema } from './aws-schema.js';
 import { startPostgres, type PostgresFixture } from '@rotakit/testkit';
 import { postgresTarget } from '@rotakit/target-postgres';
 import { catalog, expectNoPasswordIn, failsWith, loginOn, logsIn, thrown } from './helpers.js';

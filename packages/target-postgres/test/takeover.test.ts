@@ -1,6 +1,13 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alternatingUsers, awsSchema, MemorySecretStore, rotate, singleUser, type Strategy } from '@rotakit/core';
+import {
+  alternatingUsers,
+  MemorySecretStore,
+  rotate,
+  singleUser,
+  type Strategy,
+} from '@rotakit/core';
+import { awsSchema } from './aws-schema.js';
 import { startPostgres, type PostgresFixture } from '@rotakit/testkit';
 import { postgresTarget } from '@rotakit/target-postgres';
 import { officialRotation } from './aws-official.js';

@@ -40,9 +40,7 @@ async function handlerFor() {
   if (cloud === 'alibaba') {
     const { createFcHandler } = await load('provider-alibaba');
     const strategy =
-      strategyKind === 'alternating-users'
-        ? core.alternatingUsers({ suffix: core.ALTERNATE_USER_SUFFIX.alibaba })
-        : core.singleUser();
+      strategyKind === 'alternating-users' ? core.alternatingUsers() : core.singleUser();
     const handler = createFcHandler({
       target,
       strategy,
@@ -55,12 +53,16 @@ async function handlerFor() {
     return ({ event, context }) => handler(Buffer.from(JSON.stringify(event)), context);
   }
   if (cloud === 'ncloud') {
-    const { createCloudFunctionsAction } = await load('provider-ncloud');
+    const { createCloudFunctionsAction, ncloudSchema } = await load('provider-ncloud');
     const alternating = strategyKind === 'alternating-users';
     // NAVER's convention names no privileged secret; alternating users read its id from cdbMasterSecret.
     const schema = alternating
-      ? core.defineCredentialSchema({ name: 'ncloud', fields: { ...core.ncloudSchema.fields, masterSecret: 'cdbMasterSecret' } })
-      : core.ncloudSchema;
+      ? core.defineCredentialSchema({
+          name: 'ncloud',
+          fields: { ...ncloudSchema.fields, masterSecret: 'cdbMasterSecret' },
+          alternateSuffix: ncloudSchema.alternateSuffix,
+        })
+      : ncloudSchema;
     const main = createCloudFunctionsAction({
       target,
       strategy: alternating ? core.alternatingUsers() : core.singleUser(),

@@ -1,7 +1,7 @@
 // Each cloud of the crash family: its emulator (in this process), the secret it rotates, and one
 // rotation driven the way that cloud drives it, re-driven after a crash the way that cloud re-drives.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { ALTERNATE_USER_SUFFIX, suffixRule } from '@rotakit/core';
+import { suffixRule } from '@rotakit/core';
 import type { FcRotationResult } from '@rotakit/provider-alibaba';
 import {
   signNcloudRequest,
@@ -106,7 +106,7 @@ export async function awsFamily(db: Database, strategy: StrategyKind): Promise<C
   });
   const functionArn = sm.functionArn('adv-crash-rotation');
   sm.registerRotationFunction(functionArn, async (event) => answerOf(await host.invoke(event.Step, event)));
-  const { app, privileged, usernames } = await accounts(db, 'aws', strategy, ALTERNATE_USER_SUFFIX.aws);
+  const { app, privileged, usernames } = await accounts(db, 'aws', strategy, AWS_ALTERNATE_SUFFIX);
   const master = privileged
     ? sm.seedSecret({ name: 'adv/aws-rotator', versions: [{ secretString: JSON.stringify(privileged), stages: ['AWSCURRENT'] }] })
     : undefined;
@@ -170,6 +170,9 @@ export async function awsFamily(db: Database, strategy: StrategyKind): Promise<C
 const KMS_KEY = { accessKeyId: 'LTAI5tAdversarialCrash', accessKeySecret: 'adversarial-crash-secret' } as const;
 // The provider's FC_STEPS and DEFAULT_WORKFLOW_RETRY, written out: importing the provider here
 // would load Alibaba's SDK into the test process for two constants.
+/** The providers' alternate-user suffixes (their schemas' `alternateSuffix`), written out for the same reason. */
+const AWS_ALTERNATE_SUFFIX = '_clone';
+const ALIBABA_ALTERNATE_SUFFIX = '_rt';
 /** The flow's states' steps, in order. */
 const FC_STEPS = ['new', 'set', 'test', 'end'] as const;
 /** Retries of a failed state, as the provider's default retry policy has them. */
@@ -191,7 +194,7 @@ export interface AlibabaFamilyOptions {
 export async function alibabaFamily(db: Database, strategy: StrategyKind, options: AlibabaFamilyOptions = {}): Promise<CloudFamily> {
   const kms = await startAlibabaKmsEmulator({ credentials: KMS_KEY });
   const host = new FunctionHost('alibaba', strategy, { ROTAKIT_KMS_ENDPOINT: kms.endpoint });
-  const { app, privileged, usernames } = await accounts(db, options.accountPrefix ?? 'ali', strategy, ALTERNATE_USER_SUFFIX.alibaba);
+  const { app, privileged, usernames } = await accounts(db, options.accountPrefix ?? 'ali', strategy, ALIBABA_ALTERNATE_SUFFIX);
   const generic = (name: string, value: object) =>
     kms.seed({ name, versions: [{ versionId: 'v-initial', data: JSON.stringify(value), stages: ['ACSCurrent'] }] });
   if (privileged) generic('adv/alibaba-rotator', { AccountName: privileged.username, AccountPassword: privileged.password });
@@ -305,7 +308,7 @@ export async function ncloudFamily(db: Database, strategy: StrategyKind): Promis
   const host = new FunctionHost('ncloud', strategy, { ROTAKIT_NCLOUD_ENDPOINT: emulator.regionalUrl });
   emulator.registerAction(TRIGGER, async (args) => answerOf(await host.invoke('action', args)), { defaultParams: { ...NCLOUD_KEY } });
   // NAVER's own alternate-user convention does not exist; the family uses AWS's suffix.
-  const { app, privileged, usernames } = await accounts(db, 'nc', strategy, ALTERNATE_USER_SUFFIX.aws);
+  const { app, privileged, usernames } = await accounts(db, 'nc', strategy, AWS_ALTERNATE_SUFFIX);
   const master = privileged
     ? emulator.seedSecret({ chain: { active: { cdbUser: privileged.username, cdbPassword: privileged.password } }, rotationTargets: ['cdbPassword'] })
     : undefined;

@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from '@rotakit/core';
 import { stringify } from 'yaml';
-import { FC_STEPS, type FcStep } from '../fc-handler.js';
+import { FC_STEPS, type FcStep } from '../conventions.js';
 
 /** A retry policy of a workflow Task state (CloudFlow's `Retry`). */
 export interface WorkflowRetry {

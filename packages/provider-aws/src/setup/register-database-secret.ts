@@ -6,7 +6,12 @@ import {
   type RotationRulesType,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
-import { awsSchema, InvalidOptionsError, InvalidSecretValueError, SecretNotFoundError } from '@rotakit/core';
+import {
+  InvalidOptionsError,
+  InvalidSecretValueError,
+  SecretNotFoundError,
+} from '@rotakit/core';
+import { awsSchema } from '../conventions.js';
 import {
   lambdaClient,
   rdsClient,

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  awsSchema,
   isRotakitError,
   MemoryTarget,
   passwordSatisfies,
@@ -9,6 +8,7 @@ import {
   StepFailedError,
   type CredentialSchema,
   type SecretStore,
+  defaultSchema,
 } from '@rotakit/core';
 
 /** What a provider's test file provides to run the store conformance suite against its emulator. */
@@ -142,9 +142,9 @@ export function describeStoreConformance(name: string, setup: () => Promise<Stor
         }
         return;
       }
-      const id = await fixture.createSecret(secretFor(fixture.schema ?? awsSchema, 'app', 'initial-password-1'));
+      const id = await fixture.createSecret(secretFor(fixture.schema ?? defaultSchema, 'app', 'initial-password-1'));
       const target = new MemoryTarget({ tls: 'disable', users: { app: { password: 'initial-password-1' } } });
-      const request = { store: fixture.store, target, strategy: singleUser(), schema: fixture.schema ?? awsSchema };
+      const request = { store: fixture.store, target, strategy: singleUser(), schema: fixture.schema ?? defaultSchema };
       const error = await rotate({ ...request, secretId: id, token: await fixture.startRotation(id), password: { generator: 'store' } }).catch(
         (e: unknown) => e,
       );
@@ -152,7 +152,7 @@ export function describeStoreConformance(name: string, setup: () => Promise<Stor
     });
 
     it('runs a whole single-user rotation through core, and a re-run with the same token changes nothing', async () => {
-      const schema = fixture.schema ?? awsSchema;
+      const schema = fixture.schema ?? defaultSchema;
       const id = await fixture.createSecret(secretFor(schema, 'app', 'initial-password-1'));
       const target = new MemoryTarget({ tls: 'disable', users: { app: { password: 'initial-password-1' } } });
       const token = await fixture.startRotation(id);

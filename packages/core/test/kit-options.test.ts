@@ -1,0 +1,187 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  checkRuntimeOptions,
+  defineCaPresets,
+  errorClassifier,
+  errorFacts,
+  errorOfKind,
+  MemorySecretStore,
+  MemoryTarget,
+  optionChecks,
+  resolveTls,
+  rotate,
+  rotationOptionsOf,
+  runStep,
+  singleUser,
+  defaultSchema,
+  type Target,
+} from '@rotakit/core';
+
+/** A self-signed test CA (no key ships with it): any PEM the parser takes. */
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIBizCCATGgAwIBAgIUCYAjiqKQm+DciNAlk5k2QLyTU64wCgYIKoZIzj0EAwIw\nGjEYMBYGA1UEAwwPcm90YWtpdCB0ZXN0IENBMCAXDTI2MTIwMjAyMDcwM1oYDzIx\nMjYxMTA4MDIwNzAzWjAaMRgwFgYDVQQDDA9yb3Rha2l0IHRlc3QgQ0EwWTATBgcq\nhkjOPQIBBggqhkjOPQMBBwNCAARZgU0mQM52/7XtLZmzrMk3/0Sqa8L7PwpozXqI\nW3VZ4ffxMhzaUMSDEnijeDughUqMPgitZxrb7rAKr0G3J5b4o1MwUTAdBgNVHQ4E\nFgQUeElMKeul6Cttf/POKbRjTwl3948wHwYDVR0jBBgwFoAUeElMKeul6Cttf/PO\nKbRjTwl3948wDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEAnB0y\nyKdXetCePq6RX9pBIUNEGYhrE+8Rr2JpdrSiT/ECIE96GBblZGCib09aVRQ4Yiz6\nl62gXL9s0orQnskMKSAZ\n-----END CERTIFICATE-----\n';
+const presets = defineCaPresets<'cloud-a'>({ 'cloud-a': () => [PEM, PEM] });
+const refused = (run: () => unknown) => {
+  try {
+    run();
+  } catch (error) {
+    return error as { code?: string; field?: string; message: string };
+  }
+  throw new Error('nothing was thrown');
+};
+
+describe('the TLS option every target takes', () => {
+  it('accepts a bare mode or settings, verify by default', () => {
+    expect(resolveTls(undefined, presets, 'the test target')).toEqual({ mode: 'verify' });
+    expect(resolveTls('require', presets, 'the test target')).toEqual({ mode: 'require' });
+    expect(resolveTls({ mode: 'disable' }, presets, 'the test target')).toEqual({ mode: 'disable' });
+    expect(resolveTls({ ca: PEM, servername: 'db.example.com' }, presets, 'the test target')).toEqual({
+      mode: 'verify',
+      ca: PEM,
+      servername: 'db.example.com',
+    });
+    expect(resolveTls({ ca: Buffer.from(PEM) }, presets, 'the test target').ca).toBeInstanceOf(Buffer);
+  });
+
+  it('resolves a preset to its certificates', () => {
+    expect(resolveTls({ ca: 'cloud-a' }, presets, 'the test target').ca).toEqual([PEM, PEM]);
+  });
+
+  it.each([
+    ['yes', 'tls'],
+    [{ mode: 'strict' }, 'tls.mode'],
+    [{ ca: 'secret-looking-value' }, 'tls.ca'],
+    [{ ca: '-----BEGIN CERTIFICATE-----\nbroken\n-----END CERTIFICATE-----' }, 'tls.ca'],
+    [{ ca: 42 }, 'tls.ca'],
+    [{ mode: 'require', ca: PEM }, 'tls.ca'],
+    [{ mode: 'disable', servername: 'db.example.com' }, 'tls.servername'],
+    [{ servername: 'not a host name' }, 'tls.servername'],
+    [{ cert: PEM }, 'tls.cert'],
+    [[], 'tls'],
+  ])('refuses %j naming %s, without quoting it', (option, field) => {
+    const error = refused(() => resolveTls(option, presets, 'the test target'));
+    expect(error).toMatchObject({ code: 'InvalidOptions', field });
+    expect(error.message).toContain('the test target');
+    expect(error.message).not.toContain('secret-looking-value');
+  });
+
+  it('names the presets in the unknown-authority hint', () => {
+    expect(presets.unknownAuthorityHint).toContain("tls.ca: 'cloud-a'");
+    expect(defineCaPresets({}).unknownAuthorityHint).toMatch(/tls\.ca$/);
+  });
+});
+
+describe('the option checks', () => {
+  const check = optionChecks('the test adapter');
+  it('fills defaults and refuses what is out of range, naming the field', () => {
+    expect(check.integerIn(undefined, 'timeoutMs', { min: 1, max: 10, fallback: 5 })).toBe(5);
+    expect(check.integerIn(10, 'timeoutMs', { min: 1, max: 10, fallback: 5 })).toBe(10);
+    for (const bad of [0, 11, 1.5, '3', null]) {
+      expect(refused(() => check.integerIn(bad, 'timeoutMs', { min: 1, max: 10, fallback: 5 }))).toMatchObject({ field: 'timeoutMs' });
+    }
+    expect(check.nonEmptyString(undefined, 'database', 'postgres')).toBe('postgres');
+    expect(refused(() => check.nonEmptyString('a\u0000b', 'database'))).toMatchObject({ field: 'database' });
+    expect(check.oneOf(undefined, 'mode', ['a', 'b'], 'a')).toBe('a');
+    expect(refused(() => check.oneOf('c', 'mode', ['a', 'b'], 'a')).message).toContain('a, b');
+    expect(check.record(undefined, 'options')).toEqual({});
+    expect(refused(() => check.record(Buffer.from('x'), 'options'))).toMatchObject({ field: 'options' });
+    expect(refused(() => check.refuseUnknownKeys({ known: 1, typo: 2 }, ['known'], 'pool.'))).toMatchObject({ field: 'pool.typo' });
+  });
+});
+
+describe('declarative error classification', () => {
+  const classify = errorClassifier([
+    ['notFound', ['NoSuchThing']],
+    ['unavailable', (facts) => facts.status !== undefined && facts.status >= 500],
+    ['accessDenied', /^Denied/],
+  ]);
+  it('reads code, name, message and status, and takes the first row that matches', () => {
+    expect(errorFacts(Object.assign(new Error('gone'), { code: 'NoSuchThing' }))).toEqual({ code: 'NoSuchThing', message: 'gone' });
+    expect(errorFacts({ name: 'DeniedHere', message: 'no', $metadata: { httpStatusCode: 503 } })).toEqual({ code: 'DeniedHere', message: 'no', status: 503 });
+    expect(errorFacts('text')).toEqual({ code: '', message: 'text' });
+    expect(classify({ code: 'NoSuchThing', message: '', status: 503 })).toBe('notFound');
+    expect(classify({ code: 'DeniedHere', message: '', status: 503 })).toBe('unavailable');
+    expect(classify({ code: 'DeniedHere', message: '' })).toBe('accessDenied');
+    expect(classify({ code: 'Other', message: '' })).toBe('failed');
+  });
+
+  it.each([
+    ['notFound', 'SecretNotFound', false],
+    ['accessDenied', 'StoreAccessDenied', false],
+    ['unavailable', 'StoreUnavailable', true],
+    ['inProgress', 'RotationInProgress', false],
+    ['invalidOptions', 'InvalidOptions', false],
+    ['authFailed', 'TargetAuthFailed', false],
+    ['unreachable', 'TargetUnreachable', true],
+    ['tls', 'TlsRequired', false],
+    ['failed', 'StepFailed', false],
+  ] as const)('makes %s a %s error (retryable %s)', (kind, code, retryable) => {
+    const error = errorOfKind(kind, 'what happened', { field: 'f' });
+    expect(error).toMatchObject({ code, retryable, message: 'what happened', field: 'f' });
+  });
+});
+
+describe('the runtime options every entry point shares', () => {
+  it('requires a target and a strategy, naming the missing one', () => {
+    expect(refused(() => checkRuntimeOptions(undefined))).toMatchObject({ field: 'options' });
+    expect(refused(() => checkRuntimeOptions({ strategy: singleUser() }))).toMatchObject({ field: 'target' });
+    expect(refused(() => checkRuntimeOptions({ target: new MemoryTarget({ tls: 'disable' }) }))).toMatchObject({ field: 'strategy' });
+  });
+
+  it('puts the provider store and default schema under the user options', () => {
+    const store = new MemorySecretStore();
+    const target = new MemoryTarget({ tls: 'disable' });
+    const options = rotationOptionsOf({ target, strategy: singleUser() }, { store, schema: defaultSchema });
+    expect(options).toEqual({ store, target, strategy: expect.anything(), schema: defaultSchema });
+  });
+});
+
+describe('a target source', () => {
+  const fixture = () => {
+    const store = new MemorySecretStore();
+    store.putSecret('app', { engine: 'memory', host: 'h', username: 'app', password: 'first-password-1' });
+    const target = new MemoryTarget({ tls: 'disable', users: { app: { password: 'first-password-1' } } });
+    return { store, target };
+  };
+
+  it('is called with the current credentials after one read of the current value, and finish needs none', async () => {
+    const { store, target } = fixture();
+    const seen: string[] = [];
+    const source = (current: { engine?: string; username: string }): Target => {
+      seen.push(`${current.engine}/${current.username}`);
+      return target;
+    };
+    const result = await rotate({ store, target: source, strategy: singleUser(), schema: defaultSchema, secretId: 'app' });
+    expect(result.steps).toEqual({ create: 'done', set: 'done', test: 'done', finish: 'done' });
+    expect(seen).toEqual(['memory/app']);
+    const finishOnly: string[] = [];
+    const token = 'second-token';
+    for (const step of ['create', 'set', 'test'] as const) {
+      await runStep(step, { store, target: source, strategy: singleUser(), schema: defaultSchema, secretId: 'app', token });
+    }
+    await runStep('finish', { store, target: () => { finishOnly.push('called'); return target; }, strategy: singleUser(), schema: defaultSchema, secretId: 'app', token });
+    expect(finishOnly).toEqual([]);
+  });
+
+  it('that returns no target fails before anything is written, naming target', async () => {
+    const { store } = fixture();
+    const source = (() => undefined) as unknown as () => Target;
+    await expect(rotate({ store, target: source, strategy: singleUser(), schema: defaultSchema, secretId: 'app' })).rejects.toMatchObject({
+      code: 'InvalidOptions',
+      field: 'target',
+    });
+    expect(store.stages('app').pending).toBeUndefined();
+  });
+});
+
+describe('core names no cloud', () => {
+  const sources = new URL('../src/', import.meta.url);
+  const code = (file: string) =>
+    readFileSync(new URL(file, sources), 'utf8')
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/.*$/gm, '');
+  const CLOUD_WORDS = /AWSCURRENT|AWSPENDING|AWSPREVIOUS|ACSCurrent|ACSPending|ACSPrevious|\bcdb[A-Z]\w*|masterarn|AccountName|AccountPassword|\b(aws|alibaba|ncloud|naver|aliyun)\b|'_rt'|'_clone'/i;
+  it.each(readdirSync(sources).filter((file) => file.endsWith('.ts')))('%s holds no cloud convention outside comments', (file) => {
+    expect(code(file)).not.toMatch(CLOUD_WORDS);
+  });
+});
