@@ -1,7 +1,7 @@
 export * from './errors.js';
 export * from './events.js';
-export { redactingLogger, silentLogger } from './logger.js';
-export type { LogFn, Logger } from './logger.js';
+export { messageFirst, redactingLogger, silentLogger, toLogger } from './logger.js';
+export type { LogFn, Logger, LoggerOption, MessageFirstLogger } from './logger.js';
 export { MemorySecretStore } from './memory-store.js';
 export type { MemorySecretInfo, MemoryVersionInfo } from './memory-store.js';
 export { MemoryTarget } from './memory-target.js';

@@ -15,7 +15,7 @@ import {
 } from './errors.js';
 import type { EventError, RotationEvent, RotationEventListener, StepName } from './events.js';
 import { STEPS } from './events.js';
-import { redactingLogger, silentLogger, type Logger } from './logger.js';
+import { redactingLogger, silentLogger, type Logger, type LoggerOption } from './logger.js';
 import { DEFAULT_PASSWORD_POLICY, generatePassword, resolvePasswordPolicy, type PasswordPolicy } from './password.js';
 import { Redactor } from './redact.js';
 import type { CredentialSchema, SecretDocument } from './schema.js';
@@ -45,8 +45,8 @@ export interface RotationOptions {
   readonly strategy: Strategy;
   readonly schema: CredentialSchema;
   readonly password?: PasswordOptions;
-  /** Receives redacted log lines; silent by default. */
-  readonly logger?: Logger;
+  /** Receives redacted log lines (a pino-style or a message-first logger, see `LoggerOption`); silent by default. */
+  readonly logger?: LoggerOption;
   /** Receives lifecycle events. */
   readonly onEvent?: RotationEventListener;
 }

@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from './errors.js';
 import type { RotationEventListener } from './events.js';
-import type { Logger } from './logger.js';
+import type { LoggerOption } from './logger.js';
 import type { PasswordOptions, RotationOptions, TargetSource } from './rotation.js';
 import type { CredentialSchema } from './schema.js';
 import type { SecretStore } from './store.js';
@@ -20,8 +20,8 @@ export interface RuntimeOptions {
   readonly schema?: CredentialSchema;
   /** Password policy, and who generates it. */
   readonly password?: PasswordOptions;
-  /** Receives redacted log lines; silent by default. */
-  readonly logger?: Logger;
+  /** Receives redacted log lines: pino (object first) or a message-first logger such as Powertools'; silent by default. */
+  readonly logger?: LoggerOption;
   /** Receives core's lifecycle events. */
   readonly onEvent?: RotationEventListener;
 }
