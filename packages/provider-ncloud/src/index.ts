@@ -1,6 +1,6 @@
 export { ncloudSchema } from './conventions.js';
-export { createCloudFunctionsAction } from './action.js';
-export type { CloudFunctionsActionOptions, NcloudActionArgs, NcloudActionMain, NcloudActionResult } from './action.js';
+export { createCloudFunctionsAction } from './handler.js';
+export type { CloudFunctionsActionOptions, NcloudActionArgs, NcloudActionMain, NcloudActionResult } from './handler.js';
 export { NcloudSecretManagerClient, secretManagerBaseUrl } from './client.js';
 export type {
   NcloudClientOptions,
