@@ -5,8 +5,9 @@
 //   dbTls         `verify` (default), `require` or `disable`
 //   keyIsolation  `regional` (default) or `global`
 // The secret follows NAVER's Cloud DB convention (cdbHost, cdbPort, cdbUser, cdbPassword,
-// cdbDatabase) with cdbPassword among its rotationTargets.
-import { TLS_MODES, type Logger, type TlsMode } from '@rotakit/core';
+// cdbDatabase) with cdbPassword among its rotationTargets; the action changes the password of the
+// secret's own user (single user).
+import { singleUser, TLS_MODES, type Logger, type TlsMode } from '@rotakit/core';
 import {
   createCloudFunctionsAction,
   type NcloudActionArgs,
@@ -42,7 +43,7 @@ function actionFor(engine: Engine, tls: TlsMode): NcloudActionMain {
       mssql: () => mssqlTarget({ tls: { mode: tls } }),
     };
     const target = targets[engine]();
-    action = createCloudFunctionsAction({ target, logger });
+    action = createCloudFunctionsAction({ target, strategy: singleUser(), logger });
     actions.set(key, action);
   }
   return action;

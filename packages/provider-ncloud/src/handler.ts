@@ -1,20 +1,20 @@
 import {
+  checkRuntimeOptions,
   InvalidOptionsError,
   isRotakitError,
+  optionChecks,
   Redactor,
   redactingLogger,
   rotate,
+  rotationOptionsOf,
   silentLogger,
-  singleUser,
   StepFailedError,
-  type CredentialSchema,
-  type Logger,
-  type PasswordOptions,
-  type RotationEventListener,
+  type Credentials,
+  type RuntimeOptions,
   type StepName,
   type StepOutcome,
-  type Strategy,
   type Target,
+  type TargetSource,
 } from '@rotakit/core';
 import { ncloudSchema } from './conventions.js';
 import {
@@ -25,16 +25,30 @@ import {
 } from './client.js';
 import { NcloudSecretStore } from './store.js';
 
-/** Options of {@link createCloudFunctionsAction}. */
-export interface CloudFunctionsActionOptions {
-  /** The database the secret's credentials log in to (a target package's target). */
-  readonly target: Target;
-  /** Default `singleUser()`: the password key must be a rotation target. Alternating users also need the username key. */
-  readonly strategy?: Strategy;
-  /** Default `ncloudSchema`: `cdbUser, cdbPassword, cdbHost, cdbPort, cdbDatabase`. */
-  readonly schema?: CredentialSchema;
-  /** Password policy; `generator: 'store'` uses Secret Manager's Generate Random Secret (5–32 characters). */
-  readonly password?: PasswordOptions;
+/** The job one invocation of the action runs, as a target function sees it. */
+export interface NcloudInvocation {
+  readonly secretId: string;
+  readonly jobToken: string;
+}
+
+/**
+ * The database side of the action: a target, or a function that picks one from the secret's
+ * current credentials and the invocation. Core calls the function after its own read of the
+ * current value (the chain Start Rotation Job answered), inside its guard: nothing has been
+ * written when it throws.
+ */
+export type NcloudTargetSource = Target | ((current: Credentials, invocation: NcloudInvocation) => Target);
+
+/**
+ * Options of {@link createCloudFunctionsAction}: core's runtime options (`strategy` required,
+ * `schema` default `ncloudSchema`: `cdbUser, cdbPassword, cdbHost, cdbPort, cdbDatabase`) and
+ * Secret Manager's. With `password: { generator: 'store' }` Secret Manager's Generate Random
+ * Secret makes the password (5–32 characters). Alternating users need the username key among
+ * the secret's rotationTargets too.
+ */
+export interface CloudFunctionsActionOptions extends Omit<RuntimeOptions, 'target'> {
+  /** A target (target-mysql, target-postgres, target-mssql), or a function of the current credentials and the invocation. */
+  readonly target: NcloudTargetSource;
   /** Default `regional`; the `keyIsolation` default parameter, when given, wins. */
   readonly keyIsolation?: NcloudKeyIsolation;
   /** Default `KR`. */
@@ -44,19 +58,35 @@ export interface CloudFunctionsActionOptions {
    * `NCLOUD_SECRET_MANAGER_ENDPOINT`, else the URL `keyIsolation` and `region` pick.
    */
   readonly endpoint?: string;
+  /** How the client retries throttling, server errors and lost connections; default 3 retries from 200 ms. */
   readonly retry?: NcloudRetryOptions;
   /** Per-attempt HTTP timeout; default 10,000 ms. */
   readonly timeoutMs?: number;
-  /** Receives redacted log lines; silent by default. */
-  readonly logger?: Logger;
-  /** Receives core's rotation events. */
-  readonly onEvent?: RotationEventListener;
   /**
    * Where `secretId` and `jobToken` are looked up when the args lack them, and
    * `NCLOUD_SECRET_MANAGER_ENDPOINT` when the build lacks an `endpoint`; default `process.env`.
    */
   readonly environment?: Readonly<Record<string, string | undefined>>;
 }
+
+/** Every option's name: its type keeps the list complete, so no option is refused that the interface has. */
+const OPTION_NAMES: Readonly<Record<keyof CloudFunctionsActionOptions, true>> = {
+  target: true,
+  strategy: true,
+  schema: true,
+  password: true,
+  logger: true,
+  onEvent: true,
+  keyIsolation: true,
+  region: true,
+  endpoint: true,
+  retry: true,
+  timeoutMs: true,
+  environment: true,
+};
+
+const KEY_ISOLATIONS: readonly NcloudKeyIsolation[] = ['global', 'regional'];
+const REGIONS: readonly NcloudRegion[] = ['KR', 'JPN'];
 
 /**
  * What a Secret Manager trigger passes to the action: `secretId` and `jobToken`, plus the
@@ -93,9 +123,8 @@ export type NcloudActionResult =
 /** A Cloud Functions action's entry point. */
 export type NcloudActionMain = (args?: NcloudActionArgs) => Promise<NcloudActionResult>;
 
-interface Invocation {
-  readonly secretId: string;
-  readonly jobToken: string;
+/** What the args give one invocation: its job and the API key pair it runs under. */
+interface ActionCall extends NcloudInvocation {
   readonly accessKey: string;
   readonly secretKey: string;
   readonly keyIsolation?: NcloudKeyIsolation;
@@ -107,23 +136,30 @@ interface Invocation {
  * database is touched, set (login ladder), test, complete — and fails the job on any error, so no
  * job is left open. The client is built once per container and kept while the keys stay the same.
  * Without an `endpoint` option, `NCLOUD_SECRET_MANAGER_ENDPOINT` (an http or https URL) replaces
- * the base URL; it is read here, and a malformed value throws InvalidOptionsError naming it.
+ * the base URL. The options are checked here, before any invocation: a missing `target` or
+ * `strategy`, an option the action does not have, a `keyIsolation` or `region` it does not know,
+ * or a malformed `NCLOUD_SECRET_MANAGER_ENDPOINT` throws InvalidOptionsError naming it.
  */
 export function createCloudFunctionsAction(options: CloudFunctionsActionOptions): NcloudActionMain {
-  if (!options?.target) throw new InvalidOptionsError('the target option is required', { field: 'target' });
-  const strategy = options.strategy ?? singleUser();
+  // Checked as unknown: the assertion is about the shape, and this action's target type is wider than core's.
+  const given: unknown = options;
+  checkRuntimeOptions(given);
+  const checks = optionChecks('the NAVER Cloud Functions action');
+  checks.refuseUnknownKeys(options, Object.keys(OPTION_NAMES));
+  if (options.keyIsolation !== undefined) checks.oneOf(options.keyIsolation, 'keyIsolation', KEY_ISOLATIONS, 'regional');
+  if (options.region !== undefined) checks.oneOf(options.region, 'region', REGIONS, 'KR');
   const schema = options.schema ?? ncloudSchema;
-  const requiredTargets = [schema.fields.password, ...(strategy.kind === 'alternating-users' ? [schema.fields.username] : [])];
+  const requiredTargets = [schema.fields.password, ...(options.strategy.kind === 'alternating-users' ? [schema.fields.username] : [])];
   const endpoint = options.endpoint ?? endpointFromEnvironment(options.environment ?? process.env);
   let cached: { key: string; store: NcloudSecretStore } | undefined;
 
-  const storeFor = (invocation: Invocation): NcloudSecretStore => {
-    const keyIsolation = invocation.keyIsolation ?? options.keyIsolation;
-    const key = [invocation.accessKey, invocation.secretKey, keyIsolation].join('\n');
+  const storeFor = (call: ActionCall): NcloudSecretStore => {
+    const keyIsolation = call.keyIsolation ?? options.keyIsolation;
+    const key = [call.accessKey, call.secretKey, keyIsolation].join('\n');
     if (cached?.key !== key) {
       const client = new NcloudSecretManagerClient({
-        accessKey: invocation.accessKey,
-        secretKey: invocation.secretKey,
+        accessKey: call.accessKey,
+        secretKey: call.secretKey,
         ...(keyIsolation === undefined ? {} : { keyIsolation }),
         ...(options.region === undefined ? {} : { region: options.region }),
         ...(endpoint === undefined ? {} : { endpoint }),
@@ -135,27 +171,26 @@ export function createCloudFunctionsAction(options: CloudFunctionsActionOptions)
     return cached.store;
   };
 
+  /** The target for core: a target function is bound to this invocation, and core calls it after its own read. */
+  const targetFor = (invocation: NcloudInvocation): TargetSource => {
+    const { target } = options;
+    return typeof target === 'function' ? (current) => target(current, invocation) : target;
+  };
+
   return async (args = {}) => {
     const redactor = new Redactor();
     const logger = redactingLogger(options.logger ?? silentLogger, redactor);
     const job: { secretId?: string; jobToken?: string } = {};
     let store: NcloudSecretStore | undefined;
     try {
-      const invocation = readArgs(args, options.environment ?? process.env);
-      redactor.add(invocation.secretKey);
-      Object.assign(job, { secretId: invocation.secretId, jobToken: invocation.jobToken });
-      store = storeFor(invocation);
-      const result = await rotate({
-        store,
-        target: options.target,
-        strategy,
-        schema,
-        secretId: invocation.secretId,
-        token: invocation.jobToken,
-        logger,
-        ...(options.password === undefined ? {} : { password: options.password }),
-        ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
-      });
+      const call = readArgs(args, options.environment ?? process.env);
+      redactor.add(call.secretKey);
+      const invocation: NcloudInvocation = { secretId: call.secretId, jobToken: call.jobToken };
+      Object.assign(job, invocation);
+      store = storeFor(call);
+      // The logger replaced is the user's behind this invocation's redactor, which knows the API secret key.
+      const rotation = rotationOptionsOf({ ...options, target: targetFor(invocation), logger }, { store, schema: ncloudSchema });
+      const result = await rotate({ ...rotation, secretId: call.secretId, token: call.jobToken });
       return { done: true, secretId: result.secretId, jobToken: result.token, steps: result.steps };
     } catch (error) {
       const safe = isRotakitError(error) ? error : new StepFailedError('the rotation action failed unexpectedly', false);
@@ -194,10 +229,8 @@ function endpointFromEnvironment(environment: Readonly<Record<string, string | u
   return value;
 }
 
-const KEY_ISOLATIONS: readonly NcloudKeyIsolation[] = ['global', 'regional'];
-
 /** Reads and checks the args: ids from the args or the environment, API keys from the default parameters. */
-function readArgs(args: NcloudActionArgs, environment: Readonly<Record<string, string | undefined>>): Invocation {
+function readArgs(args: NcloudActionArgs, environment: Readonly<Record<string, string | undefined>>): ActionCall {
   if (typeof args !== 'object' || args === null) {
     throw new InvalidOptionsError('the action was called without an args object', { field: 'args' });
   }
@@ -209,16 +242,16 @@ function readArgs(args: NcloudActionArgs, environment: Readonly<Record<string, s
     }
     return value;
   };
-  const invocation = {
+  const call = {
     secretId: text('secretId', true),
     jobToken: text('jobToken', true),
     accessKey: text('accessKey', false),
     secretKey: text('secretKey', false),
   };
   const { keyIsolation } = args;
-  if (keyIsolation === undefined) return invocation;
+  if (keyIsolation === undefined) return call;
   if (!KEY_ISOLATIONS.includes(keyIsolation as NcloudKeyIsolation)) {
     throw new InvalidOptionsError(`keyIsolation must be one of ${KEY_ISOLATIONS.join(', ')}`, { field: 'keyIsolation' });
   }
-  return { ...invocation, keyIsolation: keyIsolation as NcloudKeyIsolation };
+  return { ...call, keyIsolation: keyIsolation as NcloudKeyIsolation };
 }

@@ -1,6 +1,13 @@
 export { ncloudSchema } from './conventions.js';
 export { createCloudFunctionsAction } from './handler.js';
-export type { CloudFunctionsActionOptions, NcloudActionArgs, NcloudActionMain, NcloudActionResult } from './handler.js';
+export type {
+  CloudFunctionsActionOptions,
+  NcloudActionArgs,
+  NcloudActionMain,
+  NcloudActionResult,
+  NcloudInvocation,
+  NcloudTargetSource,
+} from './handler.js';
 export { NcloudSecretManagerClient, secretManagerBaseUrl } from './client.js';
 export type {
   NcloudClientOptions,

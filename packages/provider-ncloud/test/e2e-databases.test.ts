@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConnection } from 'mysql2/promise';
-import { isRotakitError, type Target } from '@rotakit/core';
+import { isRotakitError, singleUser, type Target } from '@rotakit/core';
 import { MssqlFake, startMariaDb, startNcloudSecretManagerEmulator, startPostgres, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
 import { mssqlTarget } from '@rotakit/target-mssql';
 import { mysqlTarget } from '@rotakit/target-mysql';
@@ -108,6 +108,7 @@ for (const [engine, start] of [
       [emulator, database] = await Promise.all([startNcloudSecretManagerEmulator({ credentials: [API_KEY] }), start()]);
       const main = createCloudFunctionsAction({
         target: database.target,
+        strategy: singleUser(),
         endpoint: emulator.regionalUrl,
         retry: { baseDelayMs: 1 },
         // Every ASCII punctuation character may appear: statements must quote and bind it.

@@ -2,7 +2,7 @@
 // example module builds it — reaches Secret Manager where NCLOUD_SECRET_MANAGER_ENDPOINT points
 // it: a whole rotation job against the emulator with only that variable set.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidOptionsError, MemoryTarget } from '@rotakit/core';
+import { InvalidOptionsError, MemoryTarget, singleUser } from '@rotakit/core';
 import { startNcloudSecretManagerEmulator, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
 import { createCloudFunctionsAction, type CloudFunctionsActionOptions, type NcloudActionMain } from '@rotakit/provider-ncloud';
 import { API_KEY, cdbSecret, executeRotation } from './helpers.js';
@@ -54,17 +54,17 @@ describe('the Secret Manager endpoint from the environment', () => {
 
   it('the production-style action rotates with only the environment pointing it at the emulator', async () => {
     process.env[VARIABLE] = emulator.regionalUrl;
-    expectRotated(await rotateWith(createCloudFunctionsAction({ target })));
+    expectRotated(await rotateWith(createCloudFunctionsAction({ target, strategy: singleUser() })));
   });
 
   it('the environment option is read instead of process.env', async () => {
     process.env[VARIABLE] = NOWHERE;
-    expectRotated(await rotateWith(createCloudFunctionsAction({ target, environment: { [VARIABLE]: emulator.regionalUrl } })));
+    expectRotated(await rotateWith(createCloudFunctionsAction({ target, strategy: singleUser(), environment: { [VARIABLE]: emulator.regionalUrl } })));
   });
 
   it('the endpoint option wins over the environment', async () => {
     process.env[VARIABLE] = NOWHERE;
-    expectRotated(await rotateWith(createCloudFunctionsAction({ target, endpoint: emulator.regionalUrl, retry: { retries: 0 } })));
+    expectRotated(await rotateWith(createCloudFunctionsAction({ target, strategy: singleUser(), endpoint: emulator.regionalUrl, retry: { retries: 0 } })));
   });
 
   it.each(['ftp://secretmanager.example.com', 'secretmanager.apigw.ntruss.com', 'http://'])(
@@ -73,7 +73,7 @@ describe('the Secret Manager endpoint from the environment', () => {
       process.env[VARIABLE] = value;
       let thrown: unknown;
       try {
-        createCloudFunctionsAction({ target } satisfies CloudFunctionsActionOptions);
+        createCloudFunctionsAction({ target, strategy: singleUser() } satisfies CloudFunctionsActionOptions);
       } catch (error) {
         thrown = error;
       }

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { alternatingUsers, MemoryTarget, type RotationEvent } from '@rotakit/core';
+import { alternatingUsers, MemoryTarget, singleUser, type Credentials, type RotationEvent } from '@rotakit/core';
 import { startNcloudSecretManagerEmulator, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
-import { createCloudFunctionsAction, type CloudFunctionsActionOptions, type NcloudActionMain } from '@rotakit/provider-ncloud';
+import {
+  createCloudFunctionsAction,
+  type CloudFunctionsActionOptions,
+  type NcloudActionMain,
+  type NcloudInvocation,
+} from '@rotakit/provider-ncloud';
 import { API_KEY, capturingLogger, cdbSecret, executeRotation } from './helpers.js';
 
 const OLD_PASSWORD = 'Old-password-1';
@@ -19,6 +24,7 @@ describe('createCloudFunctionsAction, driven by the emulator\'s rotation jobs', 
   const actionWith = (overrides: Partial<CloudFunctionsActionOptions> = {}): NcloudActionMain =>
     createCloudFunctionsAction({
       target,
+      strategy: singleUser(),
       endpoint: emulator.regionalUrl,
       retry: { baseDelayMs: 1 },
       logger: captured.logger,
@@ -206,7 +212,70 @@ describe('createCloudFunctionsAction, driven by the emulator\'s rotation jobs', 
     expectNoSecretsOut();
   });
 
-  it('refuses to be built without a target', () => {
-    expect(() => createCloudFunctionsAction({} as CloudFunctionsActionOptions)).toThrow(/target/);
+  describe('a target function', () => {
+    it('picks the target from the current credentials and the invocation, with no read of its own', async () => {
+      const seen: Array<{ current: Credentials; invocation: NcloudInvocation }> = [];
+      register(
+        actionWith({
+          target: (current, invocation) => {
+            seen.push({ current, invocation });
+            return target;
+          },
+        }),
+      );
+      const { jobToken, result } = await runJob();
+      expect(result).toMatchObject({ done: true, steps: { create: 'done', set: 'done', test: 'done', finish: 'done' } });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]?.invocation).toEqual({ secretId, jobToken });
+      expect(seen[0]?.current).toMatchObject({ username: 'app', host: 'db.internal', port: 3306, database: 'shop' });
+      expect(target.accepts('app', activePassword())).toBe(true);
+      // The test's executeRotation, then the job: core reads the current value from the chain Start
+      // Rotation Job answered, and nothing reads it through the management API.
+      expect(emulator.calls()).toEqual({ executeRotation: 1, startRotationJob: 1, updatePendingStage: 1, completeRotationJob: 1 });
+      expectNoSecretsOut();
+    });
+
+    it('that throws: the job fails with nothing written', async () => {
+      register(
+        actionWith({
+          target: () => {
+            throw new Error(`no target for a password like ${OLD_PASSWORD}`);
+          },
+        }),
+      );
+      const { jobToken, result } = await runJob();
+      expect(result).toMatchObject({ done: false, error_code: 'StepFailed', retryable: false });
+      expect(emulator.calls().updatePendingStage).toBeUndefined();
+      expect(target.passwordChanges).toEqual([]);
+      expect(jobStatus(jobToken)).toBe('failed');
+      expectNoSecretsOut();
+    });
+  });
+
+  describe('refuses to be built, before any call, with an InvalidOptionsError naming the option', () => {
+    const fieldOf = (build: () => unknown): unknown => {
+      try {
+        build();
+      } catch (error) {
+        return (error as { field?: unknown }).field;
+      }
+      return 'built';
+    };
+
+    it('without a target or a strategy', () => {
+      expect(fieldOf(() => createCloudFunctionsAction({} as CloudFunctionsActionOptions))).toBe('target');
+      expect(fieldOf(() => createCloudFunctionsAction({ target } as unknown as CloudFunctionsActionOptions))).toBe('strategy');
+    });
+
+    it('with an option it does not have, or a key isolation or region it does not know', () => {
+      const built = (extra: Record<string, unknown>) =>
+        fieldOf(() => createCloudFunctionsAction({ target, strategy: singleUser(), ...extra } as CloudFunctionsActionOptions));
+      expect(built({ kmsEndpoint: emulator.regionalUrl })).toBe('kmsEndpoint');
+      expect(built({ timeout: 5_000 })).toBe('timeout');
+      expect(built({ keyIsolation: 'nearby' })).toBe('keyIsolation');
+      expect(built({ region: 'EU' })).toBe('region');
+      expect(built({ keyIsolation: 'global', region: 'KR', timeoutMs: 5_000 })).toBe('built');
+      expect(emulator.calls()).toEqual({});
+    });
   });
 });
