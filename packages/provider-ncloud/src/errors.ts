@@ -1,12 +1,14 @@
-import { isAxiosError } from 'axios';
+import { isAxiosError, type AxiosError } from 'axios';
 import {
-  InvalidOptionsError,
-  StoreAccessDeniedError,
+  errorClassifier,
+  errorFacts,
+  errorOfKind,
   PendingMismatchError,
   RotationTokenInvalidError,
-  SecretNotFoundError,
   StepFailedError,
-  StoreUnavailableError,
+  StoreAccessDeniedError,
+  type ErrorFacts,
+  type ErrorTable,
   type RotakitError,
   type RotakitErrorDetails,
 } from '@rotakit/core';
@@ -54,8 +56,25 @@ export interface RequestContext {
   readonly secretBody?: boolean;
 }
 
-const AUTH_CODES = new Set(['200', '210', '230', 'UNAUTHORIZED', 'FORBIDDEN']);
+/** The codes of a refused caller: the gateway's `200` (authentication failed), `210` (permission denied) and `230`, and the service's. */
+const AUTH_CODES = ['200', '210', '230', 'UNAUTHORIZED', 'FORBIDDEN'];
+/** The gateway's code for a URL it does not serve. */
 const GATEWAY_NOT_FOUND = '300';
+
+/**
+ * Secret Manager's answers by kind, first match wins, `failed` (not retryable) for the rest, such
+ * as a service 400. The facts are the HTTP status and the envelope's `errorCode`; no status means
+ * no answer came. There is no in-progress row: the action never starts a job (the trigger does),
+ * and the job calls answer a finished or unstarted job with 422, which {@link jobRefusal} maps.
+ */
+const SECRET_MANAGER_ERRORS: ErrorTable = [
+  ['accessDenied', ({ status, code }) => status === 401 || status === 403 || AUTH_CODES.includes(code)],
+  ['unavailable', ({ status }) => status === undefined || status === 429 || status >= 500],
+  ['invalidOptions', ({ status, code }) => status === 404 && code === GATEWAY_NOT_FOUND],
+  ['notFound', ({ status }) => status === 404],
+];
+
+const classify = errorClassifier(SECRET_MANAGER_ERRORS);
 
 /**
  * Turns whatever the HTTP call threw into one of rotakit's typed errors. The message is built
@@ -65,32 +84,55 @@ const GATEWAY_NOT_FOUND = '300';
 export function toTypedError(context: RequestContext, error: unknown): RotakitError {
   const what = describe(context);
   if (!isAxiosError(error)) return new StepFailedError(`${what} failed unexpectedly`, false);
-  const response = error.response;
-  if (!response) {
-    const code = typeof error.code === 'string' ? ` (${error.code})` : '';
-    return new StoreUnavailableError(`${what} could not reach Secret Manager${code}`);
+  const facts = factsOf(error);
+  const kind = classify(facts);
+  if (facts.status === undefined) {
+    return errorOfKind(kind, `${what} could not reach Secret Manager${facts.code === '' ? '' : ` (${facts.code})`}`);
   }
-  const status = response.status;
-  const body = errorBodyOf(response.data);
+  const body = errorBodyOf(error.response?.data);
   const summary = body
-    ? `HTTP ${status} ${body.errorCode} ${body.message}${body.details && !context.secretBody ? `: ${body.details}` : ''}`
-    : `HTTP ${status}`;
+    ? `HTTP ${facts.status} ${body.errorCode} ${body.message}${body.details && !context.secretBody ? `: ${body.details}` : ''}`
+    : `HTTP ${facts.status}`;
   const message = `${what} was refused: ${summary}`;
-  if (status === 401 || status === 403 || (body && AUTH_CODES.has(body.errorCode))) {
-    return new NcloudAuthenticationError(
-      `${message} (check the access key and secret key, the sub-account's Secret Manager role, and the clock)`,
-      status,
-      body?.errorCode ?? String(status),
-    );
+  switch (kind) {
+    case 'accessDenied':
+      return new NcloudAuthenticationError(
+        `${message} (check the access key and secret key, the sub-account's Secret Manager role, and the clock)`,
+        facts.status,
+        body?.errorCode ?? String(facts.status),
+      );
+    case 'unavailable':
+      return errorOfKind(kind, `${message}, after retries`);
+    case 'invalidOptions':
+      return errorOfKind(kind, `${message} (the endpoint serves no such URL)`, { field: 'endpoint' });
+    case 'failed':
+      return jobRefusal(context, facts.status, message) ?? errorOfKind(kind, message);
+    default:
+      return errorOfKind(kind, message);
   }
-  if (status === 429 || status >= 500) return new StoreUnavailableError(`${message}, after retries`);
-  if (status === 404 && body?.errorCode === GATEWAY_NOT_FOUND) {
-    return new InvalidOptionsError(`${message} (the endpoint serves no such URL)`, { field: 'endpoint' });
-  }
-  if (status === 404) return new SecretNotFoundError(message);
-  if (status === 422 && context.operation === 'updatePendingStage') return new PendingMismatchError(message);
-  if (status === 422 && context.jobToken !== undefined) return new RotationTokenInvalidError(message);
-  return new StepFailedError(message, false);
+}
+
+/**
+ * What classification reads of an axios error: the status of the answer, and the envelope's
+ * `errorCode` as the code (the transport's code, such as `ECONNREFUSED`, when no answer came).
+ * The message is the transport's, which names the URL: it is read, never shown.
+ */
+function factsOf(error: AxiosError): ErrorFacts {
+  const facts = errorFacts(error);
+  const status = error.response?.status;
+  if (status === undefined) return { code: facts.code, message: facts.message };
+  return { code: errorBodyOf(error.response?.data)?.errorCode ?? '', message: facts.message, status };
+}
+
+/**
+ * A job call the job's state does not allow (422): core has no kind for these, which are the
+ * rotation protocol's own refusals. A pending value the service refuses is a PendingMismatch;
+ * any other job call names a job that finished or never started.
+ */
+function jobRefusal(context: RequestContext, status: number, message: string): RotakitError | undefined {
+  if (status !== 422) return undefined;
+  if (context.operation === 'updatePendingStage') return new PendingMismatchError(message);
+  return context.jobToken === undefined ? undefined : new RotationTokenInvalidError(message);
 }
 
 function describe(context: RequestContext): string {
