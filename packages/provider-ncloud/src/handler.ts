@@ -141,13 +141,13 @@ interface ActionCall extends NcloudInvocation {
  * or a malformed `NCLOUD_SECRET_MANAGER_ENDPOINT` throws InvalidOptionsError naming it.
  */
 export function createCloudFunctionsAction(options: CloudFunctionsActionOptions): NcloudActionMain {
-  // Checked as unknown: the assertion is about the shape, and this action's target type is wider than core's.
+  // Through an unknown: asserted on `options`, core's RuntimeOptions would hide this action's own options.
   const given: unknown = options;
   checkRuntimeOptions(given);
   const checks = optionChecks('the NAVER Cloud Functions action');
   checks.refuseUnknownKeys(options, Object.keys(OPTION_NAMES));
-  if (options.keyIsolation !== undefined) checks.oneOf(options.keyIsolation, 'keyIsolation', KEY_ISOLATIONS, 'regional');
-  if (options.region !== undefined) checks.oneOf(options.region, 'region', REGIONS, 'KR');
+  checks.oneOf(options.keyIsolation, 'keyIsolation', KEY_ISOLATIONS, 'regional');
+  checks.oneOf(options.region, 'region', REGIONS, 'KR');
   const schema = options.schema ?? ncloudSchema;
   const requiredTargets = [schema.fields.password, ...(options.strategy.kind === 'alternating-users' ? [schema.fields.username] : [])];
   const endpoint = options.endpoint ?? endpointFromEnvironment(options.environment ?? process.env);
