@@ -10,7 +10,7 @@ import { MssqlFake } from '@rotakit/testkit';
 import type sql from 'mssql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mssqlTarget } from '../src/index.js';
-import { createContainedUser, createLogin, createUserForLogin, quoteIdentifier } from '../src/statements.js';
+import { createContainedUser, createLogin, createUserForLogin, quoteIdentifier } from '../src/sql.js';
 import { officialRotation, type OfficialSecret } from './aws-official.js';
 import { adminPool, execute } from './support.js';
 

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import type sql from 'mssql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mssqlTarget } from '../src/index.js';
-import { applyPermission, createLogin, createUserForLogin, setLoginPassword } from '../src/statements.js';
+import { applyPermission, createLogin, createUserForLogin, setLoginPassword } from '../src/sql.js';
 import { adminPool, execute } from './support.js';
 import { caughtErrors, expectNoSecretInErrors, failure } from './secrets.js';
 

@@ -12,7 +12,7 @@ import {
   revokePermission,
   type Permission,
   type Statement,
-} from '../src/statements.js';
+} from '../src/sql.js';
 import type { BoundaryFixture } from './privilege-boundaries.js';
 
 /** Where a SQL Server (the fake or a real one) listens, and as whom to administer it. */

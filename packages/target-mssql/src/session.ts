@@ -17,7 +17,7 @@ import {
   markChangedNothing,
 } from '@rotakit/core';
 import sql from 'mssql';
-import { openPool, type OpenPool } from './connection.js';
+import { openPool, type OpenPool } from './prelogin.js';
 import { resolveOptions, type MssqlTargetOptions, type ResolvedMssqlOptions } from './options.js';
 import {
   applyPermission,
@@ -34,7 +34,7 @@ import {
   type Permission,
   type PermissionTarget,
   type Statement,
-} from './statements.js';
+} from './sql.js';
 
 /** SQL Server's longest password for a SQL login or contained user. */
 const MAX_PASSWORD_LENGTH = 128;

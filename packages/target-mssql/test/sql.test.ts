@@ -1,7 +1,7 @@
 import { HOSTILE_PASSWORDS, HOSTILE_USERNAMES } from '@rotakit/testkit';
 import { isRotakitError } from '@rotakit/core';
 import { describe, expect, it } from 'vitest';
-import { classifyConnectError, preloginEncryptionAnswer } from '../src/connection.js';
+import { classifyConnectError, preloginEncryptionAnswer } from '../src/prelogin.js';
 import {
   applyPermission,
   catalogQuery,
@@ -16,7 +16,7 @@ import {
   setContainedUserPassword,
   setLoginPassword,
   type Permission,
-} from '../src/statements.js';
+} from '../src/sql.js';
 
 describe('identifier quoting (QUOTENAME rules)', () => {
   it.each([
