@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@rotakit\/testkit\/conformance$/, replacement: `${packagesDir}testkit/src/conformance/index.ts` },
       { find: /^@rotakit\/([a-z0-9-]+)\/setup$/, replacement: `${packagesDir}$1/src/setup/index.ts` },
+      { find: /^@rotakit\/([a-z0-9-]+)\/internal$/, replacement: `${packagesDir}$1/src/internal.ts` },
       { find: /^@rotakit\/([a-z0-9-]+)$/, replacement: `${packagesDir}$1/src/index.ts` },
     ],
   },

@@ -68,6 +68,7 @@ export type {
   TargetSession,
   TlsMode,
   UserChangeLimits,
+  UserIntrospection,
   UserProfile,
   UsernameUse,
   UserSyncRequest,

@@ -9,6 +9,7 @@ import {
   type Target,
   type TargetSession,
   type TlsMode,
+  type UserIntrospection,
   type UserProfile,
   type UserSyncRequest,
 } from './target.js';
@@ -104,6 +105,23 @@ export class MemoryTarget implements Target {
     }
     return new MemorySession(this, login.username);
   }
+
+  /** Describes a user as a target's introspection does (`UserIntrospection`), or undefined when it does not exist. */
+  async inspectUser(username: string): Promise<UserProfile | undefined> {
+    const user = this.users.get(username);
+    if (!user) return undefined;
+    return {
+      username,
+      privileges: [...(user.privileges ?? [])].sort(),
+      roles: [...(user.roles ?? [])].sort(),
+      tls: user.tls ?? 'NONE',
+    };
+  }
+
+  /** This target's users seen through the `UserIntrospection` port. */
+  introspection(): UserIntrospection {
+    return { inspectUser: (username) => this.inspectUser(username), close: async () => undefined };
+  }
 }
 
 class MemorySession implements TargetSession {
@@ -147,18 +165,6 @@ class MemorySession implements TargetSession {
       tls: source.tls ?? 'NONE',
     });
     this.#target.passwordChanges.push({ username: request.user, by: this.#username });
-  }
-
-  async inspectUser(username: string): Promise<UserProfile | undefined> {
-    this.#check();
-    const user = this.#target.users.get(username);
-    if (!user) return undefined;
-    return {
-      username,
-      privileges: [...(user.privileges ?? [])].sort(),
-      roles: [...(user.roles ?? [])].sort(),
-      tls: user.tls ?? 'NONE',
-    };
   }
 
   async identity(): Promise<SessionIdentity> {

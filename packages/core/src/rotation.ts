@@ -393,7 +393,6 @@ class Rotation {
       ping: () => session.ping(),
       setOwnPassword: changing((password: string) => session.setOwnPassword(password)),
       syncUser: changing((request) => session.syncUser(request)),
-      inspectUser: (username) => session.inspectUser(username),
       identity: () => session.identity(),
       close: () => session.close(),
     };

@@ -106,8 +106,6 @@ export interface TargetSession {
    * grants, role memberships and TLS requirement equal to `request.source`'s (revoking extras).
    */
   syncUser(request: UserSyncRequest): Promise<void>;
-  /** Describes a user, or undefined when it does not exist. */
-  inspectUser(username: string): Promise<UserProfile | undefined>;
   /**
    * Asks the server which server it is and which account the session is logged in as; core
    * compares the answers of the current user's and the privileged account's sessions before the
@@ -115,6 +113,18 @@ export interface TargetSession {
    */
   identity(): Promise<SessionIdentity>;
   /** Closes the session; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * A look at a database's users from outside the rotation: what the conformance suites compare
+ * (grants, roles, TLS requirement) after a sync. No rotation calls it; each target offers one from
+ * its `./internal` entry, opened with a privileged login.
+ */
+export interface UserIntrospection {
+  /** Describes a user, or undefined when it does not exist. */
+  inspectUser(username: string): Promise<UserProfile | undefined>;
+  /** Closes whatever the introspection opened; safe to call twice. */
   close(): Promise<void>;
 }
 

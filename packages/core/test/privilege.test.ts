@@ -176,7 +176,6 @@ describe('a permanent failure does not wedge the secret', () => {
         return {
           ping: () => session.ping(),
           setOwnPassword: (password: string) => session.setOwnPassword(password),
-          inspectUser: (username: string) => session.inspectUser(username),
           identity: () => session.identity!(),
           close: () => session.close(),
           syncUser: async (request: Parameters<typeof session.syncUser>[0]) => {

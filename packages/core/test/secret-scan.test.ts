@@ -42,7 +42,6 @@ function leakyTarget(base: Target): Target {
     ...session,
     ping: () => session.ping(),
     close: () => session.close(),
-    inspectUser: (u) => session.inspectUser(u),
     syncUser: async (request) => {
       throw Object.assign(new Error(`sync failed for ${request.user} with password ${request.password}`), {
         sql: `CREATE USER x IDENTIFIED BY '${request.password}'`,

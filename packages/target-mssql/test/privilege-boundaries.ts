@@ -1,6 +1,6 @@
 import { isRotakitError, type Login, type RotakitError, type Target, type TargetSession } from '@rotakit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quoteIdentifier } from '../src/statements.js';
+import { quoteIdentifier } from '../src/sql.js';
 import { failure } from './secrets.js';
 
 /** A SQL Server (the fake or a real one) to check the privileged session's boundaries on. */

@@ -11,7 +11,8 @@ import fc from 'fast-check';
 import type sql from 'mssql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mssqlTarget } from '../src/index.js';
-import { applyPermission, createLogin, createUserForLogin, setLoginPassword } from '../src/statements.js';
+import { openMssqlIntrospection } from '../src/internal.js';
+import { applyPermission, createLogin, createUserForLogin, setLoginPassword } from '../src/sql.js';
 import { adminPool, execute } from './support.js';
 import { caughtErrors, expectNoSecretInErrors, failure } from './secrets.js';
 
@@ -115,9 +116,9 @@ describe('rotate() with the SQL Server target against the TDS fake', () => {
           expect(current.username).toBe(expected);
           expect(await logsIn(current.username, current.password)).toBe(true);
         }
-        const session = await target.connect({ ...ADMIN, host: fake.host, port: fake.port, database: DATABASE, tls: 'disable' });
-        const [source, alternate] = [await session.inspectUser(name), await session.inspectUser(clone)];
-        await session.close();
+        const introspection = await openMssqlIntrospection(target, { ...ADMIN, host: fake.host, port: fake.port, database: DATABASE, tls: 'disable' });
+        const [source, alternate] = [await introspection.inspectUser(name), await introspection.inspectUser(clone)];
+        await introspection.close();
         expect(alternate?.privileges).toEqual(source?.privileges);
         expect(alternate?.roles).toEqual(source?.roles);
         expect(source?.privileges).toContain('GRANT_WITH_GRANT_OPTION INSERT on OBJECT::[sales].[invoices]');

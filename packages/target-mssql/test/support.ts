@@ -12,7 +12,9 @@ import {
   revokePermission,
   type Permission,
   type Statement,
-} from '../src/statements.js';
+} from '../src/sql.js';
+import { openMssqlIntrospection } from '../src/internal.js';
+import type { MssqlTarget } from '../src/index.js';
 import type { BoundaryFixture } from './privilege-boundaries.js';
 
 /** Where a SQL Server (the fake or a real one) listens, and as whom to administer it. */
@@ -81,7 +83,7 @@ function samplePermission(mode: Mode, which: 'a' | 'b'): Permission {
  * The conformance fixture for a SQL Server at `address`: users are server logins (in master),
  * logins with a database user (in a user database) or contained users, as the database calls for.
  */
-export async function conformanceFixture(address: ServerAddress, target: Target, stop: () => Promise<void>): Promise<TargetConformanceFixture> {
+export async function conformanceFixture(address: ServerAddress, target: MssqlTarget, stop: () => Promise<void>): Promise<TargetConformanceFixture> {
   const pool = await adminPool(address);
   const [context] = await execute(pool, catalogQuery('context'));
   const mode: Mode = context?.['containment'] === 1 ? 'contained-user' : String(context?.['database_name']).toLowerCase() === 'master' ? 'server-login' : 'login-and-user';
@@ -124,6 +126,7 @@ export async function conformanceFixture(address: ServerAddress, target: Target,
         await execute(pool, plain(`DROP LOGIN ${quoteIdentifier(username)}`));
       }
     },
+    introspect: () => openMssqlIntrospection(target, login(address.admin.username, address.admin.password)),
     async close() {
       await pool.close();
       await stop();

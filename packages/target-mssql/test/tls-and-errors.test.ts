@@ -2,7 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { isRotakitError, type Login, type TlsMode } from '@rotakit/core';
 import { createTestCertificateAuthority, MssqlFake, type TestCertificateAuthority } from '@rotakit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mssqlTarget, tlsCaPreset, type MssqlTargetOptions } from '../src/index.js';
+import { mssqlTarget, type MssqlTargetOptions } from '../src/index.js';
+import { CA_PRESETS } from '../src/internal.js';
 import { closedPort } from './support.js';
 import { caughtErrors, expectNoSecretInErrors, failure } from './secrets.js';
 
@@ -71,12 +72,13 @@ describe('TLS against the TDS fake (TLS carried in PRELOGIN packets, as SQL Serv
     for (const tls of [{}, { ca: otherCa.cert }, { ca: 'aws-rds' }]) {
       const error = await failure(connects(rightCert, 'verify', { tls }));
       expect(isRotakitError(error, 'TlsRequired'), String(error)).toBe(true);
-      expect((error as Error).message).toContain("pass the server's CA as tls.ca, or tls.ca: 'aws-rds' on Amazon RDS");
+      expect((error as Error).message).toContain(CA_PRESETS.unknownAuthorityHint);
+      expect((error as Error).message).toContain("tls.ca: 'aws-rds'");
     }
   });
 
   it("takes tls.ca: 'aws-rds' as the bundled RDS certificate authorities, loaded without a network", () => {
-    const certificates = tlsCaPreset('aws-rds');
+    const certificates = CA_PRESETS.certificates('aws-rds');
     expect(certificates.join('\n').match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0).toBeGreaterThan(10);
     const issuers = certificates.map((certificate) => new X509Certificate(certificate).issuer);
     expect(issuers.filter((issuer) => issuer.includes('OU=Amazon RDS')).length).toBeGreaterThan(10);
@@ -85,6 +87,12 @@ describe('TLS against the TDS fake (TLS carried in PRELOGIN packets, as SQL Serv
 
   it('require accepts a certificate it cannot verify, and still encrypts', async () => {
     await connects(wrongName, 'require');
+    expect(wrongName.logins.at(-1)).toMatchObject({ ok: true, encrypted: true });
+  });
+
+  it('takes a bare mode as the tls option', async () => {
+    expect(mssqlTarget({ tls: 'require' }).tls).toBe('require');
+    await connects(wrongName, 'require', { tls: 'require' });
     expect(wrongName.logins.at(-1)).toMatchObject({ ok: true, encrypted: true });
   });
 
@@ -143,7 +151,14 @@ describe('options', () => {
     [{ tls: { ca: 42 } }, 'tls.ca'],
     [{ tls: { ca: 'aws-rdz' } }, 'tls.ca'],
     [{ tls: { servername: '' } }, 'tls.servername'],
-    [{ tls: 'verify' }, 'tls'],
+    // One TLS shape for every target: ca and servername go with verify only (require checks no certificate).
+    [{ tls: { mode: 'require', ca: 'aws-rds' } }, 'tls.ca'],
+    [{ tls: { mode: 'disable', ca: 'aws-rds' } }, 'tls.ca'],
+    [{ tls: { mode: 'require', servername: 'db.example' } }, 'tls.servername'],
+    [{ tls: { ca: 'not a certificate' } }, 'tls.ca'],
+    [{ tls: 'sometimes' }, 'tls'],
+    [{ tls: ['verify'] }, 'tls'],
+    [null, 'options'],
     [{ connectTimeoutMs: 0 }, 'connectTimeoutMs'],
     [{ connectTimeoutMs: 1.5 }, 'connectTimeoutMs'],
     [{ requestTimeoutMs: -1 }, 'requestTimeoutMs'],

@@ -1,7 +1,5 @@
 import { HOSTILE_PASSWORDS, HOSTILE_USERNAMES } from '@rotakit/testkit';
-import { isRotakitError } from '@rotakit/core';
 import { describe, expect, it } from 'vitest';
-import { classifyConnectError, preloginEncryptionAnswer } from '../src/connection.js';
 import {
   applyPermission,
   catalogQuery,
@@ -16,7 +14,7 @@ import {
   setContainedUserPassword,
   setLoginPassword,
   type Permission,
-} from '../src/statements.js';
+} from '../src/sql.js';
 
 describe('identifier quoting (QUOTENAME rules)', () => {
   it.each([
@@ -132,48 +130,5 @@ describe('grant statements quote every identifier', () => {
     expect(catalogQuery('sqlLogin', "o'brien")).toMatchObject({ parameters: { name: "o'brien" } });
     expect(catalogQuery('sqlLogin', "o'brien").text).not.toContain("o'brien");
     expect(catalogQuery('context').parameters).toEqual({});
-  });
-});
-
-describe('PRELOGIN answer', () => {
-  // Header (type 0x04, EOM, length), then VERSION and ENCRYPTION options, terminator, data.
-  const packet = (encryption: number): Buffer => {
-    const payload = Buffer.from([0x00, 0, 11, 0, 6, 0x01, 0, 17, 0, 1, 0xff, 16, 0, 0, 0, 0, 0, encryption]);
-    const header = Buffer.from([0x04, 0x01, 0, 8 + payload.length, 0, 0, 1, 0]);
-    return Buffer.concat([header, payload]);
-  };
-
-  it('reads the ENCRYPTION option once the packet is whole', () => {
-    expect(preloginEncryptionAnswer(packet(0x02))).toBe(0x02);
-    expect(preloginEncryptionAnswer(packet(0x01))).toBe(0x01);
-    expect(preloginEncryptionAnswer(packet(0x01).subarray(0, 12))).toBeUndefined();
-  });
-});
-
-describe('login failure classification', () => {
-  const login = { username: 'app', password: 'Classified-password-1', host: 'db', port: 1433, tls: 'verify' as const };
-  const driverError = (code: string, cause?: object): object => ({ code, originalError: { code, cause } });
-
-  it.each([
-    [driverError('ELOGIN'), 'TargetAuthFailed'],
-    [driverError('EENCRYPT'), 'TlsRequired'],
-    [driverError('ESOCKET', { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }), 'TlsRequired'],
-    [driverError('ESOCKET', { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' }), 'TlsRequired'],
-    [driverError('ESOCKET', { code: 'ECONNREFUSED' }), 'TargetUnreachable'],
-    [driverError('ETIMEOUT'), 'TargetUnreachable'],
-    [driverError('EINSTLOOKUP'), 'TargetUnreachable'],
-    [driverError('EWHATEVER'), 'StepFailed'],
-  ])('%j → %s', (error, code) => {
-    expect(isRotakitError(classifyConnectError(error, login), code as never)).toBe(true);
-  });
-
-  it('keeps SQL Server\'s login message, without the password', () => {
-    const error = classifyConnectError({ code: 'ELOGIN', message: "Login failed for user 'app'. Classified-password-1" }, login);
-    expect(error.message).toContain("Login failed for user 'app'.");
-    expect(error.message).not.toContain('Classified-password-1');
-  });
-
-  it('a server that refused TLS under verify/require is TlsRequired whatever the driver said', () => {
-    expect(isRotakitError(classifyConnectError(driverError('ESOCKET'), login, true), 'TlsRequired')).toBe(true);
   });
 });

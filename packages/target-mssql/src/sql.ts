@@ -12,6 +12,12 @@
 
 import { StepFailedError } from '@rotakit/core';
 
+/** SQL Server's identifier limit (`sysname` is nvarchar(128)). */
+export const SQL_SERVER_MAX_IDENTIFIER = 128;
+
+/** SQL Server's longest password for a SQL login or contained user. */
+export const MAX_PASSWORD_LENGTH = 128;
+
 /** A statement with its bound parameters (all NVARCHAR). */
 export interface Statement {
   readonly text: string;
@@ -21,6 +27,16 @@ export interface Statement {
 /** Quotes an identifier as QUOTENAME does: `[name]` with every `]` doubled. */
 export function quoteIdentifier(name: string): string {
   return `[${name.replaceAll(']', ']]')}]`;
+}
+
+/**
+ * Whether two names are one SQL Server login or user, as the default (case-insensitive) collation
+ * compares them: case aside, and trailing spaces ignored (`N'sa ' = N'sa'`). On a case-sensitive
+ * server this takes more names for one than the server does, which only ever refuses more.
+ */
+export function sameLogin(a: string, b: string): boolean {
+  const key = (name: string): string => name.replace(/ +$/, '').toLowerCase();
+  return key(a) === key(b);
 }
 
 /** `N'…'` around a bound variable, with its quotes doubled, as a piece of a dynamic-SQL expression. */
