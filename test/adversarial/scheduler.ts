@@ -139,7 +139,6 @@ export function scheduledTarget(
       passwordsSet.push(request.password);
       return inner.syncUser(request);
     },
-    inspectUser: async (username) => (await at('inspectUser'), inner.inspectUser(username)),
     identity: async () => (await at('identity'), inner.identity!()),
     close: async () => (await at('close'), inner.close()),
   });
