@@ -1,8 +1,8 @@
 import { defineCredentialSchema, type CredentialSchema } from '@rotakit/core';
-import { alibabaSchema } from './conventions.js';
-import { endpointFromEnvironment, InvalidEventError, type FcHandlerOptions, type FcInvocation } from './fc-handler.js';
-import { RdsAccountTarget, rdsDualAccount, type RdsDualAccountOptions, type RdsEngine } from './rds-target.js';
-import { createRdsClient, type RdsClient } from './sdk.js';
+import { alibabaSchema } from '../conventions.js';
+import { endpointFromEnvironment, InvalidEventError, type FcHandlerOptions, type FcInvocation } from '../handler.js';
+import { RdsAccountTarget, rdsDualAccount, type RdsDualAccountOptions, type RdsEngine } from './target.js';
+import { createRdsClient, type RdsClient } from '../client.js';
 
 /**
  * Alibaba's secret convention for an RDS account driven through the account API: only

@@ -11,8 +11,8 @@ import {
   type Target,
 } from '@rotakit/core';
 import { alibabaSchema, FC_STEP_TO_CORE, FC_STEPS, type FcStep } from './conventions.js';
-import { KmsSecretStore, type KmsRetryOptions } from './kms-store.js';
-import { RefreshableCredential, type AlibabaCredentials } from './sdk.js';
+import { KmsSecretStore, type KmsRetryOptions } from './store.js';
+import { RefreshableCredential, type AlibabaCredentials } from './client.js';
 
 /** The event the workflow sends each invocation, validated. */
 export interface FcRotationEvent {

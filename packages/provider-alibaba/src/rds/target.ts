@@ -20,9 +20,9 @@ import {
   type UserProfile,
   type UserSyncRequest,
 } from '@rotakit/core';
-import { ALTERNATE_SUFFIX as KMS_ALTERNATE_SUFFIX } from './conventions.js';
-import { alibabaErrorFacts, describeFacts, isTransient } from './errors.js';
-import { createRdsClient, type AlibabaClientOptions, type RdsClient } from './sdk.js';
+import { ALTERNATE_SUFFIX as KMS_ALTERNATE_SUFFIX } from '../conventions.js';
+import { alibabaErrorFacts, describeFacts, isTransient } from '../errors.js';
+import { createRdsClient, type AlibabaClientOptions, type RdsClient } from '../client.js';
 
 /** ApsaraDB RDS engines, as far as their account-name limits differ. */
 export type RdsEngine = 'MySQL' | 'MySQL 5.6' | 'MariaDB' | 'SQLServer' | 'PostgreSQL' | 'PostgreSQL local disk';

@@ -15,7 +15,7 @@ import {
 } from '@rotakit/core';
 import { KMS_STAGE_LABELS } from './conventions.js';
 import { alibabaErrorFacts, isStageNotHeld, isTransient, isVersionExists, kmsError, rotationInProgress } from './errors.js';
-import { createKmsClient, kmsRuntime, type AlibabaClientOptions, type KmsClient } from './sdk.js';
+import { createKmsClient, kmsRuntime, type AlibabaClientOptions, type KmsClient } from './client.js';
 
 const LABELS = KMS_STAGE_LABELS;
 const API_VERSION = '2016-01-20';
