@@ -13,6 +13,7 @@ import {
 import { alibabaSchema, FC_STEP_TO_CORE, FC_STEPS, type FcStep } from './conventions.js';
 import { KmsSecretStore, type KmsRetryOptions } from './store.js';
 import { RefreshableCredential, type AlibabaCredentials } from './client.js';
+import { InvalidEventError } from './errors.js';
 
 /** The event the workflow sends each invocation, validated. */
 export interface FcRotationEvent {
@@ -121,12 +122,6 @@ export function endpointFromEnvironment(
   }
   return { endpoint: url[2], protocol: url[1] as 'https' | 'http' };
 }
-
-/**
- * Thrown for a malformed workflow event; `field` names the event key at fault. Nothing has been
- * read or written when it is thrown.
- */
-export class InvalidEventError extends InvalidOptionsError {}
 
 const SECRET_NAME = /^(?:acs:kms:[a-z0-9-]+:\d+:secret\/)?[\w/+=.@-]{1,192}$/;
 const REGION_ID = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;

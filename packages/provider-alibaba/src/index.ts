@@ -1,9 +1,7 @@
-export { alibabaErrorFacts, describeFacts, isAccessDenied, isNotFound, isTransient, kmsError } from './errors.js';
-export type { AlibabaErrorFacts } from './errors.js';
+export { InvalidEventError, UnsupportedSecretTypeError } from './errors.js';
 export {
   createFcHandler,
   endpointFromEnvironment,
-  InvalidEventError,
   kmsVpcEndpoint,
   parseFcEvent,
   versionIdOfExecution,
@@ -20,7 +18,7 @@ export type {
 } from './handler.js';
 export { alibabaSchema, FC_STEP_TO_CORE, FC_STEPS, KMS_STAGE_LABELS } from './conventions.js';
 export type { FcStep } from './conventions.js';
-export { KMS_STAGING_LABEL, KmsSecretStore, UnsupportedSecretTypeError } from './store.js';
+export { KMS_STAGING_LABEL, KmsSecretStore } from './store.js';
 export type { KmsRetryOptions, KmsSecretStoreOptions } from './store.js';
 export { alibabaRdsApiSchema, rdsAccountApi } from './rds/account-api.js';
 export type { RdsAccountApiOptions } from './rds/account-api.js';

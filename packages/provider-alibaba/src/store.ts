@@ -3,7 +3,6 @@ import * as $Kms from '@alicloud/kms20160120';
 import {
   DEFAULT_PASSWORD_POLICY,
   PasswordPolicyInvalidError,
-  RotationNotEnabledError,
   RotationTokenInvalidError,
   StoreUnavailableError,
   type PasswordPolicy,
@@ -14,7 +13,7 @@ import {
   type StoreSession,
 } from '@rotakit/core';
 import { KMS_STAGE_LABELS } from './conventions.js';
-import { alibabaErrorFacts, isStageNotHeld, isTransient, isVersionExists, kmsError, rotationInProgress } from './errors.js';
+import { isRetriedAnswer, isStageNotHeld, isVersionExists, kmsError, rotationInProgress, UnsupportedSecretTypeError } from './errors.js';
 import { createKmsClient, kmsRuntime, type AlibabaClientOptions, type KmsClient } from './client.js';
 
 const LABELS = KMS_STAGE_LABELS;
@@ -52,23 +51,6 @@ export type KmsSecretStoreOptions = (
   | { readonly client: KmsClient }
   | AlibabaClientOptions
 ) & { readonly retry?: KmsRetryOptions };
-
-/**
- * Thrown when a secret is not a KMS generic secret. KMS rotates its managed secrets (Rds, Redis,
- * PolarDB, RAMCredentials, ECS) itself; rotakit refuses to write to them.
- */
-export class UnsupportedSecretTypeError extends RotationNotEnabledError {
-  /** The secret's `SecretType`, as KMS reports it. */
-  readonly secretType: string;
-
-  constructor(secretName: string, secretType: string) {
-    super(
-      `${secretName} is a ${secretType} secret; rotakit rotates only Generic secrets (KMS rotates managed secrets itself)`,
-      { field: 'SecretType' },
-    );
-    this.secretType = secretType;
-  }
-}
 
 /**
  * The `SecretStore` of Alibaba Cloud KMS generic secrets, on `@alicloud/kms20160120` 1.2.0.
@@ -348,8 +330,7 @@ export class KmsSecretStore implements SecretStore {
       try {
         return await call();
       } catch (error) {
-        const facts = alibabaErrorFacts(error);
-        if (attempt < this.#attempts && !facts.transport && isTransient(facts)) {
+        if (attempt < this.#attempts && isRetriedAnswer(error)) {
           await sleep(this.#baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
           continue;
         }

@@ -1,6 +1,7 @@
 import { defineCredentialSchema, type CredentialSchema } from '@rotakit/core';
 import { alibabaSchema } from '../conventions.js';
-import { endpointFromEnvironment, InvalidEventError, type FcHandlerOptions, type FcInvocation } from '../handler.js';
+import { InvalidEventError } from '../errors.js';
+import { endpointFromEnvironment, type FcHandlerOptions, type FcInvocation } from '../handler.js';
 import { RdsAccountTarget, rdsDualAccount, type RdsDualAccountOptions, type RdsEngine } from './target.js';
 import { createRdsClient, type RdsClient } from '../client.js';
 
