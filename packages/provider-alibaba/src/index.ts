@@ -1,13 +1,6 @@
 export { InvalidEventError, UnsupportedSecretTypeError } from './errors.js';
-export {
-  createFcHandler,
-  endpointFromEnvironment,
-  kmsVpcEndpoint,
-  parseFcEvent,
-  versionIdOfExecution,
-} from './handler.js';
+export { createFcHandler, parseFcEvent, versionIdOfExecution } from './handler.js';
 export type {
-  EnvironmentEndpoint,
   FcContext,
   FcHandler,
   FcHandlerOptions,
@@ -34,5 +27,5 @@ export {
   rdsDualAccount,
 } from './rds/target.js';
 export type { RdsAccountTargetOptions, RdsDualAccountOptions, RdsEngine } from './rds/target.js';
-export { createKmsClient, createRdsClient, RefreshableCredential } from './client.js';
-export type { AlibabaClientOptions, AlibabaCredentials, KmsClient, RdsClient } from './client.js';
+export { createKmsClient, createRdsClient, endpointFromEnvironment, kmsVpcEndpoint, RefreshableCredential } from './client.js';
+export type { AlibabaClientOptions, AlibabaCredentials, EnvironmentEndpoint, KmsClient, RdsClient } from './client.js';

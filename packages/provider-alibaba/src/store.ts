@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as $Kms from '@alicloud/kms20160120';
 import {
   DEFAULT_PASSWORD_POLICY,
+  optionChecks,
   PasswordPolicyInvalidError,
   RotationTokenInvalidError,
   StoreUnavailableError,
@@ -44,6 +45,21 @@ export interface KmsRetryOptions {
   readonly attempts?: number;
   /** Delay before the first retry in milliseconds, doubled each time (with jitter); default 200. */
   readonly baseDelayMs?: number;
+}
+
+/**
+ * `retry` checked and filled in: `attempts` 1 to 10 (default 3), `baseDelayMs` 0 to 60000
+ * (default 200). Throws `InvalidOptionsError` naming `retry`, `retry.attempts` or
+ * `retry.baseDelayMs`; `subject` names who took the option.
+ */
+export function resolveKmsRetry(option: unknown, subject: string): Required<KmsRetryOptions> {
+  const check = optionChecks(subject);
+  const given = check.record(option, 'retry');
+  check.refuseUnknownKeys(given, ['attempts', 'baseDelayMs'], 'retry.');
+  return {
+    attempts: check.integerIn(given['attempts'], 'retry.attempts', { min: 1, max: 10, fallback: 3 }),
+    baseDelayMs: check.integerIn(given['baseDelayMs'], 'retry.baseDelayMs', { min: 0, max: 60_000, fallback: 200 }),
+  };
 }
 
 /** Options of {@link KmsSecretStore}: a client, or what it takes to build one. */
@@ -90,8 +106,9 @@ export class KmsSecretStore implements SecretStore {
 
   constructor(options: KmsSecretStoreOptions) {
     this.#client = 'client' in options ? options.client : createKmsClient(options);
-    this.#attempts = Math.max(1, options.retry?.attempts ?? 3);
-    this.#baseDelayMs = Math.max(0, options.retry?.baseDelayMs ?? 200);
+    const retry = resolveKmsRetry(options.retry, 'the KMS store');
+    this.#attempts = retry.attempts;
+    this.#baseDelayMs = retry.baseDelayMs;
   }
 
   async open(secretName: string, token: string): Promise<StoreSession> {

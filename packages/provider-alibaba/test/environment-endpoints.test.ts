@@ -62,7 +62,7 @@ describe('endpoints from the environment', () => {
   test('a host:port in the environment keeps the protocol the options give', async () => {
     process.env['ALIBABA_CLOUD_KMS_ENDPOINT'] = kms.endpoint;
     process.env['ALIBABA_CLOUD_RDS_ENDPOINT'] = rds.endpoint;
-    const handler = createFcHandler({ ...rdsAccountApi({ engine: 'MySQL', protocol: 'http' }), kmsProtocol: 'http' });
+    const handler = createFcHandler({ ...rdsAccountApi({ engine: 'MySQL', protocol: 'http' }), protocol: 'http' });
     const { executionName } = await runWorkflow(FLOW, PAYLOAD, handler);
     expectRotated(executionName);
   });
@@ -72,8 +72,8 @@ describe('endpoints from the environment', () => {
     process.env['ALIBABA_CLOUD_RDS_ENDPOINT'] = NOWHERE;
     const handler = createFcHandler({
       ...rdsAccountApi({ engine: 'MySQL', endpoint: rds.endpoint, protocol: 'http' }),
-      kmsEndpoint: kms.endpoint,
-      kmsProtocol: 'http',
+      endpoint: kms.endpoint,
+      protocol: 'http',
     });
     const { executionName } = await runWorkflow(FLOW, PAYLOAD, handler);
     expectRotated(executionName);
