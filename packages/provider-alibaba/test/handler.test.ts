@@ -1,10 +1,10 @@
 // The Function Compute handler: event validation, the version id, STS credentials, and refusals
 // that write nothing. The database side is core's MemoryTarget; the e2e files use real ones.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { alternatingUsers, MemoryTarget, runStep, STEPS } from '@rotakit/core';
-import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
+import type { AlibabaKmsEmulator, AlibabaRdsEmulator } from '@rotakit/testkit';
 import { alibabaSchema, createFcHandler, InvalidEventError, kmsVpcEndpoint, parseFcEvent, rdsAccountApi, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
-import { failure, KEY, kmsStore, seedSecret, stagesOf } from './helpers.js';
+import { failure, KEY, kmsStore, seedSecret, stagesOf, withEmulators } from './helpers.js';
 
 let kms: AlibabaKmsEmulator;
 let rds: AlibabaRdsEmulator;
@@ -13,14 +13,7 @@ let handler: FcHandler;
 const context = (requestId = 'req-0001') => ({ requestId, credentials: { ...KEY, securityToken: 'sts-token' } });
 const secret = { Endpoint: 'db.internal', Port: 3306, AccountName: 'app', AccountPassword: 'Current-Pass1', MasterSecret: 'db/master' };
 
-beforeAll(async () => {
-  kms = await startAlibabaKmsEmulator({ credentials: KEY });
-  rds = await startAlibabaRdsEmulator({ credentials: KEY });
-});
-afterAll(async () => {
-  await kms.close();
-  await rds.close();
-});
+withEmulators((started) => ({ kms, rds } = started));
 beforeEach(() => {
   seedSecret(kms, 'db/app', secret);
   seedSecret(kms, 'db/master', { AccountName: 'admin', AccountPassword: 'Admin-Pass1' });
