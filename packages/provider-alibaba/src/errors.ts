@@ -1,26 +1,67 @@
 import {
+  errorClassifier,
+  errorFacts,
+  errorOfKind,
+  InvalidOptionsError,
   isRotakitError,
-  type RotakitError,
   RotationInProgressError,
   RotationNotEnabledError,
-  SecretNotFoundError,
-  StepFailedError,
-  StoreAccessDeniedError,
-  StoreUnavailableError,
+  type ErrorFacts,
+  type ErrorTable,
+  type FactMatch,
+  type RotakitError,
+  type RotakitErrorDetails,
 } from '@rotakit/core';
 
-/** What rotakit reads from an Alibaba SDK error: never its message, which may quote the request. */
-export interface AlibabaErrorFacts {
-  /** The service's own code (`Forbidden.ResourceNotFound`), without 1.2.0's `Error` suffix. */
-  readonly code?: string;
-  /** The HTTP status, when the service answered. */
-  readonly status?: number;
-  /** True when no service answer came back (a reset connection, a timeout, a DNS failure). */
-  readonly transport: boolean;
+/**
+ * Thrown for a malformed workflow event; `field` names the event key at fault. Nothing has been
+ * read or written when it is thrown.
+ */
+export class InvalidEventError extends InvalidOptionsError {}
+
+/**
+ * Thrown when a secret is not a KMS generic secret. KMS rotates its managed secrets (Rds, Redis,
+ * PolarDB, RAMCredentials, ECS) itself; rotakit refuses to write to them.
+ */
+export class UnsupportedSecretTypeError extends RotationNotEnabledError {
+  /** The secret's `SecretType`, as KMS reports it. */
+  readonly secretType: string;
+
+  constructor(secretName: string, secretType: string) {
+    super(
+      `${secretName} is a ${secretType} secret; rotakit rotates only Generic secrets (KMS rotates managed secrets itself)`,
+      { field: 'SecretType' },
+    );
+    this.secretType = secretType;
+  }
+}
+
+/**
+ * What rotakit reads from an error of either Alibaba SDK line: `code` is the service's own code
+ * (`Forbidden.ResourceNotFound`), taken from the answer's body first — kms20160120 1.2.0 appends
+ * `Error` to `e.code`, and some real codes end in `Error` themselves — and `status` the HTTP
+ * status. When no answer came back (a reset connection, a timeout, a DNS failure) there is neither:
+ * the transport's code says nothing the classification uses. The message is never shown: 1.2.0's
+ * transport errors quote the whole request URL, `SecretData` included.
+ */
+export function alibabaErrorFacts(error: unknown): ErrorFacts {
+  const base = errorFacts(error);
+  const record = (typeof error === 'object' && error !== null ? error : {}) as { statusCode?: unknown; data?: Record<string, unknown> | null };
+  const data = record.data ?? undefined;
+  const bodyCode = stringOf(data?.['Code']) ?? stringOf(data?.['code']);
+  const status =
+    numberOf(record.statusCode) ?? base.status ?? numberOf(data?.['statusCode']) ?? numberOf(data?.['HttpStatus']) ?? statusInMessage(base.message);
+  if (status === undefined && bodyCode === undefined) return { code: '', message: base.message };
+  return { code: bodyCode ?? base.code, message: base.message, ...(status === undefined ? {} : { status }) };
+}
+
+/** No answer came back from the service. */
+function noAnswer(facts: ErrorFacts): boolean {
+  return facts.code === '' && facts.status === undefined;
 }
 
 /** Codes the services answer when a call may succeed if repeated later. */
-const TRANSIENT_CODES = new Set([
+const TRANSIENT_CODES = [
   'Rejected.Throttling',
   'Throttling',
   'Throttling.User',
@@ -29,86 +70,86 @@ const TRANSIENT_CODES = new Set([
   'ServiceUnavailableTemporary',
   'InternalFailure',
   'InternalError',
-]);
+];
 
-const NOT_FOUND_CODES = new Set(['Forbidden.ResourceNotFound']);
-
-/**
- * Reads the code and status of an error from either SDK line. The body's `Code` comes first:
- * kms20160120 1.2.0 appends `Error` to `e.code`, and some real codes end in `Error` themselves.
- */
-export function alibabaErrorFacts(error: unknown): AlibabaErrorFacts {
-  if (typeof error !== 'object' || error === null) return { transport: true };
-  const e = error as { code?: unknown; statusCode?: unknown; data?: Record<string, unknown> | null; message?: unknown };
-  const data = e.data ?? undefined;
-  const bodyCode = stringOf(data?.['Code']) ?? stringOf(data?.['code']);
-  const status =
-    numberOf(e.statusCode) ?? numberOf(data?.['statusCode']) ?? numberOf(data?.['HttpStatus']) ?? statusInMessage(e.message);
-  if (bodyCode !== undefined) return { code: bodyCode, ...(status === undefined ? {} : { status }), transport: false };
-  if (status !== undefined) {
-    const code = stringOf(e.code);
-    return { ...(code === undefined ? {} : { code }), status, transport: false };
-  }
-  return { transport: true };
-}
+/** Whether repeating the call later may succeed: throttling, a 5xx, or no answer at all. */
+const TRANSIENT: FactMatch = (facts) =>
+  noAnswer(facts) ||
+  TRANSIENT_CODES.includes(facts.code) ||
+  facts.code.includes('Throttling') ||
+  facts.status === 429 ||
+  (facts.status !== undefined && facts.status >= 500);
 
 /**
- * Whether the service refused the caller: an unknown or disabled AccessKey, a bad signature, an
- * expired STS token, or a RAM policy that does not allow the action.
+ * KMS's answers, first match wins (the rest are core's `failed`). KMS answers `Forbidden.`-codes
+ * for refusals of the caller, except its not-found, which comes first; an unknown AccessKey
+ * (`InvalidAccessKeyId.NotFound`) is a refusal, not a missing secret. KMS has no code of its own
+ * for a rotation in progress (the store tells one from where the labels sit), and its bad-input
+ * answers (`InvalidParameter`, `Missing…`) are to values the handler validated or built itself,
+ * not to a user's option: they stay `failed`.
  */
-export function isAccessDenied(facts: AlibabaErrorFacts): boolean {
-  const code = facts.code;
-  if (code === undefined) return facts.status === 401 || facts.status === 403;
-  if (NOT_FOUND_CODES.has(code)) return false;
-  return (
-    /^(InvalidAccessKeyId|InvalidSecurityToken|SignatureDoesNotMatch|IncompleteSignature|Forbidden|NoPermission)(\.|$)/.test(code) ||
-    facts.status === 401 ||
-    facts.status === 403
-  );
-}
+const KMS_ERRORS: ErrorTable = [
+  ['notFound', ['Forbidden.ResourceNotFound']],
+  ['accessDenied', /^(InvalidAccessKeyId|InvalidSecurityToken|SignatureDoesNotMatch|IncompleteSignature|Forbidden|NoPermission)(\.|$)/],
+  ['accessDenied', (facts) => facts.status === 401 || facts.status === 403],
+  ['notFound', /\.NotFound$/],
+  ['unavailable', TRANSIENT],
+];
 
-/** Whether the error is the service's not-found answer (an unknown AccessKey is not). */
-export function isNotFound(facts: AlibabaErrorFacts): boolean {
-  return (
-    facts.code !== undefined &&
-    !isAccessDenied(facts) &&
-    (NOT_FOUND_CODES.has(facts.code) || facts.code.endsWith('.NotFound'))
-  );
-}
+/**
+ * The RDS account API's answers: throttling, 5xx and no answer (after the SDK's own retries) may
+ * pass; anything else, a missing instance included, fails the step for good.
+ */
+const RDS_ERRORS: ErrorTable = [['unreachable', TRANSIENT]];
 
-/** Whether repeating the call later may succeed (throttling, 5xx, no answer at all). */
-export function isTransient(facts: AlibabaErrorFacts): boolean {
-  return (
-    facts.transport ||
-    (facts.code !== undefined && (TRANSIENT_CODES.has(facts.code) || facts.code.includes('Throttling'))) ||
-    (facts.status !== undefined && (facts.status === 429 || facts.status >= 500))
-  );
+const kmsKind = errorClassifier(KMS_ERRORS);
+const rdsKind = errorClassifier(RDS_ERRORS);
+
+/** KMS's answer for a secret in its deletion window: no kind of core's, so it is matched on its own. */
+const DELETE_WINDOW = 'Rejected.ResourceInDeleteWindow';
+
+/**
+ * Whether the store retries a failed KMS call itself: an answer (throttling, a 5xx) that would be
+ * reported as `StoreUnavailable`. A call with no answer is not: 1.2.0 has retried it already.
+ */
+export function isRetriedAnswer(error: unknown): boolean {
+  const facts = alibabaErrorFacts(error);
+  return !noAnswer(facts) && kmsKind(facts) === 'unavailable';
 }
 
 /** A short, value-free description: `Forbidden.NoPermission (HTTP 403)` or `no answer`. */
-export function describeFacts(facts: AlibabaErrorFacts): string {
-  if (facts.transport) return 'no answer from the service (connection failed or timed out)';
-  const code = facts.code ?? 'an unnamed error';
+function describeFacts(facts: ErrorFacts): string {
+  if (noAnswer(facts)) return 'no answer from the service (connection failed or timed out)';
+  const code = facts.code === '' ? 'an unnamed error' : facts.code;
   return facts.status === undefined ? code : `${code} (HTTP ${facts.status})`;
 }
 
+/** The details every converted error carries: the service code alone as its `cause`, so callers tell codes apart without the SDK's error. */
+function causeOf(facts: ErrorFacts): RotakitErrorDetails {
+  return facts.code === '' ? {} : { cause: facts.code };
+}
+
 /**
- * Turns an SDK error of a KMS call into rotakit's typed error. The message names the action, the
- * secret and the service code, and the SDK's error is dropped: 1.2.0's transport errors quote the
- * whole request URL, `SecretData` included.
+ * Turns an SDK error of a KMS call into rotakit's typed error (see `KMS_ERRORS`; a secret in its
+ * deletion window is `RotationNotEnabledError`). The message names the action, the secret and
+ * the service code, and the SDK's error is dropped.
  */
 export function kmsError(error: unknown, action: string, secretName: string): RotakitError {
   const facts = alibabaErrorFacts(error);
   const what = `KMS ${action} on ${secretName} failed: ${describeFacts(facts)}`;
-  // The cause is the service code alone, so callers can tell codes apart without the SDK's error.
-  const details = facts.code === undefined ? {} : { cause: facts.code };
-  if (isAccessDenied(facts)) return new StoreAccessDeniedError(what, details);
-  if (isNotFound(facts)) return new SecretNotFoundError(what, details);
-  if (facts.code === 'Rejected.ResourceInDeleteWindow') {
-    return new RotationNotEnabledError(`${what}; the secret is planned to be deleted`, details);
-  }
-  if (isTransient(facts)) return new StoreUnavailableError(what, details);
-  return new StepFailedError(what, false, details);
+  if (facts.code === DELETE_WINDOW) return new RotationNotEnabledError(`${what}; the secret is planned to be deleted`, causeOf(facts));
+  return errorOfKind(kmsKind(facts), what, causeOf(facts));
+}
+
+/**
+ * Turns an SDK error of an RDS call into rotakit's typed error: `TargetUnreachableError`
+ * (retryable) or a non-retryable `StepFailedError` (see `RDS_ERRORS`), with `details` added
+ * (`changedNothing` for a call before the first write). The SDK's message is dropped: the request
+ * carries `AccountPassword`.
+ */
+export function rdsError(error: unknown, action: string, instanceId: string, details: RotakitErrorDetails): RotakitError {
+  const facts = alibabaErrorFacts(error);
+  return errorOfKind(rdsKind(facts), `RDS ${action} on ${instanceId} failed: ${describeFacts(facts)}`, { ...causeOf(facts), ...details });
 }
 
 /**
@@ -157,8 +198,7 @@ function numberOf(value: unknown): number | undefined {
 }
 
 /** Both SDK lines put `code: <status>,` in a service error's message; nothing else is read from it. */
-function statusInMessage(message: unknown): number | undefined {
-  if (typeof message !== 'string') return undefined;
+function statusInMessage(message: string): number | undefined {
   const match = /code: (\d{3}),/.exec(message);
   return match ? Number(match[1]) : undefined;
 }

@@ -1,15 +1,6 @@
-export { alibabaErrorFacts, describeFacts, isAccessDenied, isNotFound, isTransient, kmsError } from './errors.js';
-export type { AlibabaErrorFacts } from './errors.js';
-export {
-  createFcHandler,
-  endpointFromEnvironment,
-  InvalidEventError,
-  kmsVpcEndpoint,
-  parseFcEvent,
-  versionIdOfExecution,
-} from './fc-handler.js';
+export { InvalidEventError, UnsupportedSecretTypeError } from './errors.js';
+export { createFcHandler, parseFcEvent, versionIdOfExecution } from './handler.js';
 export type {
-  EnvironmentEndpoint,
   FcContext,
   FcHandler,
   FcHandlerOptions,
@@ -17,13 +8,13 @@ export type {
   FcRotationEvent,
   FcRotationResult,
   FcTargetSource,
-} from './fc-handler.js';
+} from './handler.js';
 export { alibabaSchema, FC_STEP_TO_CORE, FC_STEPS, KMS_STAGE_LABELS } from './conventions.js';
 export type { FcStep } from './conventions.js';
-export { KMS_STAGING_LABEL, KmsSecretStore, UnsupportedSecretTypeError } from './kms-store.js';
-export type { KmsRetryOptions, KmsSecretStoreOptions } from './kms-store.js';
-export { alibabaRdsApiSchema, rdsAccountApi } from './rds-scenario.js';
-export type { RdsAccountApiOptions } from './rds-scenario.js';
+export { KMS_STAGING_LABEL, KmsSecretStore } from './store.js';
+export type { KmsRetryOptions, KmsSecretStoreOptions } from './store.js';
+export { alibabaRdsApiSchema, rdsAccountApi } from './rds/account-api.js';
+export type { RdsAccountApiOptions } from './rds/account-api.js';
 export {
   checkRdsPassword,
   DEFAULT_RDS_ACCOUNT_NAME_LIMIT,
@@ -34,7 +25,7 @@ export {
   RDS_PASSWORD_SPECIALS,
   RdsAccountTarget,
   rdsDualAccount,
-} from './rds-target.js';
-export type { RdsAccountTargetOptions, RdsDualAccountOptions, RdsEngine } from './rds-target.js';
-export { createKmsClient, createRdsClient, RefreshableCredential } from './sdk.js';
-export type { AlibabaClientOptions, AlibabaCredentials, KmsClient, RdsClient } from './sdk.js';
+} from './rds/target.js';
+export type { RdsAccountTargetOptions, RdsDualAccountOptions, RdsEngine } from './rds/target.js';
+export { createKmsClient, createRdsClient, endpointFromEnvironment, kmsVpcEndpoint, RefreshableCredential } from './client.js';
+export type { AlibabaClientOptions, AlibabaCredentials, EnvironmentEndpoint, KmsClient, RdsClient } from './client.js';

@@ -3,7 +3,7 @@
 // real MariaDB server (TLS verified against the fixture's CA) and the secrets on the KMS emulator.
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loginOf, silentLogger, type TargetSession } from '@rotakit/core';
+import { alternatingUsers, loginOf, silentLogger, type TargetSession } from '@rotakit/core';
 import { startAlibabaKmsEmulator, startMariaDb, type AlibabaKmsEmulator, type MariaDbServer } from '@rotakit/testkit';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import { createFcHandler, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
@@ -60,7 +60,7 @@ beforeAll(async () => {
   });
   seedSecret(kms, MASTER, { AccountName: server.admin.username, AccountPassword: server.admin.password });
   target = mysqlTarget({ tls: { mode: 'verify', ca: server.ca as string } });
-  handler = createFcHandler({ target, kmsEndpoint: kms.endpoint, kmsProtocol: 'http', logger: capture.logger, onEvent: capture.onEvent });
+  handler = createFcHandler({ target, strategy: alternatingUsers(), endpoint: kms.endpoint, protocol: 'http', logger: capture.logger, onEvent: capture.onEvent });
 });
 afterAll(async () => {
   await kms?.close();

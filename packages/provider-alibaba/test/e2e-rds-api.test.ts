@@ -29,8 +29,8 @@ beforeAll(async () => {
   seedSecret(kms, SECRET, { AccountName: 'app', AccountPassword: 'Initial-Pass1', Note: 'kept as written' });
   handler = createFcHandler({
     ...rdsAccountApi({ endpoint: rds.endpoint, protocol: 'http', engine: 'MySQL' }),
-    kmsEndpoint: kms.endpoint,
-    kmsProtocol: 'http',
+    endpoint: kms.endpoint,
+    protocol: 'http',
     logger: capture.logger,
     onEvent: capture.onEvent,
   });

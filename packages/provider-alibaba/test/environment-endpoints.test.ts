@@ -1,12 +1,12 @@
 // The production-style handler — built with no endpoint option, as a deployed module builds it —
 // reaches KMS and the RDS account API where the environment points it: a whole rotation against
 // the emulators with only ALIBABA_CLOUD_KMS_ENDPOINT and ALIBABA_CLOUD_RDS_ENDPOINT set.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { InvalidOptionsError } from '@rotakit/core';
-import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
+import type { AlibabaKmsEmulator, AlibabaRdsEmulator } from '@rotakit/testkit';
 import { createFcHandler, rdsAccountApi, versionIdOfExecution } from '@rotakit/provider-alibaba';
 import { schedulePayload, workflowDefinition } from '@rotakit/provider-alibaba/setup';
-import { KEY, runWorkflow, seedSecret, stagesOf, valueAt } from './helpers.js';
+import { runWorkflow, seedSecret, stagesOf, withEmulators, valueAt } from './helpers.js';
 
 const INSTANCE = 'rm-env00000001';
 const SECRET = 'rds/env-app';
@@ -23,14 +23,7 @@ let saved: Record<string, string | undefined>;
 /** The handler exactly as the RDS account API example module builds it: no endpoint, no protocol. */
 const productionHandler = () => createFcHandler({ ...rdsAccountApi({ engine: 'MySQL' }) });
 
-beforeAll(async () => {
-  kms = await startAlibabaKmsEmulator({ credentials: KEY });
-  rds = await startAlibabaRdsEmulator({ credentials: KEY });
-});
-afterAll(async () => {
-  await kms.close();
-  await rds.close();
-});
+withEmulators((started) => ({ kms, rds } = started));
 beforeEach(() => {
   saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
   rds.seed({ id: INSTANCE, engine: 'MySQL', databases: ['orders'], accounts: [{ name: 'app', password: 'Initial-Pass1', privileges: { orders: 'ReadWrite' } }] });
@@ -62,7 +55,7 @@ describe('endpoints from the environment', () => {
   test('a host:port in the environment keeps the protocol the options give', async () => {
     process.env['ALIBABA_CLOUD_KMS_ENDPOINT'] = kms.endpoint;
     process.env['ALIBABA_CLOUD_RDS_ENDPOINT'] = rds.endpoint;
-    const handler = createFcHandler({ ...rdsAccountApi({ engine: 'MySQL', protocol: 'http' }), kmsProtocol: 'http' });
+    const handler = createFcHandler({ ...rdsAccountApi({ engine: 'MySQL', protocol: 'http' }), protocol: 'http' });
     const { executionName } = await runWorkflow(FLOW, PAYLOAD, handler);
     expectRotated(executionName);
   });
@@ -72,8 +65,8 @@ describe('endpoints from the environment', () => {
     process.env['ALIBABA_CLOUD_RDS_ENDPOINT'] = NOWHERE;
     const handler = createFcHandler({
       ...rdsAccountApi({ engine: 'MySQL', endpoint: rds.endpoint, protocol: 'http' }),
-      kmsEndpoint: kms.endpoint,
-      kmsProtocol: 'http',
+      endpoint: kms.endpoint,
+      protocol: 'http',
     });
     const { executionName } = await runWorkflow(FLOW, PAYLOAD, handler);
     expectRotated(executionName);

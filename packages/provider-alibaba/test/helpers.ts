@@ -3,13 +3,32 @@
 // executes a workflow definition's Task states against the handler.
 import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { RotakitError, type Logger, type RotationEvent } from '@rotakit/core';
-import type { AlibabaKmsEmulator } from '@rotakit/testkit';
+import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
 import { KmsSecretStore, type FcHandler, type FcRotationResult } from '@rotakit/provider-alibaba';
 
 /** The AccessKey both emulators check signatures against; the handler's context carries it as STS. */
 export const KEY = { accessKeyId: 'LTAI5tProviderTests', accessKeySecret: 'provider-test-secret' } as const;
+
+/** The KMS and the RDS account API emulators, both checking signatures against {@link KEY}. */
+export interface Emulators {
+  readonly kms: AlibabaKmsEmulator;
+  readonly rds: AlibabaRdsEmulator;
+}
+
+/** Starts both emulators before the file's tests (handing them to `ready`) and closes them after. */
+export function withEmulators(ready: (emulators: Emulators) => void): void {
+  let started: Emulators | undefined;
+  beforeAll(async () => {
+    const [kms, rds] = await Promise.all([startAlibabaKmsEmulator({ credentials: KEY }), startAlibabaRdsEmulator({ credentials: KEY })]);
+    started = { kms, rds };
+    ready(started);
+  });
+  afterAll(async () => {
+    await Promise.all([started?.kms.close(), started?.rds.close()]);
+  });
+}
 
 /** A store on the KMS emulator; retries back off by a millisecond so tests stay quick. */
 export function kmsStore(emulator: AlibabaKmsEmulator): KmsSecretStore {

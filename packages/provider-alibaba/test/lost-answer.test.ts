@@ -26,7 +26,7 @@ beforeAll(async () => {
   await admin.query("CREATE USER 'lost'@'%' IDENTIFIED BY 'Initial-Pass1'");
   await admin.end();
   seedSecret(kms, SECRET, { Endpoint: server.host, Port: server.port, AccountName: 'lost', AccountPassword: 'Initial-Pass1', SSL: false });
-  handler = createFcHandler({ target, strategy: singleUser(), kmsEndpoint: kms.endpoint, kmsProtocol: 'http', kmsRetry: { baseDelayMs: 1 } });
+  handler = createFcHandler({ target, strategy: singleUser(), endpoint: kms.endpoint, protocol: 'http', retry: { baseDelayMs: 1 } });
 });
 afterAll(async () => {
   await Promise.all([kms?.close(), server?.close()]);

@@ -44,8 +44,8 @@ async function handlerFor() {
     const handler = createFcHandler({
       target,
       strategy,
-      kmsEndpoint: process.env.ROTAKIT_KMS_ENDPOINT,
-      kmsProtocol: 'http',
+      endpoint: process.env.ROTAKIT_KMS_ENDPOINT,
+      protocol: 'http',
       logger,
       onEvent,
     });

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import * as $Kms from '@alicloud/kms20160120';
 import {
   DEFAULT_PASSWORD_POLICY,
+  optionChecks,
   PasswordPolicyInvalidError,
-  RotationNotEnabledError,
   RotationTokenInvalidError,
   StoreUnavailableError,
   type PasswordPolicy,
@@ -14,8 +14,8 @@ import {
   type StoreSession,
 } from '@rotakit/core';
 import { KMS_STAGE_LABELS } from './conventions.js';
-import { alibabaErrorFacts, isStageNotHeld, isTransient, isVersionExists, kmsError, rotationInProgress } from './errors.js';
-import { createKmsClient, kmsRuntime, type AlibabaClientOptions, type KmsClient } from './sdk.js';
+import { isRetriedAnswer, isStageNotHeld, isVersionExists, kmsError, rotationInProgress, UnsupportedSecretTypeError } from './errors.js';
+import { createKmsClient, kmsRuntime, type AlibabaClientOptions, type KmsClient } from './client.js';
 
 const LABELS = KMS_STAGE_LABELS;
 const API_VERSION = '2016-01-20';
@@ -47,28 +47,26 @@ export interface KmsRetryOptions {
   readonly baseDelayMs?: number;
 }
 
+/**
+ * `retry` checked and filled in: `attempts` 1 to 10 (default 3), `baseDelayMs` 0 to 60000
+ * (default 200). Throws `InvalidOptionsError` naming `retry`, `retry.attempts` or
+ * `retry.baseDelayMs`; `subject` names who took the option.
+ */
+export function resolveKmsRetry(option: unknown, subject: string): Required<KmsRetryOptions> {
+  const check = optionChecks(subject);
+  const given = check.record(option, 'retry');
+  check.refuseUnknownKeys(given, ['attempts', 'baseDelayMs'], 'retry.');
+  return {
+    attempts: check.integerIn(given['attempts'], 'retry.attempts', { min: 1, max: 10, fallback: 3 }),
+    baseDelayMs: check.integerIn(given['baseDelayMs'], 'retry.baseDelayMs', { min: 0, max: 60_000, fallback: 200 }),
+  };
+}
+
 /** Options of {@link KmsSecretStore}: a client, or what it takes to build one. */
 export type KmsSecretStoreOptions = (
   | { readonly client: KmsClient }
   | AlibabaClientOptions
 ) & { readonly retry?: KmsRetryOptions };
-
-/**
- * Thrown when a secret is not a KMS generic secret. KMS rotates its managed secrets (Rds, Redis,
- * PolarDB, RAMCredentials, ECS) itself; rotakit refuses to write to them.
- */
-export class UnsupportedSecretTypeError extends RotationNotEnabledError {
-  /** The secret's `SecretType`, as KMS reports it. */
-  readonly secretType: string;
-
-  constructor(secretName: string, secretType: string) {
-    super(
-      `${secretName} is a ${secretType} secret; rotakit rotates only Generic secrets (KMS rotates managed secrets itself)`,
-      { field: 'SecretType' },
-    );
-    this.secretType = secretType;
-  }
-}
 
 /**
  * The `SecretStore` of Alibaba Cloud KMS generic secrets, on `@alicloud/kms20160120` 1.2.0.
@@ -108,8 +106,9 @@ export class KmsSecretStore implements SecretStore {
 
   constructor(options: KmsSecretStoreOptions) {
     this.#client = 'client' in options ? options.client : createKmsClient(options);
-    this.#attempts = Math.max(1, options.retry?.attempts ?? 3);
-    this.#baseDelayMs = Math.max(0, options.retry?.baseDelayMs ?? 200);
+    const retry = resolveKmsRetry(options.retry, 'the KMS store');
+    this.#attempts = retry.attempts;
+    this.#baseDelayMs = retry.baseDelayMs;
   }
 
   async open(secretName: string, token: string): Promise<StoreSession> {
@@ -348,8 +347,7 @@ export class KmsSecretStore implements SecretStore {
       try {
         return await call();
       } catch (error) {
-        const facts = alibabaErrorFacts(error);
-        if (attempt < this.#attempts && !facts.transport && isTransient(facts)) {
+        if (attempt < this.#attempts && isRetriedAnswer(error)) {
           await sleep(this.#baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
           continue;
         }

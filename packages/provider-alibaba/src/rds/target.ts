@@ -8,7 +8,6 @@ import {
   refuseAdministrativeSource,
   StepFailedError,
   TargetAuthFailedError,
-  TargetUnreachableError,
   type Login,
   type PasswordConstraints,
   type RotakitError,
@@ -20,9 +19,9 @@ import {
   type UserProfile,
   type UserSyncRequest,
 } from '@rotakit/core';
-import { ALTERNATE_SUFFIX as KMS_ALTERNATE_SUFFIX } from './conventions.js';
-import { alibabaErrorFacts, describeFacts, isTransient } from './errors.js';
-import { createRdsClient, type AlibabaClientOptions, type RdsClient } from './sdk.js';
+import { ALTERNATE_SUFFIX as KMS_ALTERNATE_SUFFIX } from '../conventions.js';
+import { rdsError } from '../errors.js';
+import { createRdsClient, type AlibabaClientOptions, type RdsClient } from '../client.js';
 
 /** ApsaraDB RDS engines, as far as their account-name limits differ. */
 export type RdsEngine = 'MySQL' | 'MySQL 5.6' | 'MariaDB' | 'SQLServer' | 'PostgreSQL' | 'PostgreSQL local disk';
@@ -235,13 +234,7 @@ export class RdsAccountTarget implements Target {
     try {
       return await call();
     } catch (error) {
-      const facts = alibabaErrorFacts(error);
-      const what = `RDS ${action} on ${this.dbInstanceId} failed: ${describeFacts(facts)}`;
-      const details = {
-        ...(facts.code === undefined ? {} : { cause: facts.code }),
-        ...(options.beforeFirstWrite === true ? { changedNothing: true } : {}),
-      };
-      throw isTransient(facts) ? new TargetUnreachableError(what, details) : new StepFailedError(what, false, details);
+      throw rdsError(error, action, this.dbInstanceId, options.beforeFirstWrite === true ? { changedNothing: true } : {});
     }
   }
 }

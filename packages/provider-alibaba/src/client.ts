@@ -3,6 +3,7 @@ import * as openApiCore from '@alicloud/openapi-core';
 import * as rdsSdk from '@alicloud/rds20140815';
 import * as teaUtil from '@alicloud/tea-util';
 import { RetryOptions } from '@darabonba/typescript';
+import { InvalidOptionsError } from '@rotakit/core';
 
 /** An AccessKey pair, with the STS token when it is temporary (Function Compute's role credentials). */
 export interface AlibabaCredentials {
@@ -57,6 +58,9 @@ export class RefreshableCredential {
   }
 }
 
+/** The protocols a client speaks: `https`, or `http` for a local emulator. */
+export const PROTOCOLS = ['https', 'http'] as const;
+
 /** How an Alibaba client is reached and signed. */
 export interface AlibabaClientOptions {
   /** `host[:port]`, used verbatim as the request authority. */
@@ -65,7 +69,7 @@ export interface AlibabaClientOptions {
   /** Static keys, or a {@link RefreshableCredential}. */
   readonly credentials: AlibabaCredentials | RefreshableCredential;
   /** `https` (default); `http` only for a local emulator. */
-  readonly protocol?: 'https' | 'http';
+  readonly protocol?: (typeof PROTOCOLS)[number];
   /** Milliseconds; the SDK's defaults otherwise. */
   readonly readTimeout?: number;
   readonly connectTimeout?: number;
@@ -138,4 +142,39 @@ export function createRdsClient(options: AlibabaClientOptions): RdsClient {
  */
 export function kmsRuntime(): teaUtil.RuntimeOptions {
   return new teaUtil.RuntimeOptions({ autoretry: true, maxAttempts: 3, backoffPolicy: 'no' });
+}
+
+/** The KMS VPC endpoint of a region, where Alibaba's rotation functions reach KMS from. */
+export function kmsVpcEndpoint(regionId: string): string {
+  return `kms-vpc.${regionId}.aliyuncs.com`;
+}
+
+/** An endpoint read from the environment: a `host[:port]`, and the protocol when the value was a URL. */
+export interface EnvironmentEndpoint {
+  readonly endpoint: string;
+  readonly protocol?: 'https' | 'http';
+}
+
+const HOST = String.raw`(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?`;
+const HOST_VALUE = new RegExp(`^${HOST}$`);
+const URL_VALUE = new RegExp(`^(https?)://(${HOST})/?$`);
+
+/**
+ * The endpoint the environment variable `name` gives: a `host[:port]` (the protocol is left to the
+ * options), or an `http://` or `https://` URL without a path, whose scheme sets the protocol (a
+ * plain-HTTP emulator). Unset or empty: undefined. Anything else throws InvalidOptionsError naming
+ * the variable, so a deployment with a typo fails when the handler is built, before any call.
+ */
+export function endpointFromEnvironment(
+  name: string,
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+): EnvironmentEndpoint | undefined {
+  const value = environment[name];
+  if (value === undefined || value === '') return undefined;
+  if (HOST_VALUE.test(value)) return { endpoint: value };
+  const url = URL_VALUE.exec(value);
+  if (url?.[1] === undefined || url[2] === undefined) {
+    throw new InvalidOptionsError(`${name} must be a host[:port] or an http:// or https:// URL without a path`, { field: name });
+  }
+  return { endpoint: url[2], protocol: url[1] as 'https' | 'http' };
 }

@@ -237,6 +237,19 @@ describe('errors', () => {
     expect(error.cause).toBeUndefined();
   });
 
+  test.each([
+    ['Rejected.ResourceInDeleteWindow', 'RotationNotEnabled', false, 1],
+    ['InvalidParameter', 'StepFailed', false, 1],
+    ['Rejected.Throttling', 'StoreUnavailable', true, 3],
+  ] as const)('KMS answering %s is %s (retryable: %s) after %i call(s), its code the cause', async (code, kind, retryable, calls) => {
+    seedSecret(emulator, name, 'one');
+    emulator.injectFault({ operation: 'GetSecretValue', kind: 'error', times: 3, response: emulator.errorResponse(code) });
+    const error = await failure(store.readCurrent(name));
+    expect(error).toMatchObject({ code: kind, retryable, cause: code });
+    expect(error.message).toContain(`KMS GetSecretValue on ${name} failed: ${code} (HTTP `);
+    expect(emulator.callCount('GetSecretValue')).toBe(calls);
+  });
+
   test('a permission refusal is a non-retryable StoreAccessDenied', async () => {
     seedSecret(emulator, name, 'one');
     emulator.injectFault({ operation: 'DescribeSecret', kind: 'error', response: emulator.errorResponse('Forbidden.NoPermission') });

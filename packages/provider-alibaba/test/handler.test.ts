@@ -1,10 +1,10 @@
 // The Function Compute handler: event validation, the version id, STS credentials, and refusals
 // that write nothing. The database side is core's MemoryTarget; the e2e files use real ones.
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { MemoryTarget } from '@rotakit/core';
-import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
-import { createFcHandler, InvalidEventError, kmsVpcEndpoint, parseFcEvent, rdsAccountApi, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
-import { failure, KEY, seedSecret, stagesOf } from './helpers.js';
+import { beforeEach, describe, expect, test } from 'vitest';
+import { alternatingUsers, MemoryTarget, runStep, STEPS } from '@rotakit/core';
+import type { AlibabaKmsEmulator, AlibabaRdsEmulator } from '@rotakit/testkit';
+import { alibabaSchema, createFcHandler, InvalidEventError, kmsVpcEndpoint, parseFcEvent, rdsAccountApi, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
+import { failure, KEY, kmsStore, seedSecret, stagesOf, withEmulators } from './helpers.js';
 
 let kms: AlibabaKmsEmulator;
 let rds: AlibabaRdsEmulator;
@@ -13,14 +13,7 @@ let handler: FcHandler;
 const context = (requestId = 'req-0001') => ({ requestId, credentials: { ...KEY, securityToken: 'sts-token' } });
 const secret = { Endpoint: 'db.internal', Port: 3306, AccountName: 'app', AccountPassword: 'Current-Pass1', MasterSecret: 'db/master' };
 
-beforeAll(async () => {
-  kms = await startAlibabaKmsEmulator({ credentials: KEY });
-  rds = await startAlibabaRdsEmulator({ credentials: KEY });
-});
-afterAll(async () => {
-  await kms.close();
-  await rds.close();
-});
+withEmulators((started) => ({ kms, rds } = started));
 beforeEach(() => {
   seedSecret(kms, 'db/app', secret);
   seedSecret(kms, 'db/master', { AccountName: 'admin', AccountPassword: 'Admin-Pass1' });
@@ -28,11 +21,71 @@ beforeEach(() => {
     tls: 'disable',
     users: { app: { password: 'Current-Pass1' }, admin: { password: 'Admin-Pass1', privileged: true } },
   });
-  handler = createFcHandler({ target, kmsEndpoint: kms.endpoint, kmsProtocol: 'http' });
+  handler = createFcHandler({ target, strategy: alternatingUsers(), endpoint: kms.endpoint, protocol: 'http' });
   kms.resetCalls();
   rds.resetCalls();
 });
 
+
+describe('options', () => {
+  const base = () => ({ target, strategy: alternatingUsers(), endpoint: kms.endpoint, protocol: 'http' as const });
+
+  test.each([
+    ['without a target', { target: undefined }, 'target'],
+    ['without a strategy', { strategy: undefined }, 'strategy'],
+    ['with an unknown option', { endpiont: 'x' }, 'endpiont'],
+    ['with an empty endpoint', { endpoint: '' }, 'endpoint'],
+    ['with a protocol that is not one', { protocol: 'ftp' }, 'protocol'],
+    ['with retry attempts out of range', { retry: { attempts: 0 } }, 'retry.attempts'],
+    ['with an unknown retry setting', { retry: { tries: 2 } }, 'retry.tries'],
+    ['with a resumeInProgress that is no boolean', { resumeInProgress: 'no' }, 'resumeInProgress'],
+  ])('a handler built %s is InvalidOptions naming %s, before any invocation', (_case, change, field) => {
+    expect(() => createFcHandler({ ...base(), ...change } as never)).toThrow(expect.objectContaining({ code: 'InvalidOptions', field }));
+  });
+
+  test.each([
+    ['kmsEndpoint', 'endpoint'],
+    ['kmsProtocol', 'protocol'],
+    ['kmsRetry', 'retry'],
+  ])('the renamed option %s is refused, naming %s', (old, now) => {
+    let thrown: unknown;
+    try {
+      createFcHandler({ ...base(), [old]: old === 'kmsRetry' ? { attempts: 2 } : 'http' } as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'InvalidOptions', field: old });
+    expect((thrown as Error).message).toContain(`renamed to ${now}`);
+  });
+
+  test('a target function gets the current credentials and the invocation, after core read them, and end does not call it', async () => {
+    const seen: Array<{ username: string | undefined; step: string; versionId: string }> = [];
+    const picking = createFcHandler({
+      ...base(),
+      target: (current, invocation) => {
+        seen.push({ username: current.username, step: invocation.event.Step, versionId: invocation.versionId });
+        expect(invocation.credential).toBeDefined();
+        return target;
+      },
+    });
+    const reads = async (rotation: () => Promise<unknown>): Promise<number> => {
+      seedSecret(kms, 'db/app', secret);
+      kms.resetCalls();
+      await rotation();
+      return kms.callCount('GetSecretValue');
+    };
+    const throughHandler = await reads(async () => {
+      for (const Step of ['new', 'set', 'test', 'end']) await picking({ SecretName: 'db/app', RegionId: 'cn-hangzhou', ExecutionName: 'picked', Step }, context());
+    });
+    expect(seen).toEqual(['new', 'set', 'test'].map((step) => ({ username: 'app', step, versionId: 'picked' })));
+    // The handler reads nothing itself to pick the target: as many reads as core's own steps make.
+    const store = kmsStore(kms);
+    const throughCore = await reads(async () => {
+      for (const step of STEPS) await runStep(step, { store, target: () => target, strategy: alternatingUsers(), schema: alibabaSchema, secretId: 'db/app', token: 'direct' });
+    });
+    expect(throughHandler).toBe(throughCore);
+  });
+});
 
 describe('events', () => {
   test('a Buffer, a string and an object are read alike; unknown keys are ignored', () => {
@@ -110,7 +163,7 @@ describe('steps', () => {
     await handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new', VersionId: 'v-first' }, context());
     const refused = await failure(handler({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new', VersionId: 'v-second' }, context()));
     expect(refused).toMatchObject({ code: 'RotationInProgress', pendingToken: 'v-first' });
-    const strict = createFcHandler({ target, kmsEndpoint: kms.endpoint, kmsProtocol: 'http', resumeInProgress: false });
+    const strict = createFcHandler({ target, strategy: alternatingUsers(), endpoint: kms.endpoint, protocol: 'http', resumeInProgress: false });
     const alsoRefused = await failure(strict({ SecretName: 'db/app', RegionId: 'cn-hangzhou', Step: 'new', ExecutionName: 'other' }, context()));
     expect(alsoRefused).toMatchObject({ code: 'RotationInProgress', pendingToken: 'v-first' });
   });
@@ -144,8 +197,8 @@ describe('scenario 1 refusals', () => {
   const rdsHandler = (options: Parameters<typeof rdsAccountApi>[0] = {}) =>
     createFcHandler({
       ...rdsAccountApi({ endpoint: rds.endpoint, protocol: 'http', ...options }),
-      kmsEndpoint: kms.endpoint,
-      kmsProtocol: 'http',
+      endpoint: kms.endpoint,
+      protocol: 'http',
     });
 
   beforeEach(() => {
@@ -153,17 +206,20 @@ describe('scenario 1 refusals', () => {
     seedSecret(kms, 'db/rds-app', { AccountName: 'app', AccountPassword: 'Current-Pass1' });
   });
 
-  test('without an instance id in the event or the options, InstanceId is named', async () => {
-    const error = await failure(rdsHandler()({ SecretName: 'db/rds-app', RegionId: 'cn-hangzhou', Step: 'set', VersionId: 'v2' }, context()));
+  // The target function runs after core's read of the current value, before anything is written.
+  test('without an instance id in the event or the options, InstanceId is named, and nothing is written', async () => {
+    const error = await failure(rdsHandler()({ SecretName: 'db/rds-app', RegionId: 'cn-hangzhou', Step: 'new', VersionId: 'v2' }, context()));
     expect(error).toMatchObject({ code: 'InvalidOptions', field: 'InstanceId' });
-    expect(kms.calls()).toEqual({});
+    expect(kms.callCount('PutSecretValue')).toBe(0);
+    expect(rds.calls()).toEqual({});
   });
 
-  test('an event naming another instance than the pinned one is refused', async () => {
+  test('an event naming another instance than the pinned one is refused, and nothing is written', async () => {
     const event = { SecretName: 'db/rds-app', RegionId: 'cn-hangzhou', Step: 'new', InstanceId: 'rm-other000001' };
     const error = await failure(rdsHandler({ dbInstanceId: 'rm-pinned00001' })(event, context()));
     expect(error).toMatchObject({ code: 'InvalidOptions', field: 'InstanceId' });
-    expect(kms.calls()).toEqual({});
+    expect(kms.callCount('PutSecretValue')).toBe(0);
+    expect(rds.calls()).toEqual({});
   });
 
   test('a secret of the instance\'s high-privilege account is refused in new, before KMS is written', async () => {

@@ -1,8 +1,9 @@
-import { defineCredentialSchema, type CredentialSchema } from '@rotakit/core';
-import { alibabaSchema } from './conventions.js';
-import { endpointFromEnvironment, InvalidEventError, type FcHandlerOptions, type FcInvocation } from './fc-handler.js';
-import { RdsAccountTarget, rdsDualAccount, type RdsDualAccountOptions, type RdsEngine } from './rds-target.js';
-import { createRdsClient, type RdsClient } from './sdk.js';
+import { defineCredentialSchema, type CredentialSchema, type Credentials } from '@rotakit/core';
+import { alibabaSchema } from '../conventions.js';
+import { InvalidEventError } from '../errors.js';
+import type { FcHandlerOptions, FcInvocation } from '../handler.js';
+import { RdsAccountTarget, rdsDualAccount, type RdsDualAccountOptions, type RdsEngine } from './target.js';
+import { createRdsClient, endpointFromEnvironment, type RdsClient } from '../client.js';
 
 /**
  * Alibaba's secret convention for an RDS account driven through the account API: only
@@ -58,7 +59,8 @@ export function rdsAccountApi(options: RdsAccountApiOptions = {}): Pick<FcHandle
     }
     return client;
   };
-  const targetFor = (invocation: FcInvocation): RdsAccountTarget => {
+  // The instance comes from the invocation; the account API needs nothing of the current credentials.
+  const targetFor = (_current: Credentials, invocation: FcInvocation): RdsAccountTarget => {
     const fromEvent = invocation.event.InstanceId;
     if (options.dbInstanceId !== undefined && fromEvent !== undefined && fromEvent !== options.dbInstanceId) {
       throw new InvalidEventError('InstanceId names another instance than the function is configured for', {

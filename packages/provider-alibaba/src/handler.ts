@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
 import {
-  alternatingUsers,
+  checkRuntimeOptions,
   InvalidOptionsError,
+  optionChecks,
+  rotationOptionsOf,
   runStep,
-  type CredentialSchema,
+  type Credentials,
   type Logger,
-  type PasswordOptions,
-  type RotationEventListener,
-  type Strategy,
+  type RuntimeOptions,
   type Target,
+  type TargetSource,
 } from '@rotakit/core';
+import { endpointFromEnvironment, kmsVpcEndpoint, PROTOCOLS, RefreshableCredential, type AlibabaCredentials } from './client.js';
 import { alibabaSchema, FC_STEP_TO_CORE, FC_STEPS, type FcStep } from './conventions.js';
-import { KmsSecretStore, type KmsRetryOptions } from './kms-store.js';
-import { RefreshableCredential, type AlibabaCredentials } from './sdk.js';
+import { InvalidEventError } from './errors.js';
+import { KmsSecretStore, resolveKmsRetry, type KmsRetryOptions } from './store.js';
 
 /** The event the workflow sends each invocation, validated. */
 export interface FcRotationEvent {
@@ -39,43 +41,48 @@ export interface FcRotationResult {
   readonly VersionId: string;
 }
 
-/** One invocation, as a target factory sees it. */
+/** One invocation, as a target function sees it. */
 export interface FcInvocation {
   readonly event: FcRotationEvent;
   /**
-   * The VersionId the event names or derives (see {@link createFcHandler}); a step that resumes a
-   * rotation in progress runs under that rotation's VersionId instead.
+   * The VersionId the step runs under: the one the event names or derives (see
+   * {@link createFcHandler}), or the VersionId of the rotation in progress that the step resumes.
    */
   readonly versionId: string;
   /** The function role's credentials, refreshed every invocation; share it with the clients you build. */
   readonly credential: RefreshableCredential;
 }
 
-/** A target, or a factory that picks one per invocation (e.g. from the event's InstanceId). */
-export type FcTargetSource = Target | ((invocation: FcInvocation) => Target);
+/**
+ * The database side of {@link createFcHandler}: a target, or a function that picks one from the
+ * secret's current credentials and the invocation (e.g. the event's `InstanceId`). The handler
+ * binds the function to the invocation and hands it to core, which calls it after its own read of
+ * the current value, inside its guard and before anything is written; `end` (finish) needs no
+ * target and does not call it.
+ */
+export type FcTargetSource = Target | ((current: Credentials, invocation: FcInvocation) => Target);
 
-/** Options of {@link createFcHandler}. */
-export interface FcHandlerOptions {
-  /** The database side: a target-mysql target (self-managed MySQL) or {@link rdsAccountApi}'s. */
+/**
+ * Options of {@link createFcHandler}: core's runtime options (`strategy` required, `schema`
+ * default `alibabaSchema`), with a target function that also sees the invocation, and how KMS is
+ * reached.
+ */
+export interface FcHandlerOptions extends Omit<RuntimeOptions, 'target'> {
+  /** A target-mysql target (self-managed MySQL), {@link rdsAccountApi}'s, or a function of the invocation that picks one. */
   readonly target: FcTargetSource;
-  /** Default: alternating users with Alibaba's `_rt` suffix. */
-  readonly strategy?: Strategy | ((invocation: FcInvocation, target: Target) => Strategy);
-  /** Default: core's `alibabaSchema` (`AccountName, AccountPassword, Endpoint, Port, DBName, SSL, MasterSecret`). */
-  readonly schema?: CredentialSchema;
-  readonly password?: PasswordOptions;
-  readonly logger?: Logger;
-  readonly onEvent?: RotationEventListener;
   /**
-   * KMS endpoint, a `host[:port]`: default `ALIBABA_CLOUD_KMS_ENDPOINT` (see
-   * {@link endpointFromEnvironment}), else the region's VPC endpoint, `kms-vpc.<RegionId>.aliyuncs.com`.
+   * KMS endpoint, a `host[:port]`, or a function of the event's RegionId: default
+   * `ALIBABA_CLOUD_KMS_ENDPOINT` (see {@link endpointFromEnvironment}), else the region's VPC
+   * endpoint, `kms-vpc.<RegionId>.aliyuncs.com`.
    */
-  readonly kmsEndpoint?: string | ((regionId: string) => string);
+  readonly endpoint?: string | ((regionId: string) => string);
   /**
    * `https` (default); `http` only for a local emulator. Without it, an `ALIBABA_CLOUD_KMS_ENDPOINT`
    * written as a URL picks the protocol by its scheme.
    */
-  readonly kmsProtocol?: 'https' | 'http';
-  readonly kmsRetry?: KmsRetryOptions;
+  readonly protocol?: 'https' | 'http';
+  /** Retries of throttled or 5xx KMS calls; default `{ attempts: 3, baseDelayMs: 200 }`. */
+  readonly retry?: KmsRetryOptions;
   /**
    * An invocation whose VersionId the event does not name (it derives from the execution's name,
    * or from the request id) resumes the rotation in progress, if another version is pending,
@@ -86,47 +93,6 @@ export interface FcHandlerOptions {
 
 /** A Function Compute handler: `(event, context) => Promise<{VersionId}>`. */
 export type FcHandler = (event: Buffer | string | object, context: FcContext) => Promise<FcRotationResult>;
-
-/** The KMS VPC endpoint of a region, where Alibaba's rotation functions reach KMS from. */
-export function kmsVpcEndpoint(regionId: string): string {
-  return `kms-vpc.${regionId}.aliyuncs.com`;
-}
-
-/** An endpoint read from the environment: a `host[:port]`, and the protocol when the value was a URL. */
-export interface EnvironmentEndpoint {
-  readonly endpoint: string;
-  readonly protocol?: 'https' | 'http';
-}
-
-const HOST = String.raw`(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?`;
-const HOST_VALUE = new RegExp(`^${HOST}$`);
-const URL_VALUE = new RegExp(`^(https?)://(${HOST})/?$`);
-
-/**
- * The endpoint the environment variable `name` gives: a `host[:port]` (the protocol is left to the
- * options), or an `http://` or `https://` URL without a path, whose scheme sets the protocol (a
- * plain-HTTP emulator). Unset or empty: undefined. Anything else throws InvalidOptionsError naming
- * the variable, so a deployment with a typo fails when the handler is built, before any call.
- */
-export function endpointFromEnvironment(
-  name: string,
-  environment: Readonly<Record<string, string | undefined>> = process.env,
-): EnvironmentEndpoint | undefined {
-  const value = environment[name];
-  if (value === undefined || value === '') return undefined;
-  if (HOST_VALUE.test(value)) return { endpoint: value };
-  const url = URL_VALUE.exec(value);
-  if (url?.[1] === undefined || url[2] === undefined) {
-    throw new InvalidOptionsError(`${name} must be a host[:port] or an http:// or https:// URL without a path`, { field: name });
-  }
-  return { endpoint: url[2], protocol: url[1] as 'https' | 'http' };
-}
-
-/**
- * Thrown for a malformed workflow event; `field` names the event key at fault. Nothing has been
- * read or written when it is thrown.
- */
-export class InvalidEventError extends InvalidOptionsError {}
 
 const SECRET_NAME = /^(?:acs:kms:[a-z0-9-]+:\d+:secret\/)?[\w/+=.@-]{1,192}$/;
 const REGION_ID = /^[a-z]{2,}(?:-[a-z0-9]+)+$/;
@@ -199,6 +165,15 @@ export function parseFcEvent(input: Buffer | string | object): FcRotationEvent {
   };
 }
 
+/** Names the handler by in its option errors. */
+const SUBJECT = 'the Function Compute handler';
+
+/** Every option of {@link createFcHandler}: any other key is refused, so a misspelt one is not ignored. */
+const HANDLER_OPTIONS = ['target', 'strategy', 'schema', 'password', 'logger', 'onEvent', 'endpoint', 'protocol', 'retry', 'resumeInProgress'];
+
+/** Options renamed to the names every provider uses: refused, naming the new one. */
+const RENAMED_OPTIONS: Readonly<Record<string, string>> = { kmsEndpoint: 'endpoint', kmsProtocol: 'protocol', kmsRetry: 'retry' };
+
 /**
  * Builds the Function Compute handler of Alibaba's rotation workflow. Each invocation runs one step
  * through core's `runStep` (`new`→create, `set`, `test`, `end`→finish) and returns `{VersionId}`.
@@ -208,33 +183,36 @@ export function parseFcEvent(input: Buffer | string | object): FcRotationEvent {
  * `new`'s answer to the later steps). Without an explicit `VersionId`, an invocation that finds
  * another version pending resumes that rotation (`resumeInProgress`): every step is idempotent
  * under one VersionId, so the next execution after one that failed for good finishes it instead
- * of being refused. KMS is reached with the FC context's STS credentials at `kmsEndpoint`, else
+ * of being refused. KMS is reached with the FC context's STS credentials at `endpoint`, else
  * `ALIBABA_CLOUD_KMS_ENDPOINT` (read when the handler is built), else the region's VPC endpoint;
- * one KMS client per endpoint lives as long as the container.
+ * one KMS client per endpoint lives as long as the container. The options are checked here, before
+ * any invocation: a missing `target` or `strategy`, an unknown key and a renamed one
+ * (`kmsEndpoint`, `kmsProtocol`, `kmsRetry`) throw `InvalidOptionsError` naming it.
  */
 export function createFcHandler(options: FcHandlerOptions): FcHandler {
-  if (!options || options.target === undefined || options.target === null) {
-    throw new InvalidOptionsError('the target option is required', { field: 'target' });
+  // The same object as core's runtime options; its target goes to core bound to each invocation.
+  const runtime: unknown = options;
+  checkRuntimeOptions(runtime);
+  const check = optionChecks(SUBJECT);
+  for (const [old, now] of Object.entries(RENAMED_OPTIONS)) {
+    if (Object.hasOwn(options, old)) throw check.invalid(old, `was renamed to ${now}`);
   }
-  const fromEnvironment = options.kmsEndpoint === undefined ? endpointFromEnvironment('ALIBABA_CLOUD_KMS_ENDPOINT') : undefined;
-  const protocol = options.kmsProtocol ?? fromEnvironment?.protocol ?? 'https';
+  check.refuseUnknownKeys(options, HANDLER_OPTIONS);
+  const { endpoint, resumeInProgress = true } = options;
+  if (endpoint !== undefined && typeof endpoint !== 'function') check.nonEmptyString(endpoint, 'endpoint');
+  if (typeof resumeInProgress !== 'boolean') throw check.invalid('resumeInProgress', 'must be true or false');
+  const fromEnvironment = endpoint === undefined ? endpointFromEnvironment('ALIBABA_CLOUD_KMS_ENDPOINT') : undefined;
+  const protocol = check.oneOf(options.protocol, 'protocol', PROTOCOLS, fromEnvironment?.protocol ?? 'https');
+  const retry = resolveKmsRetry(options.retry, SUBJECT);
+  const target: FcTargetSource = options.target;
   const credential = new RefreshableCredential({ accessKeyId: '', accessKeySecret: '' });
   const stores = new Map<string, KmsSecretStore>();
   const storeFor = (regionId: string): KmsSecretStore => {
-    const endpoint =
-      typeof options.kmsEndpoint === 'function'
-        ? options.kmsEndpoint(regionId)
-        : (options.kmsEndpoint ?? fromEnvironment?.endpoint ?? kmsVpcEndpoint(regionId));
-    let store = stores.get(endpoint);
+    const at = typeof endpoint === 'function' ? endpoint(regionId) : (endpoint ?? fromEnvironment?.endpoint ?? kmsVpcEndpoint(regionId));
+    let store = stores.get(at);
     if (!store) {
-      store = new KmsSecretStore({
-        endpoint,
-        regionId,
-        credentials: credential,
-        protocol,
-        ...(options.kmsRetry === undefined ? {} : { retry: options.kmsRetry }),
-      });
-      stores.set(endpoint, store);
+      store = new KmsSecretStore({ endpoint: at, regionId, credentials: credential, protocol, retry });
+      stores.set(at, store);
     }
     return store;
   };
@@ -248,31 +226,21 @@ export function createFcHandler(options: FcHandlerOptions): FcHandler {
       });
     }
     credential.set(contextCredentials(context));
-    // The factories check the event (a pinned instance) before KMS is read.
-    const invocation: FcInvocation = { event, versionId: named, credential };
-    const target = typeof options.target === 'function' ? options.target(invocation) : options.target;
-    const strategy =
-      typeof options.strategy === 'function'
-        ? options.strategy(invocation, target)
-        : (options.strategy ?? alternatingUsers());
     const store = storeFor(event.RegionId);
     const versionId =
-      event.VersionId === undefined && options.resumeInProgress !== false
-        ? await inProgress(store, event.SecretName, named, options.logger)
-        : named;
+      event.VersionId === undefined && resumeInProgress ? await inProgress(store, event.SecretName, named, options.logger) : named;
     await runStep(FC_STEP_TO_CORE[event.Step], {
-      store,
-      target,
-      strategy,
-      schema: options.schema ?? alibabaSchema,
+      ...rotationOptionsOf(runtime, { store, schema: alibabaSchema, target: boundTo(target, { event, versionId, credential }) }),
       secretId: event.SecretName,
       token: versionId,
-      ...(options.password === undefined ? {} : { password: options.password }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
     });
     return { VersionId: versionId };
   };
+}
+
+/** The target source core gets: a target function bound to this invocation. */
+function boundTo(target: FcTargetSource, invocation: FcInvocation): TargetSource {
+  return typeof target === 'function' ? (current) => target(current, invocation) : target;
 }
 
 /**
