@@ -5,6 +5,7 @@ import {
   optionChecks,
   rotationOptionsOf,
   runStep,
+  toLogger,
   type Credentials,
   type Logger,
   type RuntimeOptions,
@@ -228,7 +229,7 @@ export function createFcHandler(options: FcHandlerOptions): FcHandler {
     credential.set(contextCredentials(context));
     const store = storeFor(event.RegionId);
     const versionId =
-      event.VersionId === undefined && resumeInProgress ? await inProgress(store, event.SecretName, named, options.logger) : named;
+      event.VersionId === undefined && resumeInProgress ? await inProgress(store, event.SecretName, named, options.logger === undefined ? undefined : toLogger(options.logger)) : named;
     await runStep(FC_STEP_TO_CORE[event.Step], {
       ...rotationOptionsOf(runtime, { store, schema: alibabaSchema, target: boundTo(target, { event, versionId, credential }) }),
       secretId: event.SecretName,

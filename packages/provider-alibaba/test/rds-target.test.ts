@@ -53,7 +53,8 @@ describe('syncUser', () => {
     const admin = await target.connectPrivileged();
     await admin.syncUser({ source: 'app', user: 'app_rt', password: 'Pending-Pass1' });
     expect(emulator.account(INSTANCE, 'app_rt')).toMatchObject({ password: 'Pending-Pass1', type: 'Normal' });
-    expect(await admin.inspectUser('app_rt')).toEqual({ ...(await admin.inspectUser('app')), username: 'app_rt' });
+    const accounts = await target.introspect();
+    expect(await accounts.inspectUser('app_rt')).toEqual({ ...(await accounts.inspectUser('app')), username: 'app_rt' });
     // The source changes; the next sync resets the password and revokes and grants to match.
     emulator.seed({
       ...emulator.state().instances[0]!,
@@ -65,8 +66,9 @@ describe('syncUser', () => {
     await admin.syncUser({ source: 'app', user: 'app_rt', password: 'Pending-Pass2' });
     expect(emulator.account(INSTANCE, 'app_rt')).toMatchObject({ password: 'Pending-Pass2', privileges: { orders: 'ReadOnly', audit: 'DMLOnly' } });
     expect(emulator.calls()).toEqual({ DescribeAccounts: 2, ResetAccountPassword: 1, RevokeAccountPrivilege: 1, GrantAccountPrivilege: 1 });
-    expect((await admin.inspectUser('app_rt'))?.privileges).toEqual(['DMLOnly on audit', 'ReadOnly on orders']);
-    expect(await admin.inspectUser('nobody')).toBeUndefined();
+    expect((await accounts.inspectUser('app_rt'))?.privileges).toEqual(['DMLOnly on audit', 'ReadOnly on orders']);
+    expect(await accounts.inspectUser('nobody')).toBeUndefined();
+    await accounts.close();
   });
 
   test('a create that finds the account already made (a retried first attempt) resets its password instead', async () => {

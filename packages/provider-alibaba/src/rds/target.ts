@@ -16,6 +16,7 @@ import {
   type Target,
   type TargetSession,
   type TlsMode,
+  type UserIntrospection,
   type UserProfile,
   type UserSyncRequest,
 } from '@rotakit/core';
@@ -181,6 +182,14 @@ export class RdsAccountTarget implements Target {
     return new RdsAccountSession(this, undefined);
   }
 
+  /**
+   * The instance's accounts seen through core's `UserIntrospection` port, with the function's own
+   * RAM permissions (DescribeAccounts): how tests compare two accounts after a sync.
+   */
+  async introspect(): Promise<UserIntrospection> {
+    return new RdsAccountSession(this, undefined);
+  }
+
   /** The grantable privileges of this target's engine. */
   grantable(): readonly string[] {
     return GRANTABLE[this.#family];
@@ -239,7 +248,7 @@ export class RdsAccountTarget implements Target {
   }
 }
 
-class RdsAccountSession implements TargetSession {
+class RdsAccountSession implements TargetSession, UserIntrospection {
   readonly #target: RdsAccountTarget;
   /** The account the session was opened for; undefined for the privileged session. */
   readonly #account: string | undefined;
