@@ -24,7 +24,7 @@ import {
   type RoleAttributes,
   type RoleState,
 } from './catalog.js';
-import { statementError, unchangedUnlessLost } from './classify.js';
+import { statementError, unchangedUnlessLost } from './errors.js';
 import { entriesOf, ownGrants, reachOf, sameOptions, type Grants } from './grants.js';
 import type { ResolvedPostgresOptions } from './options.js';
 import { scramSha256Verifier } from './scram.js';

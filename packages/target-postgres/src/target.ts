@@ -1,7 +1,7 @@
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import type { Login, PasswordConstraints, Target, TargetSession, TlsMode } from '@rotakit/core';
-import { classifyConnectError, statementError } from './classify.js';
+import { classifyConnectError, statementError } from './errors.js';
 import { resolveOptions, type PostgresTargetOptions, type ResolvedPostgresOptions } from './options.js';
 import { PostgresSession } from './session.js';
 import { MAX_PASSWORD_BYTES } from './scram.js';
