@@ -9,7 +9,7 @@ import {
   type Login,
   type RotakitError,
 } from '@rotakit/core';
-import { UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
+import { CA_PRESETS } from './options.js';
 
 /** SQLSTATEs that mean the server is there but cannot take the session now. */
 const UNAVAILABLE_SQLSTATES = new Set(['53300', '57P01', '57P02', '57P03', '08006', '08001', '08004']);
@@ -75,7 +75,7 @@ export function classifyConnectError(error: unknown, login: Login, where: string
     return new TargetAuthFailedError(`the server refused the login of ${login.username} at ${detail}`);
   }
   if (isTlsFailure(error, message, code)) {
-    const hint = isUnknownAuthority(code, message) ? `; ${UNKNOWN_AUTHORITY_HINT}` : '';
+    const hint = isUnknownAuthority(code, message) ? `; ${CA_PRESETS.unknownAuthorityHint}` : '';
     return new TlsRequiredError(`TLS could not be established as ${login.tls} asks, at ${detail}; no plaintext fallback${hint}`);
   }
   if (UNREACHABLE_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /timeout|terminated/i.test(message)) {

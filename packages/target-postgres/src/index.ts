@@ -10,5 +10,3 @@ export { MAX_PASSWORD_BYTES, preparePassword, SCRAM_ITERATIONS, scramSha256Verif
 export type { ScramVerifierOptions } from './scram.js';
 export { MAX_IDENTIFIER_BYTES, quoteIdentifier, quoteLiteral } from './sql.js';
 export { NO_TLS_REQUIREMENT } from './session.js';
-export { TLS_CA_PRESETS, tlsCaPreset } from './ca-presets.js';
-export type { TlsCaPreset } from './ca-presets.js';
