@@ -1,57 +1,63 @@
 import {
+  errorClassifier,
+  errorFacts,
+  errorOfKind,
+  isRotakitError,
   isUnknownAuthority,
   markChangedNothing,
-  isRotakitError,
-  StepFailedError,
-  TargetAuthFailedError,
-  TargetUnreachableError,
-  TlsRequiredError,
+  NETWORK_ERROR_CODES,
+  type ErrorKind,
   type Login,
+  type Redactor,
   type RotakitError,
 } from '@rotakit/core';
 import { CA_PRESETS } from './options.js';
 
 /** SQLSTATEs that mean the server is there but cannot take the session now. */
-const UNAVAILABLE_SQLSTATES = new Set(['53300', '57P01', '57P02', '57P03', '08006', '08001', '08004']);
+const UNAVAILABLE_SQLSTATES = ['53300', '57P01', '57P02', '57P03', '08006', '08001', '08004'];
 
-/** Network error codes of Node's net, dns and tls layers that mean "cannot reach the server". */
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
+/** TLS not offered, refused, or failed in the handshake or the certificate check. */
+const TLS_MESSAGE = /does not support SSL|error establishing an SSL connection/i;
+const TLS_CODE = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
+
+/** A connection lost, or never made within the timeout, as pg words it. */
+const LOST = /terminated/i;
+const LOST_OR_TIMED_OUT = /timeout|terminated/i;
+
+/**
+ * A failed login, first match wins: a server whose pg_hba.conf has only `hostssl` lines refuses a
+ * plaintext login with 28000 "…, no encryption" (before PostgreSQL 14 "…, SSL off"), at the end
+ * of the message, after the user and database names it quotes; other 28000s (no pg_hba.conf
+ * entry, role may not log in) and 28P01 are refused credentials.
+ */
+const classifyLogin = errorClassifier([
+  ['tls', (facts) => facts.code === '28000' && /, (?:no encryption|SSL off)$/.test(facts.message)],
+  ['authFailed', ['28P01', '28000']],
+  ['tls', (facts) => TLS_MESSAGE.test(facts.message) || TLS_CODE.test(facts.code)],
+  ['unreachable', [...NETWORK_ERROR_CODES, ...UNAVAILABLE_SQLSTATES]],
+  ['unreachable', (facts) => LOST_OR_TIMED_OUT.test(facts.message)],
 ]);
 
-interface DriverError {
-  message?: unknown;
-  code?: unknown;
-  library?: unknown;
-}
+/** A failed statement in an open session: the connection lost, or the server's refusal. */
+const classifyStatement = errorClassifier([
+  ['unreachable', NETWORK_ERROR_CODES],
+  ['unreachable', (facts) => LOST.test(facts.message)],
+]);
 
-/** Removes every occurrence of the given secrets from a driver's message. */
-export function scrub(text: string, secrets: readonly string[]): string {
-  let result = text;
-  for (const secret of secrets) if (secret.length > 0) result = result.replaceAll(secret, '[redacted]');
-  return result;
-}
-
-function describe(error: unknown): { message: string; code: string } {
-  const driver = (typeof error === 'object' && error !== null ? error : {}) as DriverError;
-  return {
-    message: typeof driver.message === 'string' ? driver.message : String(error),
-    code: typeof driver.code === 'string' ? driver.code : '',
-  };
-}
-
-function isTlsFailure(error: unknown, message: string, code: string): boolean {
-  if (/does not support SSL|error establishing an SSL connection/i.test(message)) return true;
-  if ((error as DriverError).library === 'SSL routines') return true;
-  return /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code);
+/** What each kind of failed login says, after `at <host:port>: <driver's message> (<code>)`. */
+function loginMessage(kind: ErrorKind, login: Login, detail: string, hint: string): string {
+  switch (kind) {
+    case 'authFailed':
+      return `the server refused the login of ${login.username} at ${detail}`;
+    case 'tls':
+      return login.tls === 'disable'
+        ? `the server refuses plaintext logins and tls is disable, at ${detail}`
+        : `TLS could not be established as ${login.tls} asks, at ${detail}; no plaintext fallback${hint}`;
+    case 'unreachable':
+      return `the PostgreSQL server is unreachable at ${detail}`;
+    default:
+      return `connecting to PostgreSQL failed at ${detail}`;
+  }
 }
 
 /**
@@ -59,43 +65,30 @@ function isTlsFailure(error: unknown, message: string, code: string): boolean {
  * (28P01, or 28000 "no pg_hba.conf entry") → `TargetAuthFailedError`; TLS not offered, refused or
  * not trusted, or a server that refuses plaintext → `TlsRequiredError`; refused, timed out, DNS,
  * server starting or full → `TargetUnreachableError`; anything else → `StepFailedError`. Messages
- * keep the driver's text with the password removed, and carry no cause.
+ * keep the driver's text with every secret `redactor` knows removed, and carry no cause.
  */
-export function classifyConnectError(error: unknown, login: Login, where: string): RotakitError {
+export function classifyConnectError(error: unknown, login: Login, where: string, redactor: Redactor): RotakitError {
   if (isRotakitError(error)) return error;
-  const { message: raw, code } = describe(error);
-  const message = scrub(raw, [login.password]);
-  const detail = `${where}: ${message}${code ? ` (${code})` : ''}`;
-  if (code === '28P01') return new TargetAuthFailedError(`authentication failed for ${login.username} at ${detail}`);
-  if (code === '28000') {
-    // A server whose pg_hba.conf has only hostssl lines refuses a plaintext login this way.
-    if (login.tls === 'disable' && /no encryption|SSL off/i.test(message)) {
-      return new TlsRequiredError(`the server refuses plaintext logins and tls is disable, at ${detail}`);
-    }
-    return new TargetAuthFailedError(`the server refused the login of ${login.username} at ${detail}`);
-  }
-  if (isTlsFailure(error, message, code)) {
-    const hint = isUnknownAuthority(code, message) ? `; ${CA_PRESETS.unknownAuthorityHint}` : '';
-    return new TlsRequiredError(`TLS could not be established as ${login.tls} asks, at ${detail}; no plaintext fallback${hint}`);
-  }
-  if (UNREACHABLE_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || /timeout|terminated/i.test(message)) {
-    return new TargetUnreachableError(`the PostgreSQL server is unreachable at ${detail}`);
-  }
-  return new StepFailedError(`connecting to PostgreSQL failed at ${detail}`, false);
+  const facts = errorFacts(error);
+  const kind = classifyLogin(facts);
+  const detail = `${where}: ${redactor.text(facts.message)}${facts.code ? ` (${facts.code})` : ''}`;
+  const hint = isUnknownAuthority(facts.code, facts.message) ? `; ${CA_PRESETS.unknownAuthorityHint}` : '';
+  return errorOfKind(kind, loginMessage(kind, login, detail, hint));
 }
 
 /**
- * Wraps an error of a statement run in an open session: SQLSTATE and the scrubbed server message,
- * or only the SQLSTATE when the statement carried a password (a syntax error could echo it).
+ * Wraps an error of a statement run in an open session: SQLSTATE and the server message with every
+ * secret `redactor` knows removed, or only the SQLSTATE when the statement carried a password (a
+ * syntax error could echo it in a form the redactor does not know).
  */
-export function statementError(error: unknown, action: string, secrets: readonly string[], withServerText = true): RotakitError {
+export function statementError(error: unknown, action: string, redactor: Redactor, withServerText = true): RotakitError {
   if (isRotakitError(error)) return error;
-  const { message, code } = describe(error);
-  if (UNREACHABLE_CODES.has(code) || /terminated/i.test(message)) {
-    return new TargetUnreachableError(`${action} failed: the connection was lost (${code || 'closed'})`);
+  const facts = errorFacts(error);
+  if (classifyStatement(facts) === 'unreachable') {
+    return errorOfKind('unreachable', `${action} failed: the connection was lost (${facts.code || 'closed'})`);
   }
-  const text = withServerText ? `: ${scrub(message, secrets)}` : '';
-  return new StepFailedError(`${action} failed${text}${code ? ` (SQLSTATE ${code})` : ''}`, false);
+  const text = withServerText ? `: ${redactor.text(facts.message)}` : '';
+  return errorOfKind('failed', `${action} failed${text}${facts.code ? ` (SQLSTATE ${facts.code})` : ''}`);
 }
 
 /**

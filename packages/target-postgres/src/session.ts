@@ -12,6 +12,7 @@ import {
   type UserProfile,
   type UserSyncRequest,
   markChangedNothing,
+  type Redactor,
 } from '@rotakit/core';
 import {
   ATTRIBUTE_KEYWORDS,
@@ -44,14 +45,20 @@ SELECT current_setting('port') AS port,
 export class PostgresSession implements TargetSession {
   readonly #client: pg.Client;
   readonly #options: ResolvedPostgresOptions;
+  /** Every password this session has seen (its login's, each one it sets), kept out of its errors. */
+  readonly #redactor: Redactor;
   readonly #version: number;
   readonly #sessionUser: string;
   #closed = false;
 
-  /** `sessionUser` is the server's `session_user`: the role the session logged in as. */
-  constructor(client: pg.Client, options: ResolvedPostgresOptions, version: number, sessionUser: string) {
+  /**
+   * `redactor` knows the login's password already; `sessionUser` is the server's `session_user`:
+   * the role the session logged in as.
+   */
+  constructor(client: pg.Client, options: ResolvedPostgresOptions, redactor: Redactor, version: number, sessionUser: string) {
     this.#client = client;
     this.#options = options;
+    this.#redactor = redactor;
     this.#version = version;
     this.#sessionUser = sessionUser;
   }
@@ -71,7 +78,7 @@ export class PostgresSession implements TargetSession {
       if (!row) throw new StepFailedError('the server did not say which server it is', false);
       return { server: `port=${row.port} started=${row.started}`, user: this.#sessionUser };
     } catch (error) {
-      throw statementError(error, 'asking the server which server it is', []);
+      throw statementError(error, 'asking the server which server it is', this.#redactor);
     }
   }
 
@@ -130,7 +137,7 @@ export class PostgresSession implements TargetSession {
     try {
       return await readRole(this.#client, this.#version, role);
     } catch (error) {
-      throw statementError(error, `reading the role ${role}`, []);
+      throw statementError(error, `reading the role ${role}`, this.#redactor);
     }
   }
 
@@ -144,7 +151,7 @@ export class PostgresSession implements TargetSession {
     try {
       await this.#client.query(text);
     } catch (error) {
-      throw statementError(error, action, []);
+      throw statementError(error, action, this.#redactor);
     }
   }
 
@@ -194,7 +201,7 @@ export class PostgresSession implements TargetSession {
     try {
       return await readAdministrativeRights(this.#client, this.#version, role);
     } catch (error) {
-      throw statementError(error, `reading the administrative rights of ${role}`, []);
+      throw statementError(error, `reading the administrative rights of ${role}`, this.#redactor);
     }
   }
 
@@ -206,11 +213,12 @@ export class PostgresSession implements TargetSession {
    */
   async #setPassword(role: string, password: string, action: string): Promise<void> {
     const value = this.#options.passwordEncoding === 'scram-sha-256' ? scramSha256Verifier(password) : password;
+    this.#redactor.add(password, value);
     const config = { text: `ALTER ROLE ${role} PASSWORD ${quoteLiteral(value)}`, queryMode: 'extended' };
     try {
       await this.#client.query(config as pg.QueryConfig);
     } catch (error) {
-      throw statementError(error, action, [password, value], false);
+      throw statementError(error, action, this.#redactor, false);
     }
   }
 

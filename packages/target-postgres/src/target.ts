@@ -1,6 +1,6 @@
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import type { Login, PasswordConstraints, Target, TargetSession, TlsMode } from '@rotakit/core';
+import { Redactor, type Login, type PasswordConstraints, type Target, type TargetSession, type TlsMode } from '@rotakit/core';
 import { classifyConnectError, statementError } from './errors.js';
 import { resolveOptions, type PostgresTargetOptions, type ResolvedPostgresOptions } from './options.js';
 import { PostgresSession } from './session.js';
@@ -50,6 +50,8 @@ async function connect(login: Login, options: ResolvedPostgresOptions): Promise<
   const host = login.host ?? 'localhost';
   const port = login.port ?? options.defaultPort;
   const where = `${host}:${port}`;
+  const redactor = new Redactor();
+  redactor.add(login.password);
   const client = new pg.Client({
     host,
     port,
@@ -66,16 +68,16 @@ async function connect(login: Login, options: ResolvedPostgresOptions): Promise<
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw classifyConnectError(error, login, where);
+    throw classifyConnectError(error, login, where, redactor);
   }
   try {
     const about = await client.query<{ version: string; user: string }>(
       `SELECT current_setting('server_version_num') AS version, session_user AS "user"`,
     );
     const row = about.rows[0];
-    return new PostgresSession(client, options, Number(row?.version ?? 0), row?.user ?? login.username);
+    return new PostgresSession(client, options, redactor, Number(row?.version ?? 0), row?.user ?? login.username);
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw statementError(error, 'reading the server version and the session user', [login.password]);
+    throw statementError(error, 'reading the server version and the session user', redactor);
   }
 }
