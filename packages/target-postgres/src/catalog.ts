@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { UserProfile } from '@rotakit/core';
 import { ATTRIBUTE_KEYWORDS, PG16, quoteIdentifier } from './sql.js';
 
 /** One privilege of a role on one object of the connected database, from the object's ACL. */
@@ -209,4 +210,20 @@ export function describeAttributes(attributes: RoleAttributes): string[] {
     entries.push(`attribute CONNECTION LIMIT ${attributes.connectionLimit}`);
   }
   return entries;
+}
+
+/** PostgreSQL has no per-role TLS requirement (pg_hba.conf decides), so every profile says so. */
+export const NO_TLS_REQUIREMENT = 'n/a';
+
+/**
+ * A role as rotakit compares it: its non-default attributes and its privileges (`attribute
+ * CREATEDB`, `SELECT on TABLE "s"."t"`), its memberships (`role (admin, noinherit, noset)`), sorted.
+ */
+export function profileOf(username: string, state: RoleState): UserProfile {
+  return {
+    username,
+    privileges: [...describeAttributes(state.attributes), ...state.privileges.map(describePrivilege)].sort(),
+    roles: state.memberships.map(describeMembership).sort(),
+    tls: NO_TLS_REQUIREMENT,
+  };
 }

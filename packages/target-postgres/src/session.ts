@@ -16,9 +16,8 @@ import {
 } from '@rotakit/core';
 import {
   DEFAULT_ATTRIBUTES,
-  describeAttributes,
-  describeMembership,
   describePrivilege,
+  profileOf,
   readAdministrativeRights,
   readRole,
   type RoleState,
@@ -26,6 +25,7 @@ import {
 import { statementError, unchangedUnlessLost } from './errors.js';
 import { entriesOf, ownGrants, reachOf, sameOptions, type Grants } from './grants.js';
 import type { ResolvedPostgresOptions } from './options.js';
+import type { PostgresConnection } from './target.js';
 import { scramSha256Verifier } from './scram.js';
 import {
   attributesStatement,
@@ -39,9 +39,6 @@ import {
   revokeMembershipStatements,
   revokePrivilegeStatement,
 } from './sql.js';
-
-/** PostgreSQL has no per-role TLS requirement (pg_hba.conf decides), so every profile says so. */
-export const NO_TLS_REQUIREMENT = 'n/a';
 
 // What names the server, readable by any login (RDS too): its port and the postmaster's start
 // time, to the microsecond and in UTC whatever the session's TimeZone and DateStyle. The system
@@ -60,16 +57,13 @@ export class PostgresSession implements TargetSession {
   readonly #sessionUser: string;
   #closed = false;
 
-  /**
-   * `redactor` knows the login's password already; `sessionUser` is the server's `session_user`:
-   * the role the session logged in as.
-   */
-  constructor(client: pg.Client, options: ResolvedPostgresOptions, redactor: Redactor, version: number, sessionUser: string) {
-    this.#client = client;
+  /** Takes over `connection` (its redactor knows the login's password already). */
+  constructor(connection: PostgresConnection, options: ResolvedPostgresOptions) {
+    this.#client = connection.client;
     this.#options = options;
-    this.#redactor = redactor;
-    this.#version = version;
-    this.#sessionUser = sessionUser;
+    this.#redactor = connection.redactor;
+    this.#version = connection.version;
+    this.#sessionUser = connection.sessionUser;
   }
 
   async ping(): Promise<void> {
@@ -131,6 +125,11 @@ export class PostgresSession implements TargetSession {
     }
   }
 
+  /**
+   * @deprecated Not part of the rotation port (`TargetSession`) any more: open
+   * `openPostgresIntrospection(target, login)` from `@rotakit/target-postgres/internal`. Kept so
+   * that a JavaScript caller of the old method does not break at run time.
+   */
   async inspectUser(username: string): Promise<UserProfile | undefined> {
     const state = await this.#read(username);
     return state === undefined ? undefined : profileOf(username, state);
@@ -292,13 +291,4 @@ export class PostgresSession implements TargetSession {
       );
     }
   }
-}
-
-function profileOf(username: string, state: RoleState): UserProfile {
-  return {
-    username,
-    privileges: [...describeAttributes(state.attributes), ...state.privileges.map(describePrivilege)].sort(),
-    roles: state.memberships.map(describeMembership).sort(),
-    tls: NO_TLS_REQUIREMENT,
-  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ATTRIBUTES, type Membership, type ObjectPrivilege } from '../src/catalog.js';
 import {
   attributesStatement,
+  DEFAULT_ATTRIBUTES,
   grantMembershipStatement,
   grantPrivilegeStatement,
   loginRoleStatement,
@@ -10,7 +10,9 @@ import {
   quoteLiteral,
   revokeMembershipStatements,
   revokePrivilegeStatement,
-} from '../src/sql.js';
+  type Membership,
+  type ObjectPrivilege,
+} from '../src/internal.js';
 
 const membership: Membership = { role: 'read"ers', admin: true, inherit: false, set: true, grantors: ['a', 'b'] };
 const privilege: ObjectPrivilege = { kind: 'TABLE', object: '"shop"."orders"', privilege: 'SELECT', grantable: true };
