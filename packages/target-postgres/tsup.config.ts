@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.base.js';
 
-export default defineConfig(packageBuild());
+// Builders, catalog readers and the introspection are their own entry point (`./internal`), off the public API.
+export default defineConfig(packageBuild({ entry: { index: 'src/index.ts', internal: 'src/internal.ts' } }));

@@ -10,7 +10,8 @@ import {
 } from '@rotakit/core';
 import { awsSchema } from '@rotakit/provider-aws';
 import { mysqlTarget } from '@rotakit/target-mysql';
-import { postgresTarget, quoteIdentifier } from '@rotakit/target-postgres';
+import { postgresTarget } from '@rotakit/target-postgres';
+import { quoteIdentifier } from '@rotakit/target-postgres/internal';
 import { startMariaDb, startPostgres } from '@rotakit/testkit';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { createConnection } from 'mysql2/promise';

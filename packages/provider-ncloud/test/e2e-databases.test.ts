@@ -5,7 +5,8 @@ import { isRotakitError, singleUser, type Target } from '@rotakit/core';
 import { MssqlFake, startMariaDb, startNcloudSecretManagerEmulator, startPostgres, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
 import { mssqlTarget } from '@rotakit/target-mssql';
 import { mysqlTarget } from '@rotakit/target-mysql';
-import { postgresTarget, quoteIdentifier, quoteLiteral } from '@rotakit/target-postgres';
+import { postgresTarget } from '@rotakit/target-postgres';
+import { quoteIdentifier, quoteLiteral } from '@rotakit/target-postgres/internal';
 import { createCloudFunctionsAction, type NcloudActionResult } from '@rotakit/provider-ncloud';
 import { API_KEY, capturingLogger, executeRotation } from './helpers.js';
 

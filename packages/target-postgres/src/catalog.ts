@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { quoteIdentifier } from './sql.js';
+import type { UserProfile } from '@rotakit/core';
+import { ATTRIBUTE_KEYWORDS, PG16, quoteIdentifier } from './sql.js';
 
 /** One privilege of a role on one object of the connected database, from the object's ACL. */
 export interface ObjectPrivilege {
@@ -43,16 +44,6 @@ export interface RoleState {
   readonly memberships: readonly Membership[];
   readonly privileges: readonly ObjectPrivilege[];
 }
-
-/** Attributes with their SQL keywords; the keyword with `NO` in front turns it off. */
-export const ATTRIBUTE_KEYWORDS: ReadonlyArray<readonly [Exclude<keyof RoleAttributes, 'connectionLimit'>, string]> = [
-  ['superuser', 'SUPERUSER'],
-  ['inherit', 'INHERIT'],
-  ['createRole', 'CREATEROLE'],
-  ['createDb', 'CREATEDB'],
-  ['replication', 'REPLICATION'],
-  ['bypassRls', 'BYPASSRLS'],
-];
 
 /**
  * The attributes that make a role an administrator: it can make or change roles, bypass row
@@ -107,7 +98,7 @@ SELECT rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolreplication, rolbypa
 function membershipsSql(version: number): string {
   // PostgreSQL 16 added per-grant INHERIT and SET options and one row per grantor.
   const options =
-    version >= 160000
+    version >= PG16
       ? 'bool_or(m.inherit_option) AS inherit, bool_or(m.set_option) AS "set"'
       : 'true AS inherit, true AS "set"';
   return `
@@ -179,7 +170,7 @@ export async function readRole(client: pg.ClientBase, version: number, role: str
  * role's own rights come first.
  */
 export async function readAdministrativeRights(client: pg.ClientBase, version: number, role: string): Promise<string[]> {
-  const reachable = version >= 160000 ? 'SET' : 'MEMBER';
+  const reachable = version >= PG16 ? 'SET' : 'MEMBER';
   const result = await client.query<{ holder: string; own: boolean } & Record<(typeof ADMINISTRATIVE_ATTRIBUTES)[number][0], boolean>>(
     `SELECT r.rolname AS holder, r.rolname = $1::name AS own, r.rolsuper, r.rolcreaterole, r.rolbypassrls, r.rolreplication
        FROM pg_roles r
@@ -219,4 +210,20 @@ export function describeAttributes(attributes: RoleAttributes): string[] {
     entries.push(`attribute CONNECTION LIMIT ${attributes.connectionLimit}`);
   }
   return entries;
+}
+
+/** PostgreSQL has no per-role TLS requirement (pg_hba.conf decides), so every profile says so. */
+export const NO_TLS_REQUIREMENT = 'n/a';
+
+/**
+ * A role as rotakit compares it: its non-default attributes and its privileges (`attribute
+ * CREATEDB`, `SELECT on TABLE "s"."t"`), its memberships (`role (admin, noinherit, noset)`), sorted.
+ */
+export function profileOf(username: string, state: RoleState): UserProfile {
+  return {
+    username,
+    privileges: [...describeAttributes(state.attributes), ...state.privileges.map(describePrivilege)].sort(),
+    roles: state.memberships.map(describeMembership).sort(),
+    tls: NO_TLS_REQUIREMENT,
+  };
 }

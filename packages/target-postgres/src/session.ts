@@ -12,26 +12,33 @@ import {
   type UserProfile,
   type UserSyncRequest,
   markChangedNothing,
+  type Redactor,
 } from '@rotakit/core';
 import {
-  ATTRIBUTE_KEYWORDS,
   DEFAULT_ATTRIBUTES,
-  describeAttributes,
-  describeMembership,
   describePrivilege,
+  profileOf,
   readAdministrativeRights,
   readRole,
-  type RoleAttributes,
   type RoleState,
 } from './catalog.js';
-import { statementError, unchangedUnlessLost } from './classify.js';
+import { statementError, unchangedUnlessLost } from './errors.js';
 import { entriesOf, ownGrants, reachOf, sameOptions, type Grants } from './grants.js';
 import type { ResolvedPostgresOptions } from './options.js';
+import type { PostgresConnection } from './target.js';
 import { scramSha256Verifier } from './scram.js';
-import { identifierLength, MAX_IDENTIFIER_BYTES, quoteIdentifier, quoteLiteral } from './sql.js';
-
-/** PostgreSQL has no per-role TLS requirement (pg_hba.conf decides), so every profile says so. */
-export const NO_TLS_REQUIREMENT = 'n/a';
+import {
+  attributesStatement,
+  grantMembershipStatement,
+  grantPrivilegeStatement,
+  identifierLength,
+  loginRoleStatement,
+  MAX_IDENTIFIER_BYTES,
+  passwordStatement,
+  privilegeOn,
+  revokeMembershipStatements,
+  revokePrivilegeStatement,
+} from './sql.js';
 
 // What names the server, readable by any login (RDS too): its port and the postmaster's start
 // time, to the microsecond and in UTC whatever the session's TimeZone and DateStyle. The system
@@ -44,16 +51,19 @@ SELECT current_setting('port') AS port,
 export class PostgresSession implements TargetSession {
   readonly #client: pg.Client;
   readonly #options: ResolvedPostgresOptions;
+  /** Every password this session has seen (its login's, each one it sets), kept out of its errors. */
+  readonly #redactor: Redactor;
   readonly #version: number;
   readonly #sessionUser: string;
   #closed = false;
 
-  /** `sessionUser` is the server's `session_user`: the role the session logged in as. */
-  constructor(client: pg.Client, options: ResolvedPostgresOptions, version: number, sessionUser: string) {
-    this.#client = client;
+  /** Takes over `connection` (its redactor knows the login's password already). */
+  constructor(connection: PostgresConnection, options: ResolvedPostgresOptions) {
+    this.#client = connection.client;
     this.#options = options;
-    this.#version = version;
-    this.#sessionUser = sessionUser;
+    this.#redactor = connection.redactor;
+    this.#version = connection.version;
+    this.#sessionUser = connection.sessionUser;
   }
 
   async ping(): Promise<void> {
@@ -71,7 +81,7 @@ export class PostgresSession implements TargetSession {
       if (!row) throw new StepFailedError('the server did not say which server it is', false);
       return { server: `port=${row.port} started=${row.started}`, user: this.#sessionUser };
     } catch (error) {
-      throw statementError(error, 'asking the server which server it is', []);
+      throw statementError(error, 'asking the server which server it is', this.#redactor);
     }
   }
 
@@ -82,7 +92,7 @@ export class PostgresSession implements TargetSession {
       throw markChangedNothing(error);
     }
     try {
-      await this.#setPassword('SESSION_USER', newPassword, 'changing the session user\'s own password');
+      await this.#setPassword(undefined, newPassword, 'changing the session user\'s own password');
     } catch (error) {
       throw unchangedUnlessLost(error);
     }
@@ -115,6 +125,11 @@ export class PostgresSession implements TargetSession {
     }
   }
 
+  /**
+   * @deprecated Not part of the rotation port (`TargetSession`) any more: open
+   * `openPostgresIntrospection(target, login)` from `@rotakit/target-postgres/internal`. Kept so
+   * that a JavaScript caller of the old method does not break at run time.
+   */
   async inspectUser(username: string): Promise<UserProfile | undefined> {
     const state = await this.#read(username);
     return state === undefined ? undefined : profileOf(username, state);
@@ -130,7 +145,7 @@ export class PostgresSession implements TargetSession {
     try {
       return await readRole(this.#client, this.#version, role);
     } catch (error) {
-      throw statementError(error, `reading the role ${role}`, []);
+      throw statementError(error, `reading the role ${role}`, this.#redactor);
     }
   }
 
@@ -144,7 +159,7 @@ export class PostgresSession implements TargetSession {
     try {
       await this.#client.query(text);
     } catch (error) {
-      throw statementError(error, action, []);
+      throw statementError(error, action, this.#redactor);
     }
   }
 
@@ -172,14 +187,12 @@ export class PostgresSession implements TargetSession {
     const sourceState = await this.#require(source, 'source');
     refuseAdministrativeSource(request, await this.#administrativeRights(source));
     let userState = await this.#read(user);
-    if (userState) {
-      await this.#run(`allowing ${user} to log in`, `ALTER ROLE ${quoteIdentifier(user)} LOGIN`);
-    } else {
-      await this.#run(`creating the role ${user}`, `CREATE ROLE ${quoteIdentifier(user)} LOGIN`);
-      userState = { name: user, attributes: DEFAULT_ATTRIBUTES, memberships: [], privileges: [] };
-    }
-    await this.#setPassword(quoteIdentifier(user), password, `setting the password of ${user}`);
-    await this.#syncAttributes(user, sourceState.attributes, userState.attributes);
+    const exists = userState !== undefined;
+    await this.#run(exists ? `allowing ${user} to log in` : `creating the role ${user}`, loginRoleStatement(user, exists));
+    userState ??= { name: user, attributes: DEFAULT_ATTRIBUTES, memberships: [], privileges: [] };
+    await this.#setPassword(user, password, `setting the password of ${user}`);
+    const attributes = attributesStatement(user, sourceState.attributes, userState.attributes);
+    if (attributes !== undefined) await this.#run(`copying role attributes to ${user}`, attributes);
     // What the source can do; when it inherits the alternate's rights, those are the source's too.
     const wanted = reachOf(sourceState, userState, this.#version);
     if (await this.#revokeBeyond(user, ownGrants(userState, source), wanted)) {
@@ -194,7 +207,7 @@ export class PostgresSession implements TargetSession {
     try {
       return await readAdministrativeRights(this.#client, this.#version, role);
     } catch (error) {
-      throw statementError(error, `reading the administrative rights of ${role}`, []);
+      throw statementError(error, `reading the administrative rights of ${role}`, this.#redactor);
     }
   }
 
@@ -202,26 +215,17 @@ export class PostgresSession implements TargetSession {
    * `ALTER ROLE … PASSWORD` takes no bind parameter, so the value is an escape-string literal
    * (correct whatever `standard_conforming_strings` says), sent through the extended protocol,
    * which refuses a second statement in the same text. By default the value is the SCRAM
-   * verifier, never the password itself.
+   * verifier, never the password itself. `role` undefined: the session's own login.
    */
-  async #setPassword(role: string, password: string, action: string): Promise<void> {
+  async #setPassword(role: string | undefined, password: string, action: string): Promise<void> {
     const value = this.#options.passwordEncoding === 'scram-sha-256' ? scramSha256Verifier(password) : password;
-    const config = { text: `ALTER ROLE ${role} PASSWORD ${quoteLiteral(value)}`, queryMode: 'extended' };
+    this.#redactor.add(password, value);
+    const config = { text: passwordStatement(role, value), queryMode: 'extended' };
     try {
       await this.#client.query(config as pg.QueryConfig);
     } catch (error) {
-      throw statementError(error, action, [password, value], false);
+      throw statementError(error, action, this.#redactor, false);
     }
-  }
-
-  async #syncAttributes(user: string, source: RoleAttributes, current: RoleAttributes): Promise<void> {
-    // Only what differs: a privileged account that is not a superuser may not even name SUPERUSER.
-    const changes = ATTRIBUTE_KEYWORDS.filter(([key]) => source[key] !== current[key]).map(([key, keyword]) =>
-      source[key] ? keyword : `NO${keyword}`,
-    );
-    if (source.connectionLimit !== current.connectionLimit) changes.push(`CONNECTION LIMIT ${source.connectionLimit}`);
-    if (changes.length === 0) return;
-    await this.#run(`copying role attributes to ${user}`, `ALTER ROLE ${quoteIdentifier(user)} ${changes.join(' ')}`);
   }
 
   /**
@@ -229,28 +233,26 @@ export class PostgresSession implements TargetSession {
    * true when it revoked anything.
    */
   async #revokeBeyond(user: string, own: Grants, wanted: Grants): Promise<boolean> {
-    const quotedUser = quoteIdentifier(user);
     let revoked = false;
     for (const membership of own.memberships.values()) {
       const target = wanted.memberships.get(membership.role);
       if (target && sameOptions(target, membership)) continue;
       // Extra, or granted with other options: revoke every grantor's grant; it is granted anew if wanted.
-      const role = quoteIdentifier(membership.role);
-      const grantors = this.#version >= 160000 ? membership.grantors : [undefined];
-      for (const grantor of grantors) {
-        const by = grantor === undefined ? '' : ` GRANTED BY ${quoteIdentifier(grantor)}`;
-        await this.#run(`revoking ${membership.role} from ${user}`, `REVOKE ${role} FROM ${quotedUser}${by}`);
+      for (const statement of revokeMembershipStatements(user, membership, this.#version)) {
+        await this.#run(`revoking ${membership.role} from ${user}`, statement);
       }
       revoked = true;
     }
     for (const [key, privilege] of own.privileges) {
       const target = wanted.privileges.get(key);
-      const on = `${privilege.privilege} ON ${privilege.kind} ${privilege.object}`;
       if (!target) {
-        await this.#run(`revoking ${describePrivilege(privilege)} from ${user}`, `REVOKE ${on} FROM ${quotedUser}`);
+        await this.#run(`revoking ${describePrivilege(privilege)} from ${user}`, revokePrivilegeStatement(user, privilege));
         revoked = true;
       } else if (privilege.grantable && !target.grantable) {
-        await this.#run(`revoking the grant option of ${on} from ${user}`, `REVOKE GRANT OPTION FOR ${on} FROM ${quotedUser}`);
+        await this.#run(
+          `revoking the grant option of ${privilegeOn(privilege)} from ${user}`,
+          revokePrivilegeStatement(user, privilege, true),
+        );
         revoked = true;
       }
     }
@@ -259,29 +261,15 @@ export class PostgresSession implements TargetSession {
 
   /** Grants the alternate what `wanted` has and `held` (what it holds already) lacks. */
   async #grantMissing(user: string, held: Grants, wanted: Grants): Promise<void> {
-    const quotedUser = quoteIdentifier(user);
     for (const membership of wanted.memberships.values()) {
       const has = held.memberships.get(membership.role);
       if (has && sameOptions(has, membership)) continue;
-      const options =
-        this.#version >= 160000
-          ? ` WITH ADMIN ${membership.admin}, INHERIT ${membership.inherit}, SET ${membership.set}`
-          : membership.admin
-            ? ' WITH ADMIN OPTION'
-            : '';
-      await this.#run(
-        `granting ${membership.role} to ${user}`,
-        `GRANT ${quoteIdentifier(membership.role)} TO ${quotedUser}${options}`,
-      );
+      await this.#run(`granting ${membership.role} to ${user}`, grantMembershipStatement(user, membership, this.#version));
     }
     for (const [key, privilege] of wanted.privileges) {
       const has = held.privileges.get(key);
       if (has && (has.grantable || !privilege.grantable)) continue;
-      const withGrant = privilege.grantable ? ' WITH GRANT OPTION' : '';
-      await this.#run(
-        `granting ${describePrivilege(privilege)} to ${user}`,
-        `GRANT ${privilege.privilege} ON ${privilege.kind} ${privilege.object} TO ${quotedUser}${withGrant}`,
-      );
+      await this.#run(`granting ${describePrivilege(privilege)} to ${user}`, grantPrivilegeStatement(user, privilege));
     }
   }
 
@@ -303,13 +291,4 @@ export class PostgresSession implements TargetSession {
       );
     }
   }
-}
-
-function profileOf(username: string, state: RoleState): UserProfile {
-  return {
-    username,
-    privileges: [...describeAttributes(state.attributes), ...state.privileges.map(describePrivilege)].sort(),
-    roles: state.memberships.map(describeMembership).sort(),
-    tls: NO_TLS_REQUIREMENT,
-  };
 }

@@ -1,7 +1,7 @@
 import { checkServerIdentity, type ConnectionOptions } from 'node:tls';
 import pg from 'pg';
-import type { Login, PasswordConstraints, Target, TargetSession, TlsMode } from '@rotakit/core';
-import { classifyConnectError, statementError } from './classify.js';
+import { Redactor, type Login, type PasswordConstraints, type Target, type TargetSession, type TlsMode } from '@rotakit/core';
+import { classifyConnectError, statementError } from './errors.js';
 import { resolveOptions, type PostgresTargetOptions, type ResolvedPostgresOptions } from './options.js';
 import { PostgresSession } from './session.js';
 import { MAX_PASSWORD_BYTES } from './scram.js';
@@ -46,10 +46,30 @@ function sslOf(mode: TlsMode, options: ResolvedPostgresOptions): false | Connect
   };
 }
 
+/** A logged-in `pg` client, with what the server said about it and a redactor that knows the login's password. */
+export interface PostgresConnection {
+  readonly client: pg.Client;
+  /** `server_version_num`, e.g. 160004. */
+  readonly version: number;
+  /** `session_user`: the role the connection logged in as. */
+  readonly sessionUser: string;
+  readonly redactor: Redactor;
+}
+
 async function connect(login: Login, options: ResolvedPostgresOptions): Promise<TargetSession> {
+  return new PostgresSession(await openConnection(login, options), options);
+}
+
+/**
+ * Logs in as `login` with the target's options (TLS as `login.tls` asks, never a plaintext
+ * fallback) and asks the server its version and the session user; a failed login is classified.
+ */
+export async function openConnection(login: Login, options: ResolvedPostgresOptions): Promise<PostgresConnection> {
   const host = login.host ?? 'localhost';
   const port = login.port ?? options.defaultPort;
   const where = `${host}:${port}`;
+  const redactor = new Redactor();
+  redactor.add(login.password);
   const client = new pg.Client({
     host,
     port,
@@ -66,16 +86,16 @@ async function connect(login: Login, options: ResolvedPostgresOptions): Promise<
     await client.connect();
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw classifyConnectError(error, login, where);
+    throw classifyConnectError(error, login, where, redactor);
   }
   try {
     const about = await client.query<{ version: string; user: string }>(
       `SELECT current_setting('server_version_num') AS version, session_user AS "user"`,
     );
     const row = about.rows[0];
-    return new PostgresSession(client, options, Number(row?.version ?? 0), row?.user ?? login.username);
+    return { client, version: Number(row?.version ?? 0), sessionUser: row?.user ?? login.username, redactor };
   } catch (error) {
     await client.end().catch(() => undefined);
-    throw statementError(error, 'reading the server version and the session user', [login.password]);
+    throw statementError(error, 'reading the server version and the session user', redactor);
   }
 }

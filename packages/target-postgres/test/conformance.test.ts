@@ -1,17 +1,20 @@
 import { startPostgres } from '@rotakit/testkit';
 import { describeTargetConformance } from '@rotakit/testkit/conformance';
-import { quoteIdentifier, postgresTarget } from '@rotakit/target-postgres';
+import { postgresTarget } from '@rotakit/target-postgres';
+import { openPostgresIntrospection, quoteIdentifier } from '../src/internal.js';
 
 describeTargetConformance('postgres', async () => {
   const server = await startPostgres();
   await server.query('CREATE TABLE IF NOT EXISTS public.sample_a (id int)');
   await server.query('CREATE TABLE IF NOT EXISTS public.sample_b (id int)');
   const samples = { a: 'SELECT ON TABLE public.sample_a', b: 'INSERT ON TABLE public.sample_b' } as const;
-  const target = postgresTarget({ tls: { mode: 'disable' } });
+  const target = postgresTarget({ tls: 'disable' });
+  const login = (username: string, password: string) =>
+    ({ username, password, host: server.host, port: server.port, database: server.database, tls: 'disable' }) as const;
   return {
     target,
     admin: server.admin,
-    login: (username, password) => ({ username, password, host: server.host, port: server.port, database: server.database, tls: 'disable' }),
+    login,
     unreachable: { username: 'nobody', password: 'x', host: '127.0.0.1', port: 1, tls: 'disable' },
     createUser: async (username, password) => {
       await server.query(`CREATE ROLE ${quoteIdentifier(username)} LOGIN PASSWORD '${password.replaceAll("'", "''")}'`);
@@ -26,6 +29,7 @@ describeTargetConformance('postgres', async () => {
       await server.query(`DROP OWNED BY ${quoteIdentifier(username)}`).catch(() => undefined);
       await server.query(`DROP ROLE IF EXISTS ${quoteIdentifier(username)}`);
     },
+    introspect: () => openPostgresIntrospection(target, login(server.admin.username, server.admin.password)),
     close: () => server.close(),
   };
 });

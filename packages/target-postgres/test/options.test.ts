@@ -9,12 +9,15 @@ const PASSWORD = 'Unreachable-password-1';
 describe('options', () => {
   const cases: Array<[string, unknown]> = [
     ['colour', { colour: 'blue' }],
-    ['tls', { tls: 'verify' }],
+    ['tls', { tls: 'prefer' }],
+    ['tls', { tls: 42 }],
     ['tls.mode', { tls: { mode: 'prefer' } }],
     ['tls.cert', { tls: { cert: 'x' } }],
     ['tls.ca', { tls: { ca: 42 } }],
     ['tls.ca', { tls: { ca: 'aws-rdz' } }],
     ['tls.servername', { tls: { servername: '' } }],
+    ['tls.ca', { tls: { mode: 'require', ca: 'aws-rds' } }],
+    ['tls.servername', { tls: { mode: 'disable', servername: 'db.example.org' } }],
     ['connectTimeoutMs', { connectTimeoutMs: 0 }],
     ['connectTimeoutMs', { connectTimeoutMs: 1.5 }],
     ['connectTimeoutMs', { connectTimeoutMs: 10 * 60_000 }],
@@ -41,6 +44,11 @@ describe('options', () => {
     expect(certificates.join('\n').match(/-----BEGIN CERTIFICATE-----/g)?.length ?? 0).toBeGreaterThan(10);
     const issuers = certificates.map((certificate) => new X509Certificate(certificate).issuer);
     expect(issuers.filter((issuer) => issuer.includes('OU=Amazon RDS')).length).toBeGreaterThan(10);
+  });
+
+  it('takes a bare TLS mode as the tls option', () => {
+    expect(postgresTarget({ tls: 'require' }).options.tls).toEqual({ mode: 'require' });
+    expect(postgresTarget({ tls: 'disable' }).tls).toBe('disable');
   });
 
   it('defaults: verify, 5000 ms, 63 bytes, SCRAM', () => {

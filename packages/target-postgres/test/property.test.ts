@@ -11,6 +11,7 @@ import {
 import { awsSchema } from './aws-schema.js';
 import { startPostgres, type PostgresFixture } from '@rotakit/testkit';
 import { postgresTarget } from '@rotakit/target-postgres';
+import { openPostgresIntrospection } from '../src/internal.js';
 import { catalog, expectNoPasswordIn, failsWith, loginOn, logsIn, thrown } from './helpers.js';
 
 /** A store whose "native generator" hands out the hostile password the property chose. */
@@ -129,9 +130,9 @@ describe('property: hostile names and passwords rotate through rotate() on a rea
           expect(turn2).toMatchObject({ username, password: third });
           await logsIn(target, loginOn(server, username, third));
           await logsIn(target, loginOn(server, turn1.username, second)); // previous
-          const admin = await target.connect(loginOn(server, server.admin.username, server.admin.password));
-          const [source, clone] = [await admin.inspectUser(username), await admin.inspectUser(turn1.username)];
-          await admin.close();
+          const users = await openPostgresIntrospection(target, loginOn(server, server.admin.username, server.admin.password));
+          const [source, clone] = [await users.inspectUser(username), await users.inspectUser(turn1.username)];
+          await users.close();
           expect(clone?.privileges).toEqual(source?.privileges);
           expect(await catalog(server, rotated)).toBe(before);
         } finally {

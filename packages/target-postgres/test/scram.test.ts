@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresFixture } from '@rotakit/testkit';
-import { postgresTarget, preparePassword, scramSha256Verifier } from '@rotakit/target-postgres';
+import { postgresTarget } from '@rotakit/target-postgres';
+import { preparePassword, scramSha256Verifier } from '../src/internal.js';
 import { expectNoPasswordIn, failsWith, loginOn, logsIn, thrown } from './helpers.js';
 
 describe('passwords reach the server as SCRAM verifiers', () => {

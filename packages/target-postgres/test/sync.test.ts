@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TargetSession, UserSyncRequest } from '@rotakit/core';
+import type { TargetSession, UserIntrospection, UserSyncRequest } from '@rotakit/core';
 import { startPostgres, type PostgresFixture } from '@rotakit/testkit';
 import { postgresTarget } from '@rotakit/target-postgres';
+import { openPostgresIntrospection } from '../src/internal.js';
 import { expectNoPasswordIn, failsWith, loginOn, logsIn, thrown } from './helpers.js';
 
 describe('syncUser keeps the alternate role in step with its source', () => {
   let server: PostgresFixture;
   let admin: TargetSession;
+  let users: UserIntrospection;
   const target = postgresTarget({ tls: { mode: 'disable' } });
 
   beforeAll(async () => {
@@ -33,16 +35,18 @@ describe('syncUser keeps the alternate role in step with its source', () => {
       await server.query(statement);
     }
     admin = await target.connect(loginOn(server, server.admin.username, server.admin.password));
+    users = await openPostgresIntrospection(target, loginOn(server, server.admin.username, server.admin.password));
   });
   afterAll(async () => {
     await admin?.close();
+    await users?.close();
     await server?.close();
   });
 
   it('copies database, schema, table, sequence and routine privileges, grant options, memberships and attributes', async () => {
     await admin.syncUser({ source: 'app', user: 'app_clone', password: 'Clone-password-1' });
-    const source = await admin.inspectUser('app');
-    const clone = await admin.inspectUser('app_clone');
+    const source = await users.inspectUser('app');
+    const clone = await users.inspectUser('app_clone');
     expect(source?.privileges).toEqual([
       'CONNECT on DATABASE "postgres"',
       'CREATE on SCHEMA "shop"',
@@ -79,11 +83,11 @@ describe('syncUser keeps the alternate role in step with its source', () => {
       await server.query(statement);
     }
     await admin.syncUser({ source: 'app', user: 'app_clone', password: 'Clone-password-2' });
-    const source = await admin.inspectUser('app');
+    const source = await users.inspectUser('app');
     expect(source?.roles).toEqual(['auditors', 'writers']);
     expect(source?.privileges).toContain('SELECT on TABLE "shop"."items"');
     expect(source?.privileges).toContain('SELECT on TABLE "shop"."orders"');
-    expect(await admin.inspectUser('app_clone')).toEqual({ ...source, username: 'app_clone' });
+    expect(await users.inspectUser('app_clone')).toEqual({ ...source, username: 'app_clone' });
     await logsIn(target, loginOn(server, 'app_clone', 'Clone-password-2'));
     await failsWith(target.connect(loginOn(server, 'app_clone', 'Clone-password-1')), 'TargetAuthFailed');
   });
@@ -124,7 +128,7 @@ describe('syncUser keeps the alternate role in step with its source', () => {
       const error = await failsWith(admin.syncUser(request as unknown as UserSyncRequest), code);
       expect((error as { field?: string }).field).toBe(field);
     }
-    expect(await admin.inspectUser('empty_clone')).toBeUndefined();
+    expect(await users.inspectUser('empty_clone')).toBeUndefined();
     await server.query("CREATE ROLE own_empty LOGIN PASSWORD 'Own-password-1'");
     await server.query('GRANT CONNECT ON DATABASE postgres TO own_empty');
     const own = await target.connect(loginOn(server, 'own_empty', 'Own-password-1'));
@@ -139,7 +143,7 @@ describe('syncUser keeps the alternate role in step with its source', () => {
 
   it('refuses an unknown source and leaves no alternate behind', async () => {
     await failsWith(admin.syncUser({ source: 'ghost', user: 'ghost_clone', password: 'Ghost-password-1' }), 'StepFailed');
-    expect(await admin.inspectUser('ghost_clone')).toBeUndefined();
+    expect(await users.inspectUser('ghost_clone')).toBeUndefined();
   });
 
   it('a non-privileged session cannot sync, and says so without the password', async () => {
@@ -171,7 +175,7 @@ describe('syncUser keeps the alternate role in step with its source', () => {
       }
       await admin.syncUser({ source: 'linked', user: 'linked_clone', password: 'Clone-password-6' });
       // Everything through the membership, as AWS's function left it: no grant of its own is added.
-      expect(await admin.inspectUser('linked_clone')).toEqual({
+      expect(await users.inspectUser('linked_clone')).toEqual({
         username: 'linked_clone',
         privileges: ['SELECT on TABLE "shop"."items"'],
         roles: ['linked'],
@@ -190,7 +194,7 @@ describe('syncUser keeps the alternate role in step with its source', () => {
     it('the source a member of the alternate: the alternate keeps what the source holds through it, and gains its own grants', async () => {
       await server.query('GRANT INSERT ON shop.items TO linked_clone');
       await admin.syncUser({ source: 'linked_clone', user: 'linked', password: 'Clone-password-7' });
-      const linked = await admin.inspectUser('linked');
+      const linked = await users.inspectUser('linked');
       expect(linked?.privileges).toEqual([
         'CONNECT on DATABASE "postgres"',
         'INSERT on TABLE "shop"."items"',
@@ -198,7 +202,7 @@ describe('syncUser keeps the alternate role in step with its source', () => {
         'USAGE on SCHEMA "shop"',
       ]);
       expect(linked?.roles).toEqual(['readers']);
-      expect((await admin.inspectUser('linked_clone'))?.roles).toEqual(['linked']);
+      expect((await users.inspectUser('linked_clone'))?.roles).toEqual(['linked']);
       await logsIn(target, loginOn(server, 'linked', 'Clone-password-7'));
     });
 
@@ -212,7 +216,7 @@ describe('syncUser keeps the alternate role in step with its source', () => {
         await server.query(statement);
       }
       await admin.syncUser({ source: 'solo', user: 'solo_clone', password: 'Clone-password-8' });
-      expect(await admin.inspectUser('solo_clone')).toMatchObject({ privileges: ['SELECT on TABLE "shop"."items"'], roles: ['solo (noinherit)'] });
+      expect(await users.inspectUser('solo_clone')).toMatchObject({ privileges: ['SELECT on TABLE "shop"."items"'], roles: ['solo (noinherit)'] });
     });
   });
 
