@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { alternatingUsers, defaultSchema, MemorySecretStore, rotate, singleUser } from '@rotakit/core';
 import { postgresTarget } from '@rotakit/target-postgres';
+import { openPostgresIntrospection } from '@rotakit/target-postgres/internal';
 import { startPostgres } from '@rotakit/testkit';
 
 const APP_SECRET = 'demo/app';
@@ -66,15 +67,15 @@ async function applicationLogin(server, store, stage) {
 async function usersInStep(target, store) {
   const privileged = JSON.parse(store.valueAt(PRIVILEGED_SECRET, 'current'));
   const [current, previous] = ['current', 'previous'].map((stage) => JSON.parse(store.valueAt(APP_SECRET, stage)).username);
-  const session = await target.connect({ ...privileged, database: privileged.database, tls: 'disable' });
+  const introspection = await openPostgresIntrospection(target, { ...privileged, database: privileged.database, tls: 'disable' });
   try {
-    const [a, b] = [await session.inspectUser(current), await session.inspectUser(previous)];
+    const [a, b] = [await introspection.inspectUser(current), await introspection.inspectUser(previous)];
     const same = JSON.stringify([a.privileges, a.roles]) === JSON.stringify([b.privileges, b.roles]);
     console.log(`${current} and ${previous} have the same grants and roles: ${same ? 'yes' : 'NO'}`);
     for (const entry of [...a.privileges, ...a.roles.map((role) => `member of ${role}`)]) console.log(`  ${entry}`);
     return same;
   } finally {
-    await session.close();
+    await introspection.close();
   }
 }
 

@@ -9,7 +9,6 @@ import {
   UsernameTooLongError,
   type SessionIdentity,
   type TargetSession,
-  type UserProfile,
   type UserSyncRequest,
   markChangedNothing,
   type Redactor,
@@ -17,7 +16,6 @@ import {
 import {
   DEFAULT_ATTRIBUTES,
   describePrivilege,
-  profileOf,
   readAdministrativeRights,
   readRole,
   type RoleState,
@@ -123,16 +121,6 @@ export class PostgresSession implements TargetSession {
     } catch (error) {
       throw unchangedUnlessLost(error);
     }
-  }
-
-  /**
-   * @deprecated Not part of the rotation port (`TargetSession`) any more: open
-   * `openPostgresIntrospection(target, login)` from `@rotakit/target-postgres/internal`. Kept so
-   * that a JavaScript caller of the old method does not break at run time.
-   */
-  async inspectUser(username: string): Promise<UserProfile | undefined> {
-    const state = await this.#read(username);
-    return state === undefined ? undefined : profileOf(username, state);
   }
 
   async close(): Promise<void> {

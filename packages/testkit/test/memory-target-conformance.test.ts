@@ -23,6 +23,7 @@ describeTargetConformance('memory', async () => {
     dropUser: async (username) => {
       target.users.delete(username);
     },
+    introspect: async () => target.introspection(),
     close: async () => undefined,
   };
 });
