@@ -6,7 +6,7 @@ import {
   TlsRequiredError,
   type RotakitError,
 } from '@rotakit/core';
-import { UNKNOWN_AUTHORITY_HINT } from './ca-presets.js';
+import { CA_PRESETS } from './options.js';
 import type { Statement } from './sql.js';
 
 /** The fields of a mysql2 or Node error that classification reads. */
@@ -100,7 +100,7 @@ export function connectError(error: unknown, where: string, username: string, se
     return new TlsRequiredError(`the server at ${where} requires TLS but the login has tls: disable`, { cause });
   }
   if (TLS_CODE.test(code) || /certificate|ssl routines|secure TLS connection/i.test(message)) {
-    const hint = isUnknownAuthority(code, message) ? `; ${UNKNOWN_AUTHORITY_HINT}` : '';
+    const hint = isUnknownAuthority(code, message) ? `; ${CA_PRESETS.unknownAuthorityHint}` : '';
     return new TlsRequiredError(`TLS with the server at ${where} failed: ${scrub(message, secrets)}${hint}`, { cause });
   }
   if (isNetworkError(code, errno)) {
