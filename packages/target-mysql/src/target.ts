@@ -21,9 +21,10 @@ import {
   type UsernameUse,
   type UserSyncRequest,
   markChangedNothing,
+  Redactor,
 } from '@rotakit/core';
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
-import { connectError, errnoOf, GRANT_DENIED, refusedByServer, statementError } from './errors.js';
+import { connectError, errnoOf, grantDenied, refusedByServer, statementError } from './errors.js';
 import {
   administrativeRights,
   describeGrants,
@@ -100,13 +101,14 @@ class MysqlTarget implements Target {
     const host = login.host ?? 'localhost';
     const port = login.port ?? DEFAULT_MYSQL_PORT;
     const where = `${host}:${port}`;
-    const secrets = [login.password];
+    const redactor = new Redactor();
+    redactor.add(login.password);
     const options = this.#connectionOptions(login, host, port);
     let connection: Connection;
     try {
       connection = await createConnection(options);
     } catch (error) {
-      const classified = connectError(error, where, login.username, secrets);
+      const classified = connectError(error, login, where, redactor);
       if (classified.code === 'TargetAuthFailed' && login.tls === 'disable' && (await this.#loginNeedsTls(options))) {
         throw new TlsRequiredError(
           `the server at ${where} refuses this login in plaintext but accepts it over TLS; the login has tls: disable`,
@@ -127,10 +129,10 @@ class MysqlTarget implements Target {
         noBackslashEscapes: String(row.sqlMode ?? '').toUpperCase().split(',').includes('NO_BACKSLASH_ESCAPES'),
       };
       const user = userOfAccount(text(row.account));
-      return new MysqlSession(connection, dialect, user, secrets, context?.logger ?? this.#options.logger);
+      return new MysqlSession(connection, dialect, user, redactor, context?.logger ?? this.#options.logger);
     } catch (error) {
       connection.destroy();
-      throw statementError(error, { sql: '', purpose: 'read the server version', secret: false }, secrets);
+      throw statementError(error, { sql: '', purpose: 'read the server version', secret: false }, redactor);
     }
   }
 
@@ -206,18 +208,18 @@ class MysqlSession implements TargetSession {
   readonly #dialect: SqlDialect;
   /** The user name of the account the server matched at login (`CURRENT_USER()`). */
   readonly #user: string;
-  /** Every password this session has seen, scrubbed from whatever it throws. */
-  readonly #secrets: string[];
+  /** Knows every password this session has seen, and scrubs them from whatever it throws. */
+  readonly #redactor: Redactor;
   readonly #logger: Logger;
   #closed = false;
   /** Whether a write of the changing call in progress may have reached the database. */
   #wrote = false;
 
-  constructor(connection: Connection, dialect: SqlDialect, user: string, secrets: string[], logger: Logger) {
+  constructor(connection: Connection, dialect: SqlDialect, user: string, redactor: Redactor, logger: Logger) {
     this.#connection = connection;
     this.#dialect = dialect;
     this.#user = user;
-    this.#secrets = secrets;
+    this.#redactor = redactor;
     this.#logger = logger;
   }
 
@@ -240,7 +242,7 @@ class MysqlSession implements TargetSession {
   async setOwnPassword(newPassword: string): Promise<void> {
     await this.#changing(async () => {
       checkNewPassword(newPassword);
-      this.#secrets.push(newPassword);
+      this.#redactor.add(newPassword);
       await this.#write(setOwnPasswordStatement(this.#dialect, newPassword));
     });
   }
@@ -262,7 +264,7 @@ class MysqlSession implements TargetSession {
   /** The checks and reads of `syncUser`, none of which writes. */
   async #planSync(request: UserSyncRequest): Promise<SyncPlan> {
     checkUserSyncRequest(request);
-    this.#secrets.push(request.password);
+    this.#redactor.add(request.password);
     checkSyncNames(request);
     refuseOwnAccount(this.#user, request, sameMysqlUser);
     if (sameMysqlUser(request.source, request.user)) {
@@ -287,7 +289,7 @@ class MysqlSession implements TargetSession {
       if (!plan.existing.includes(host)) {
         // Created with a throwaway password: until the sync is done, the pending password does not log in.
         const throwaway = randomBytes(24).toString('base64url');
-        this.#secrets.push(throwaway);
+        this.#redactor.add(throwaway);
         await this.#write(createUserStatement(this.#dialect, account, throwaway));
       }
       await this.#copyAccount(wanted, account);
@@ -386,7 +388,7 @@ class MysqlSession implements TargetSession {
       await this.#executeWrite(statement);
       return;
     } catch (error) {
-      if (!GRANT_DENIED.has(errnoOf(error) ?? 0)) throw statementError(error, statement, this.#secrets);
+      if (!grantDenied(error)) throw statementError(error, statement, this.#redactor);
       if (change.kind === 'grant' && change.privileges.length > 1) {
         for (const privilege of change.privileges) await this.#applyChange(target, { ...change, privileges: [privilege] });
         return;
@@ -446,7 +448,7 @@ class MysqlSession implements TargetSession {
       const [rows] = await this.#connection.execute(sql, values);
       return rows as Row[];
     } catch (error) {
-      throw statementError(error, { sql, purpose, secret: false }, this.#secrets);
+      throw statementError(error, { sql, purpose, secret: false }, this.#redactor);
     }
   }
 
@@ -455,7 +457,7 @@ class MysqlSession implements TargetSession {
     try {
       return await this.#execute(statement);
     } catch (error) {
-      throw statementError(error, statement, this.#secrets);
+      throw statementError(error, statement, this.#redactor);
     }
   }
 
@@ -479,7 +481,7 @@ class MysqlSession implements TargetSession {
     try {
       await this.#executeWrite(statement);
     } catch (error) {
-      throw statementError(error, statement, this.#secrets);
+      throw statementError(error, statement, this.#redactor);
     }
   }
 
