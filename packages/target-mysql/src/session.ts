@@ -35,8 +35,11 @@ import {
 } from './grants.js';
 import { checkCatalogUsername, checkSyncNames, sameMysqlUser, userOfAccount } from './names.js';
 import { resolveOptions, type MysqlTargetOptions, type ResolvedMysqlOptions } from './options.js';
-import { accountName, quoteIdentifier, type SqlDialect, type Statement } from './sql.js';
 import {
+  accountName,
+  quoteIdentifier,
+  type SqlDialect,
+  type Statement,
   createUserStatement,
   DEFAULT_ROLES_QUERY,
   defaultRoleStatement,
