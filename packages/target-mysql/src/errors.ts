@@ -12,7 +12,7 @@ import {
   type RotakitError,
 } from '@rotakit/core';
 import { CA_PRESETS } from './options.js';
-import type { Statement } from './statements.js';
+import type { Statement } from './sql.js';
 
 /** What classification reads of a mysql2 or Node error: core's facts, the server's error number, and mysql2's `fatal`. */
 interface MysqlFacts extends ErrorFacts {
