@@ -1,10 +1,11 @@
 /**
  * `@rotakit/target-mysql/internal`: the target's building blocks, for tests, tools and drift
- * checks: the introspection, the statement builders and quoting, the `SHOW GRANTS` parser, the
- * version parser and the account-name rules. Not needed to rotate; their shapes may change
+ * checks: the introspection, the CA presets, the statement builders and quoting, the `SHOW GRANTS`
+ * parser, the version parser and the account-name rules. Not needed to rotate; their shapes may change
  * between minor versions.
  */
 export { openMysqlIntrospection } from './introspection.js';
+export { CA_PRESETS } from './options.js';
 export {
   accountName,
   createUserStatement,

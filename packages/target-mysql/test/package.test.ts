@@ -16,8 +16,9 @@ function exportNames(specifier: string, how: 'import' | 'require'): string[] {
   return JSON.parse(output.trim().split('\n').at(-1) as string) as string[];
 }
 
-const PUBLIC = ['DEFAULT_CONNECT_TIMEOUT_MS', 'DEFAULT_MAX_USERNAME_LENGTH', 'DEFAULT_MYSQL_PORT', 'TLS_CA_PRESETS', 'mysqlTarget', 'tlsCaPreset'];
+const PUBLIC = ['DEFAULT_CONNECT_TIMEOUT_MS', 'DEFAULT_MAX_USERNAME_LENGTH', 'DEFAULT_MYSQL_PORT', 'mysqlTarget'];
 const INTERNAL = [
+  'CA_PRESETS',
   'accountName',
   'administrativeRights',
   'createUserStatement',
