@@ -1,27 +1,4 @@
 export { DEFAULT_MYSQL_PORT, mysqlTarget } from './target.js';
+export type { MysqlTarget } from './target.js';
 export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_MAX_USERNAME_LENGTH } from './options.js';
-export type { MysqlTargetOptions, MysqlTlsOptions } from './options.js';
-export { parseServerVersion } from './version.js';
-export type { ServerFlavor, ServerVersion } from './version.js';
-export { accountName, quoteIdentifier, quoteString } from './sql.js';
-export type { SqlDialect, Statement } from './sql.js';
-export {
-  createUserStatement,
-  defaultRoleStatement,
-  dropUserStatement,
-  grantChangeStatement,
-  hasAlterUserRequire,
-  hasRoles,
-  identityQuery,
-  requireClause,
-  requireStatement,
-  setOwnPasswordStatement,
-  setPasswordStatement,
-  usesPasswordFunction,
-} from './statements.js';
-export type { Account, TlsRequirement } from './statements.js';
-export { administrativeRights, describeGrants, grantChanges, parseGrants } from './grants.js';
-export { outsideCatalogCharset, sameMysqlUser } from './names.js';
-export type { AccountGrants, GrantChange, ObjectGrant } from './grants.js';
-export { TLS_CA_PRESETS, tlsCaPreset } from './ca-presets.js';
-export type { TlsCaPreset } from './ca-presets.js';
+export type { MysqlTargetOptions, MysqlTlsOptions, ResolvedMysqlOptions, TlsCaPreset } from './options.js';

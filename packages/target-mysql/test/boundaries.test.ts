@@ -11,9 +11,10 @@ import {
 } from '@rotakit/core';
 import { awsSchema } from './aws-schema.js';
 import { mysqlTarget } from '../src/index.js';
-import { expectNoSecret, loginTo, logsIn, SAMPLE_DB, thrown, useSampleServer } from './helpers.js';
+import { expectNoSecret, loginTo, logsIn, SAMPLE_DB, thrown, useInspect, useSampleServer } from './helpers.js';
 
 const db = useSampleServer();
+const inspect = useInspect(db);
 const target = mysqlTarget({ tls: 'disable' });
 const CLONE_PASSWORD = 'Clone-pw-1';
 
@@ -108,7 +109,7 @@ describe('privilege boundaries of syncUser on MariaDB', () => {
       const session = await asAdmin();
       for (const [user] of rights) {
         await session.syncUser({ source: user, user: `${user}_clone`, password: CLONE_PASSWORD, allowAdministrativeSource: true });
-        expect(await session.inspectUser(`${user}_clone`)).toEqual({ ...(await session.inspectUser(user)), username: `${user}_clone` });
+        expect(await inspect(`${user}_clone`)).toEqual({ ...(await inspect(user)), username: `${user}_clone` });
       }
     });
 

@@ -2,9 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isRotakitError, type Logger, type TargetSession, type UserSyncRequest } from '@rotakit/core';
 import { describeTargetConformance } from '@rotakit/testkit/conformance';
 import { mysqlTarget } from '../src/index.js';
-import { expectNoSecret, ident, loginTo, logsIn, SAMPLE_DB, thrown, useSampleServer } from './helpers.js';
+import { expectNoSecret, ident, introspect, loginTo, logsIn, SAMPLE_DB, thrown, useInspect, useSampleServer } from './helpers.js';
 
 const db = useSampleServer();
+const inspect = useInspect(db);
 
 describeTargetConformance('mysql (MariaDB)', async () => {
   const target = mysqlTarget({ tls: 'disable' });
@@ -17,6 +18,7 @@ describeTargetConformance('mysql (MariaDB)', async () => {
     grant: (username, which) => db.admin.grant(username, which),
     revoke: (username, which) => db.admin.revoke(username, which),
     dropUser: (username) => db.admin.dropUser(username),
+    introspect: () => introspect(db.server),
     close: async () => undefined,
   };
 });
@@ -47,12 +49,12 @@ describe('mysql target on MariaDB', () => {
       host: string;
     }[];
     expect(hosts.map((row) => row.host)).toEqual(['10.0.0.%', 'localhost']);
-    const source = await session.inspectUser('mh_src');
+    const source = await inspect('mh_src');
     expect(source?.privileges).toEqual([
       `10.0.0.%: SELECT ON \`${SAMPLE_DB}\`.\`b\``,
       `localhost: SELECT ON \`${SAMPLE_DB}\`.\`a\``,
     ]);
-    expect(await session.inspectUser('mh_src_clone')).toEqual({ ...source, username: 'mh_src_clone' });
+    expect(await inspect('mh_src_clone')).toEqual({ ...source, username: 'mh_src_clone' });
     // 127.0.0.1 is resolved to `localhost`, so the clone's localhost entry answers with the new password.
     expect(await canLogIn('mh_src_clone', 'Clone-pw-1')).toBe(true);
   });
@@ -84,12 +86,12 @@ describe('mysql target on MariaDB', () => {
     await db.admin.run("ALTER USER rl_src REQUIRE SUBJECT '/CN=app' AND ISSUER '/CN=it''s CA'");
     const session = await asAdmin();
     await session.syncUser({ source: 'rl_src', user: 'rl_src_clone', password: 'Clone-pw-1' });
-    const source = await session.inspectUser('rl_src');
+    const source = await inspect('rl_src');
     expect(source?.roles).toEqual(['DEFAULT ROLE `rk_reader`', '`rk_reader`', '`rk_writer` WITH ADMIN OPTION']);
     expect(source?.privileges).toContain(`GRANT OPTION ON \`${SAMPLE_DB}\`.*`);
     expect(source?.privileges).toContain(`SELECT (\`id\`) ON \`${SAMPLE_DB}\`.\`a\``);
     expect(source?.tls).toBe("ISSUER '/CN=it''s CA' AND SUBJECT '/CN=app'");
-    expect(await session.inspectUser('rl_src_clone')).toEqual({ ...source, username: 'rl_src_clone' });
+    expect(await inspect('rl_src_clone')).toEqual({ ...source, username: 'rl_src_clone' });
 
     // The source loses its GRANT OPTION, a role, its default role and its TLS requirement; the clone follows.
     await db.admin.run(`REVOKE GRANT OPTION ON ${SAMPLE_DB}.* FROM rl_src`);
@@ -98,9 +100,9 @@ describe('mysql target on MariaDB', () => {
     await db.admin.run('SET DEFAULT ROLE NONE FOR rl_src');
     await db.admin.run('ALTER USER rl_src REQUIRE NONE');
     await session.syncUser({ source: 'rl_src', user: 'rl_src_clone', password: 'Clone-pw-2' });
-    const after = await session.inspectUser('rl_src');
+    const after = await inspect('rl_src');
     expect(after).toEqual({ username: 'rl_src', privileges: [`INSERT ON \`${SAMPLE_DB}\`.*`, `SELECT ON \`${SAMPLE_DB}\`.*`], roles: ['`rk_reader`'], tls: 'NONE' });
-    expect(await session.inspectUser('rl_src_clone')).toEqual({ ...after, username: 'rl_src_clone' });
+    expect(await inspect('rl_src_clone')).toEqual({ ...after, username: 'rl_src_clone' });
     expect(await canLogIn('rl_src_clone', 'Clone-pw-2')).toBe(true);
   });
 
@@ -126,7 +128,7 @@ describe('mysql target on MariaDB', () => {
     const session = await limitedTarget.connect(loginTo(db.server, 'limited_admin', 'Limited-pw-1'));
     sessions.push(session);
     await session.syncUser({ source: 'sk_src', user: 'sk_src_clone', password: 'Clone-pw-1' });
-    expect((await session.inspectUser('sk_src_clone'))?.privileges).toEqual([`SELECT ON \`${SAMPLE_DB}\`.*`]);
+    expect((await inspect('sk_src_clone'))?.privileges).toEqual([`SELECT ON \`${SAMPLE_DB}\`.*`]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]?.message).toBe('skipped a grant the privileged account is not allowed to give');
     expect(JSON.stringify(warnings[0]?.object)).toContain('rk_other');
@@ -161,7 +163,7 @@ describe('mysql target on MariaDB', () => {
           expect(await canLogIn(user, `${password}!`)).toBe(true);
           expect(await canLogIn(user, password)).toBe(false);
         }
-        expect((await session.inspectUser(user))?.privileges).toEqual((await session.inspectUser('qb_src'))?.privileges);
+        expect((await inspect(user))?.privileges).toEqual((await inspect('qb_src'))?.privileges);
       }
     } finally {
       await db.admin.run('SET GLOBAL sql_mode = ?', [mode]);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { isRotakitError, type Login, type Target } from '@rotakit/core';
+import { isRotakitError, type Login, type Target, type UserIntrospection, type UserProfile } from '@rotakit/core';
 import { startMariaDb, type MariaDbServer } from '@rotakit/testkit';
+import { mysqlTarget } from '../src/index.js';
+import { openMysqlIntrospection } from '../src/internal.js';
 
 /** The database and tables the sample grants `a` and `b` are on. */
 export const SAMPLE_DB = 'rotakit_sample';
@@ -136,4 +138,24 @@ export async function logsIn(target: Target, server: MariaDbServer, user: string
     if (isRotakitError(error, 'TargetAuthFailed')) return false;
     throw error;
   }
+}
+
+/** Opens the target's introspection of `server` as its admin, in plaintext. */
+export function introspect(server: MariaDbServer): Promise<UserIntrospection> {
+  return openMysqlIntrospection(mysqlTarget({ tls: 'disable' }), loginTo(server, server.admin.username, server.admin.password));
+}
+
+/**
+ * `inspectUser` of the sample server's introspection: opened at the calling test file's first
+ * call, closed after the file.
+ */
+export function useInspect(db: SampleServer): (username: string) => Promise<UserProfile | undefined> {
+  let introspection: UserIntrospection | undefined;
+  afterAll(async () => {
+    await introspection?.close();
+  });
+  return async (username) => {
+    introspection ??= await introspect(db.server);
+    return introspection.inspectUser(username);
+  };
 }

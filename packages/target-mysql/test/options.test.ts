@@ -29,7 +29,8 @@ describe('mysqlTarget options', () => {
   it.each([
     [{ password: SECRET }, 'password'],
     [{ tls: { mode: 'verify', rejectUnauthorized: false } }, 'tls.rejectUnauthorized'],
-    [{ tls: 'strict' }, 'tls.mode'],
+    [{ tls: 'strict' }, 'tls'],
+    [{ tls: { mode: 'strict' } }, 'tls.mode'],
     [{ tls: 42 }, 'tls'],
     [{ tls: { mode: 'verify', ca: SECRET } }, 'tls.ca'],
     [{ tls: { mode: 'require', ca: '-----BEGIN CERTIFICATE-----' } }, 'tls.ca'],

@@ -8,7 +8,7 @@ import {
 } from '@rotakit/core';
 import { awsSchema } from './aws-schema.js';
 import { mysqlTarget } from '../src/index.js';
-import { expectNoSecret, loginTo, logsIn, useSampleServer } from './helpers.js';
+import { expectNoSecret, logsIn, useInspect, useSampleServer } from './helpers.js';
 
 const SUFFIX = '_clone';
 const LIMIT = 32;
@@ -17,6 +17,7 @@ const NAME_CHARS = ['a', 'Z', '0', '_', "'", '"', '\\', '%', ';', '-', '`', '@',
 const PASSWORD_CHARS = [...NAME_CHARS, ' ', '$', '/', 'пароль', '😀'];
 
 const db = useSampleServer();
+const inspect = useInspect(db);
 
 describe('rotate() with the mysql target, on hostile names and passwords', () => {
   const target = mysqlTarget({ tls: 'disable' });
@@ -69,9 +70,7 @@ describe('rotate() with the mysql target, on hostile names and passwords', () =>
         // Single user: the old password is gone. Alternating: the old user keeps it for the grace period.
         expect(await canLogIn(username, password)).toBe(alternating);
         if (alternating) {
-          const session = await target.connect(loginTo(db.server, db.server.admin.username, db.server.admin.password));
-          const [source, clone] = [await session.inspectUser(username), await session.inspectUser(alternate)];
-          await session.close();
+          const [source, clone] = [await inspect(username), await inspect(alternate)];
           expect(clone).toEqual({ ...source, username: alternate });
         }
         expect(await db.admin.catalog(rotated)).toEqual(before);

@@ -7,7 +7,6 @@ import {
   grantChanges,
   grantChangeStatement,
   identityQuery,
-  mysqlTarget,
   outsideCatalogCharset,
   parseGrants,
   parseServerVersion,
@@ -17,7 +16,8 @@ import {
   setOwnPasswordStatement,
   setPasswordStatement,
   type SqlDialect,
-} from '../src/index.js';
+} from '../src/internal.js';
+import { mysqlTarget } from '../src/index.js';
 
 const dialect = (version: string, comment = '', noBackslashEscapes = false): SqlDialect => ({
   server: parseServerVersion(version, comment),

@@ -61,7 +61,7 @@ describe('TLS against a server that requires secure transport', () => {
     for (const tls of unknownAuthorities) {
       const error = await thrown(login(server, tls));
       expect(isRotakitError(error, 'TlsRequired'), `${error.name}: ${error.message}`).toBe(true);
-      expect(error.message).toContain("pass the server's CA as tls.ca, or tls.ca: 'aws-rds' on Amazon RDS");
+      expect(error.message).toContain("pass the server's CA (PEM) as tls.ca, or tls.ca: 'aws-rds'");
       expectNoSecret(error, [PASSWORD]);
     }
   });
