@@ -3,9 +3,10 @@
 // real MariaDB server (TLS verified against the fixture's CA) and the secrets on the KMS emulator.
 import { createConnection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { alternatingUsers, loginOf, silentLogger, type TargetSession } from '@rotakit/core';
+import { alternatingUsers, loginOf, silentLogger, type UserIntrospection } from '@rotakit/core';
 import { startAlibabaKmsEmulator, startMariaDb, type AlibabaKmsEmulator, type MariaDbServer } from '@rotakit/testkit';
 import { mysqlTarget } from '@rotakit/target-mysql';
+import { openMysqlIntrospection } from '@rotakit/target-mysql/internal';
 import { createFcHandler, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
 import { schedulePayload, workflowDefinition } from '@rotakit/provider-alibaba/setup';
 import { Capture, KEY, passwordsIn, runWorkflow, seedSecret, stagesOf, valueAt } from './helpers.js';
@@ -31,12 +32,12 @@ async function logsIn(user: string, password: string): Promise<boolean> {
   }
 }
 
-async function asAdmin<T>(action: (session: TargetSession) => Promise<T>): Promise<T> {
-  const session = await target.connect(loginOf({ ...server.admin, host: server.host, port: server.port }, target, silentLogger));
+async function asAdmin<T>(action: (introspection: UserIntrospection) => Promise<T>): Promise<T> {
+  const introspection = await openMysqlIntrospection(target, loginOf({ ...server.admin, host: server.host, port: server.port }, target, silentLogger));
   try {
-    return await action(session);
+    return await action(introspection);
   } finally {
-    await session.close();
+    await introspection.close();
   }
 }
 

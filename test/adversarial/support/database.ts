@@ -2,6 +2,7 @@
 import { createConnection, type Connection } from 'mysql2/promise';
 import { isRotakitError } from '@rotakit/core';
 import { mysqlTarget } from '@rotakit/target-mysql';
+import { openMysqlIntrospection } from '@rotakit/target-mysql/internal';
 import { startMariaDb, type MariaDbServer } from '@rotakit/testkit';
 
 /** The database every application account may use. */
@@ -67,11 +68,11 @@ export class Database {
   /** The user's privileges as target-mysql reports them (its own name left out); undefined when it does not exist. */
   async privilegesOf(username: string): Promise<readonly string[] | undefined> {
     const { admin } = this.server;
-    const session = await this.#target.connect({ ...admin, host: this.server.host, port: this.server.port, tls: 'disable' });
+    const introspection = await openMysqlIntrospection(this.#target, { ...admin, host: this.server.host, port: this.server.port, tls: 'disable' });
     try {
-      return (await session.inspectUser(username))?.privileges;
+      return (await introspection.inspectUser(username))?.privileges;
     } finally {
-      await session.close();
+      await introspection.close();
     }
   }
 
