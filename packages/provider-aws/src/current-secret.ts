@@ -6,7 +6,7 @@ import {
   type Credentials,
 } from '@rotakit/core';
 import { awsSchema } from './conventions.js';
-import { secretsManagerClient, type SecretsManagerClientOption } from './clients.js';
+import { secretsManagerClient, type SecretsManagerClientOption } from './client.js';
 import { awsCall } from './errors.js';
 
 /** Options of `getCurrentSecret`. */

@@ -13,8 +13,8 @@ import {
   type Target,
 } from '@rotakit/core';
 import { AWS_ENGINES, AWS_STEPS, awsSchema } from './conventions.js';
-import { rdsClient, type RdsClientOption, type SecretsManagerClientOption } from './clients.js';
-import { withManagedMasterEndpoints } from './rds.js';
+import { rdsClient, type RdsClientOption, type SecretsManagerClientOption } from './client.js';
+import { withManagedMasterEndpoints } from './rds/managed-master.js';
 import { SecretsManagerStore } from './store.js';
 
 /** Options of `createRotationHandler`. */

@@ -19,9 +19,9 @@ import {
   type LambdaClientOption,
   type RdsClientOption,
   type SecretsManagerClientOption,
-} from '../clients.js';
+} from '../client.js';
 import { awsCall, awsError, isAwsError } from '../errors.js';
-import { clusterEndpoint, describeCluster, describeInstance, instanceEndpoint } from '../rds.js';
+import { clusterEndpoint, describeCluster, describeInstance, instanceEndpoint } from '../rds/managed-master.js';
 import { SecretsManagerStore } from '../store.js';
 
 /** How often the secret rotates: every N days, or by a `rate(…)`/`cron(…)` expression with an optional window. */

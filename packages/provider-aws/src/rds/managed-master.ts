@@ -6,9 +6,9 @@ import {
   type RDSClient,
 } from '@aws-sdk/client-rds';
 import { PrivilegedSecretInvalidError, type Credentials, type SecretStore } from '@rotakit/core';
-import { rdsClient, type RdsClientOption } from './clients.js';
-import { awsError, isAwsNotFound } from './errors.js';
-import type { SecretsManagerStore } from './store.js';
+import { rdsClient, type RdsClientOption } from '../client.js';
+import { awsError, isAwsNotFound } from '../errors.js';
+import type { SecretsManagerStore } from '../store.js';
 
 /** Where a database listens, as RDS describes it. */
 export interface RdsEndpoint {
