@@ -14,7 +14,7 @@ import {
 } from '@rotakit/core';
 import { AWS_ENGINES, AWS_STEPS, awsSchema } from './conventions.js';
 import { rdsClient, type RdsClientOption, type SecretsManagerClientOption } from './client.js';
-import { withManagedMasterEndpoints } from './rds/managed-master.js';
+import { withManagedMasterEndpoints } from './rds/index.js';
 import { SecretsManagerStore } from './store.js';
 
 /** Options of `createRotationHandler`. */

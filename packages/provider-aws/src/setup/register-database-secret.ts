@@ -21,7 +21,7 @@ import {
   type SecretsManagerClientOption,
 } from '../client.js';
 import { awsCall, awsError, isAwsError } from '../errors.js';
-import { clusterEndpoint, describeCluster, describeInstance, instanceEndpoint } from '../rds/managed-master.js';
+import { clusterEndpoint, describeCluster, describeInstance, instanceEndpoint } from '../rds/index.js';
 import { SecretsManagerStore } from '../store.js';
 
 /** How often the secret rotates: every N days, or by a `rate(…)`/`cron(…)` expression with an optional window. */
