@@ -6,7 +6,13 @@ export { awsError } from './errors.js';
 export type { AwsCallContext } from './errors.js';
 export { AWS_ENGINES, AWS_STAGE_LABELS, AWS_STEPS, awsSchema } from './conventions.js';
 export { createRotationHandler } from './handler.js';
-export type { RotationHandler, RotationHandlerOptions } from './handler.js';
+export type {
+  RotationHandler,
+  RotationHandlerEvent,
+  RotationHandlerOptions,
+  RotationInvocation,
+  RotationTargetSource,
+} from './handler.js';
 export { managedSecretEndpoint, rdsReplicaCheck, withManagedMasterEndpoints } from './rds/index.js';
 export type { RdsEndpoint, RdsReplicaCheckOptions } from './rds/index.js';
 export { SecretsManagerStore } from './store.js';
