@@ -6,7 +6,7 @@ import { alternatingUsers, MemoryTarget, singleUser, type MemoryUser, type Strat
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRotationHandler, type RotationTargetSource } from '../src/index.js';
-import { createSecret, startAwsWorld, testConfig, type AwsWorld } from './helpers.js';
+import { appSecret, createSecret, startAwsWorld, testConfig, type AwsWorld } from './helpers.js';
 
 type Step = SecretsManagerRotationEvent['Step'];
 
@@ -64,15 +64,6 @@ async function measuredRotation(target: RotationTargetSource, strategy: Strategy
   }
   return measured;
 }
-
-const appSecret = (extra: Record<string, unknown> = {}) => ({
-  engine: 'mysql',
-  host: 'db.internal',
-  port: 3306,
-  username: 'app',
-  password: 'initial-app-password-1',
-  ...extra,
-});
 
 /** The same MySQL memory target given as a target, and through a target function that counts its calls. */
 function targetSources(users: Record<string, MemoryUser>): [string, () => { source: RotationTargetSource; picks: () => number }][] {

@@ -14,7 +14,7 @@ import { awsSchema } from '@rotakit/provider-aws';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_ENGINES, AWS_STEPS, createRotationHandler, rdsReplicaCheck, type RotationHandlerOptions } from '../src/index.js';
-import { capture, createSecret, expectNoSecrets, startAwsWorld, testConfig, type AwsWorld } from './helpers.js';
+import { appSecret, capture, createSecret, expectNoSecrets, startAwsWorld, testConfig, type AwsWorld } from './helpers.js';
 
 let world: AwsWorld;
 let functions = 0;
@@ -79,16 +79,6 @@ async function current(secretId: string): Promise<Credentials> {
 async function stagesOf(secretId: string): Promise<Record<string, string[]>> {
   return (await world.smClient.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
 }
-
-const appSecret = (extra: Record<string, unknown> = {}) => ({
-  engine: 'mysql',
-  host: 'db.internal',
-  port: 3306,
-  username: 'app',
-  password: 'initial-app-password-1',
-  dbname: 'shop',
-  ...extra,
-});
 
 describe('createRotationHandler driven by the emulator\'s RotateSecret', () => {
   it('single user: all four steps, the application logs in with AWSCURRENT, AWSPREVIOUS keeps the old value', async () => {
