@@ -56,16 +56,10 @@ export type RotationHandler = Handler<SecretsManagerRotationEvent, StepResult> &
 
 /** Every option's name: the compiler keeps the list whole, and an unknown key is refused rather than ignored. */
 const OPTION_KEYS = Object.keys({
-  target: true,
-  strategy: true,
-  schema: true,
-  password: true,
-  logger: true,
-  onEvent: true,
-  engines: true,
-  endpoint: true,
-  secretsManager: true,
-  rds: true,
+  // Core's runtime options.
+  target: true, strategy: true, schema: true, password: true, logger: true, onEvent: true,
+  // AWS's own.
+  engines: true, endpoint: true, secretsManager: true, rds: true,
 } satisfies Record<keyof RotationHandlerOptions, true>);
 
 const checks = optionChecks('createRotationHandler');

@@ -15,24 +15,26 @@ export interface RdsEndpoint {
 }
 
 /** Describes one cluster (by identifier or ARN); undefined when RDS knows none. */
-export async function describeCluster(client: RDSClient, identifier: string): Promise<DBCluster | undefined> {
-  try {
-    const { DBClusters } = await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }));
-    return DBClusters?.[0];
-  } catch (error) {
-    if (isAwsNotFound(error)) return undefined;
-    throw awsError(error, { service: 'RDS', operation: 'DescribeDBClusters', subject: identifier });
-  }
+export function describeCluster(client: RDSClient, identifier: string): Promise<DBCluster | undefined> {
+  return firstDescribed('DescribeDBClusters', identifier, async () =>
+    (await client.send(new DescribeDBClustersCommand({ DBClusterIdentifier: identifier }))).DBClusters,
+  );
 }
 
 /** Describes one instance (by identifier or ARN); undefined when RDS knows none. */
-export async function describeInstance(client: RDSClient, identifier: string): Promise<DBInstance | undefined> {
+export function describeInstance(client: RDSClient, identifier: string): Promise<DBInstance | undefined> {
+  return firstDescribed('DescribeDBInstances', identifier, async () =>
+    (await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }))).DBInstances,
+  );
+}
+
+/** The first item a Describe call answers; RDS's not-found answer is undefined, any other failure a rotakit error. */
+async function firstDescribed<T>(operation: string, identifier: string, describe: () => Promise<T[] | undefined>): Promise<T | undefined> {
   try {
-    const { DBInstances } = await client.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
-    return DBInstances?.[0];
+    return (await describe())?.[0];
   } catch (error) {
     if (isAwsNotFound(error)) return undefined;
-    throw awsError(error, { service: 'RDS', operation: 'DescribeDBInstances', subject: identifier });
+    throw awsError(error, { service: 'RDS', operation, subject: identifier });
   }
 }
 
