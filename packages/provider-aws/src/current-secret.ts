@@ -1,12 +1,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import {
-  InvalidOptionsError,
-  InvalidSecretValueError,
-  type CredentialSchema,
-  type Credentials,
-} from '@rotakit/core';
+import { InvalidSecretValueError, optionChecks, type CredentialSchema, type Credentials } from '@rotakit/core';
 import { awsSchema } from './conventions.js';
-import { secretsManagerClient, type SecretsManagerClientOption } from './clients.js';
+import { secretsManagerClient, type SecretsManagerClientOption } from './client.js';
 import { awsCall } from './errors.js';
 
 /** Options of `getCurrentSecret`. */
@@ -28,7 +23,7 @@ export interface CurrentSecret {
  * client once and pass it when calling often: `{ secretsManager: client }`.
  */
 export async function getCurrentSecret(secretId: string, options: GetCurrentSecretOptions = {}): Promise<CurrentSecret> {
-  requireString(secretId, 'secretId');
+  optionChecks('getCurrentSecret').nonEmptyString(secretId, 'secretId');
   const sm = secretsManagerClient(options.secretsManager);
   const response = await awsCall({ service: 'Secrets Manager', operation: 'GetSecretValue', subject: secretId }, () =>
     sm.send(new GetSecretValueCommand({ SecretId: secretId })),
@@ -38,11 +33,4 @@ export async function getCurrentSecret(secretId: string, options: GetCurrentSecr
   }
   const { credentials } = (options.schema ?? awsSchema).parse(response.SecretString);
   return { credentials, versionId: response.VersionId };
-}
-
-function requireString(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new InvalidOptionsError(`${field} must be a non-empty string`, { field });
-  }
-  return value;
 }

@@ -1,28 +1,51 @@
 import {
-  InvalidOptionsError,
+  errorClassifier,
+  errorFacts,
+  errorOfKind,
   isRotakitError,
+  NETWORK_ERROR_CODES,
   RotationInProgressError,
-  SecretNotFoundError,
-  StepFailedError,
-  StoreAccessDeniedError,
-  StoreUnavailableError,
+  type ErrorTable,
   type RotakitError,
 } from '@rotakit/core';
 
-/** What the AWS SDK v3 puts on the errors it throws. */
-interface AwsSdkError {
-  name?: unknown;
-  message?: unknown;
-  $fault?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-}
+/**
+ * How AWS's answers map to core's errors; the first row that matches wins, `failed` (StepFailed)
+ * otherwise. Throttling, 5xx and no answer at all are what the SDK's own retries gave up on.
+ */
+const AWS_ERRORS: ErrorTable = [
+  ['notFound', ['ResourceNotFoundException', 'DBClusterNotFoundFault', 'DBInstanceNotFound', 'DBInstanceNotFoundFault']],
+  [
+    'accessDenied',
+    [
+      'AccessDenied',
+      'AccessDeniedException',
+      'UnrecognizedClientException',
+      'InvalidSignatureException',
+      'SignatureDoesNotMatch',
+      'ExpiredTokenException',
+      'InvalidClientTokenId',
+    ],
+  ],
+  ['inProgress', ({ code, message }) => code === 'InvalidRequestException' && /previous rotation isn't complete/i.test(message)],
+  ['unavailable', ['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded', 'Throttled', 'SlowDown']],
+  // The SDK's HTTP layer names a connection that failed or timed out by its code, or `TimeoutError`.
+  ['unavailable', [...NETWORK_ERROR_CODES, 'TimeoutError']],
+  ['unavailable', ({ status }) => status !== undefined && status >= 500],
+  ['invalidOptions', ['ValidationException', 'InvalidParameterException', 'InvalidParameterValueException', 'InvalidParameterCombination']],
+];
 
-const THROTTLING = /^(Throttling|ThrottlingException|TooManyRequestsException|RequestLimitExceeded|Throttled|SlowDown)$/;
-const NOT_FOUND = /^(ResourceNotFoundException|DBClusterNotFoundFault|DBInstanceNotFound(Fault)?)$/;
-const BAD_INPUT = /^(ValidationException|InvalidParameterException|InvalidParameterValueException|InvalidParameterCombination)$/;
-const ACCESS_DENIED = /^(AccessDenied|AccessDeniedException|UnrecognizedClientException|InvalidSignatureException|SignatureDoesNotMatch|ExpiredTokenException|InvalidClientTokenId)$/;
-const PREVIOUS_ROTATION = /previous rotation isn't complete/i;
-const STAGE_MOVE_REFUSAL = /^(InvalidParameterException|InvalidRequestException)$/;
+/**
+ * A stage move's InvalidParameterException says the label is not where the call assumed: no bad
+ * option, so a refusal that no rival's move explains is a failed step.
+ */
+const STAGE_MOVE_ERRORS: ErrorTable = [['failed', ['InvalidParameterException']], ...AWS_ERRORS];
+
+const classify = errorClassifier(AWS_ERRORS);
+const classifyStageMove = errorClassifier(STAGE_MOVE_ERRORS);
+
+/** The codes with which Secrets Manager refuses a stage move whose label is not where the call said. */
+const STAGE_MOVE_REFUSALS = ['InvalidParameterException', 'InvalidRequestException'];
 
 /** How a failed AWS call is described: the service, the operation, and the input member at fault. */
 export interface AwsCallContext {
@@ -54,30 +77,18 @@ export interface AwsCallContext {
  */
 export function awsError(error: unknown, context: AwsCallContext): RotakitError {
   if (isRotakitError(error)) return error;
-  const sdk = (typeof error === 'object' && error !== null ? error : {}) as AwsSdkError;
-  const code = typeof sdk.name === 'string' ? sdk.name : 'Error';
-  const serviceMessage = typeof sdk.message === 'string' && !context.carriesSecret ? `: ${sdk.message}` : '';
-  const what = `${context.service} ${context.operation} on ${context.subject} failed with ${code}`;
-  if (NOT_FOUND.test(code)) return new SecretNotFoundError(`${what}${serviceMessage}`);
-  if (ACCESS_DENIED.test(code)) return new StoreAccessDeniedError(`${what}${serviceMessage}`);
-  if (code === 'InvalidRequestException' && PREVIOUS_ROTATION.test(String(sdk.message))) {
-    return new RotationInProgressError(`${what}${serviceMessage}`);
-  }
-  const status = typeof sdk.$metadata?.httpStatusCode === 'number' ? sdk.$metadata.httpStatusCode : undefined;
-  // The SDK's retry layer leaves $metadata without a status when no answer came (refused, reset, timed out).
-  const unanswered = status === undefined && (sdk.$metadata !== undefined || code === 'TimeoutError');
-  if (THROTTLING.test(code) || sdk.$fault === 'server' || unanswered) {
-    return new StoreUnavailableError(`${what}${status === undefined ? ' (no answer from the service)' : ''}${serviceMessage}`);
-  }
-  if (BAD_INPUT.test(code) && !(context.stageMove && code === 'InvalidParameterException')) {
-    return new InvalidOptionsError(`${what}${serviceMessage}`, { field: context.field ?? 'secretId' });
-  }
-  return new StepFailedError(`${what}${serviceMessage}`, false);
+  const facts = errorFacts(error);
+  const kind = (context.stageMove ? classifyStageMove : classify)(facts);
+  const code = facts.code === '' ? 'Error' : facts.code;
+  const serviceMessage = facts.message !== '' && !context.carriesSecret ? `: ${facts.message}` : '';
+  const unanswered = kind === 'unavailable' && facts.status === undefined ? ' (no answer from the service)' : '';
+  const message = `${context.service} ${context.operation} on ${context.subject} failed with ${code}${unanswered}${serviceMessage}`;
+  return errorOfKind(kind, message, kind === 'invalidOptions' ? { field: context.field ?? 'secretId' } : {});
 }
 
 /** Whether an SDK error is the service's not-found answer. */
 export function isAwsNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && NOT_FOUND.test(String((error as AwsSdkError).name));
+  return classify(errorFacts(error)) === 'notFound';
 }
 
 /**
@@ -86,7 +97,7 @@ export function isAwsNotFound(error: unknown): boolean {
  * already gone from it. A rival's move is the usual cause; a DescribeSecret tells which.
  */
 export function isStageMoveRefusal(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && STAGE_MOVE_REFUSAL.test(String((error as AwsSdkError).name));
+  return STAGE_MOVE_REFUSALS.includes(errorFacts(error).code);
 }
 
 /**
@@ -103,7 +114,7 @@ export function lostStageRace(secretId: string, label: string, holder: string | 
 
 /** Whether an SDK error has this code (e.g. `ResourceExistsException`). */
 export function isAwsError(error: unknown, code: string): boolean {
-  return typeof error === 'object' && error !== null && (error as AwsSdkError).name === code;
+  return errorFacts(error).code === code;
 }
 
 /** Runs one AWS call and converts its failure with `awsError`. */

@@ -1,37 +1,42 @@
 import type { Handler, SecretsManagerRotationEvent } from 'aws-lambda';
 import {
+  checkRuntimeOptions,
   InvalidOptionsError,
   InvalidSecretValueError,
+  optionChecks,
+  rotationOptionsOf,
   runStep,
   type CredentialSchema,
   type Credentials,
-  type Logger,
-  type PasswordOptions,
-  type RotationEventListener,
+  type RuntimeOptions,
   type StepResult,
-  type Strategy,
   type Target,
+  type TargetSource,
 } from '@rotakit/core';
+import { rdsClient, type RdsClientOption, type SecretsManagerClientOption } from './client.js';
 import { AWS_ENGINES, AWS_STEPS, awsSchema } from './conventions.js';
-import { rdsClient, type RdsClientOption, type SecretsManagerClientOption } from './clients.js';
-import { withManagedMasterEndpoints } from './rds.js';
+import { withManagedMasterEndpoints } from './rds/index.js';
 import { SecretsManagerStore } from './store.js';
 
-/** Options of `createRotationHandler`. */
-export interface RotationHandlerOptions {
-  /**
-   * The database target; or a function that picks one from the secret's current credentials
-   * (e.g. by `engine`), called once per invocation.
-   */
-  readonly target: Target | ((credentials: Credentials) => Target);
-  readonly strategy: Strategy;
-  /** How the secret's JSON maps to credentials; default AWS's convention (`awsSchema`). */
-  readonly schema?: CredentialSchema;
-  readonly password?: PasswordOptions;
-  /** Receives redacted log lines; silent by default. */
-  readonly logger?: Logger;
-  /** Receives core's lifecycle events. */
-  readonly onEvent?: RotationEventListener;
+/** The rotation event as the handler accepts it: Secrets Manager's, with its optional `RotationToken`. */
+export type RotationHandlerEvent = SecretsManagerRotationEvent & { readonly RotationToken?: string };
+
+/** One invocation of the handler, as a target function sees it. */
+export interface RotationInvocation {
+  /** The event Secrets Manager sent, validated. */
+  readonly event: RotationHandlerEvent;
+}
+
+/**
+ * The database side of the handler: a target, or a function that picks one from the secret's
+ * current credentials (e.g. by `engine`) and the invocation. Core calls the function after its own
+ * read of AWSCURRENT, at most once per invocation and not at all for finishSecret.
+ */
+export type RotationTargetSource = Target | ((current: Credentials, invocation: RotationInvocation) => Target);
+
+/** Options of `createRotationHandler`: core's runtime options, with a target function that also sees the invocation. */
+export interface RotationHandlerOptions extends Omit<RuntimeOptions, 'target'> {
+  readonly target: RotationTargetSource;
   /**
    * `engine` values the secret may name. Default: those of `AWS_ENGINES[target.engine]`, or
    * exactly `target.engine` for an engine not listed there. The secret must name one.
@@ -49,11 +54,22 @@ export interface RotationHandlerOptions {
 export type RotationHandler = Handler<SecretsManagerRotationEvent, StepResult> &
   ((event: SecretsManagerRotationEvent) => Promise<StepResult>);
 
+/** Every option's name: the compiler keeps the list whole, and an unknown key is refused rather than ignored. */
+const OPTION_KEYS = Object.keys({
+  // Core's runtime options.
+  target: true, strategy: true, schema: true, password: true, logger: true, onEvent: true,
+  // AWS's own.
+  engines: true, endpoint: true, secretsManager: true, rds: true,
+} satisfies Record<keyof RotationHandlerOptions, true>);
+
+const checks = optionChecks('createRotationHandler');
+
 /**
  * A Lambda handler for Secrets Manager rotation. Each invocation validates the event, maps its
  * camelCase step to core's and runs it with `runStep` against a `SecretsManagerStore` (the
  * service's gate, RotationToken passed back). Clients are built here, once per container:
- * create the handler at module scope.
+ * create the handler at module scope. Bad options throw `InvalidOptionsError` here, naming the
+ * option, before any invocation.
  *
  * The secret must follow AWS's convention (`engine, host, port, username, password, dbname,
  * masterarn, ssl`) unless `schema` says otherwise, and name an engine the target accepts. A
@@ -61,42 +77,39 @@ export type RotationHandler = Handler<SecretsManagerRotationEvent, StepResult> &
  * host, port and engine from RDS through the secret's `aws:rds:primaryDB…Arn` tag.
  */
 export function createRotationHandler(options: RotationHandlerOptions): RotationHandler {
-  for (const key of ['target', 'strategy'] as const) {
-    if (options[key] === undefined || options[key] === null) {
-      throw new InvalidOptionsError(`the ${key} option is required`, { field: key });
-    }
-  }
+  // Core's view of the options; its target is always replaced by the one bound to the invocation.
+  const runtime: unknown = options;
+  checkRuntimeOptions(runtime);
+  checks.refuseUnknownKeys(options, OPTION_KEYS);
+  const engines = options.engines === undefined ? undefined : checkedEngines(options.engines);
+  if (options.endpoint !== undefined) checks.nonEmptyString(options.endpoint, 'endpoint');
   const store = new SecretsManagerStore({
     ...(options.secretsManager === undefined ? {} : { client: options.secretsManager }),
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
   });
   const rds = rdsClient(options.rds);
-  const baseSchema = options.schema ?? awsSchema;
+  const source: RotationTargetSource = options.target;
+  const schema = options.schema ?? awsSchema;
 
   return async (event: SecretsManagerRotationEvent): Promise<StepResult> => {
-    const { Step, SecretId, ClientRequestToken, RotationToken } = validEvent(event);
-    const invocationStore = store.withRotationToken(RotationToken);
-    const target =
-      typeof options.target === 'function'
-        ? options.target(baseSchema.parse(await invocationStore.readCurrent(SecretId)).credentials)
-        : options.target;
-    const schema = engineChecked(baseSchema, options.engines ?? AWS_ENGINES[target.engine] ?? [target.engine]);
-    return runStep(AWS_STEPS[Step], {
-      store: withManagedMasterEndpoints(invocationStore, rds),
-      target,
-      strategy: options.strategy,
-      schema,
-      secretId: SecretId,
-      token: ClientRequestToken,
-      ...(options.password === undefined ? {} : { password: options.password }),
-      ...(options.logger === undefined ? {} : { logger: options.logger }),
-      ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
+    const valid = validEvent(event);
+    const invocation = withEngineRule(schema, source, engines, { event: valid });
+    return runStep(AWS_STEPS[valid.Step], {
+      ...rotationOptionsOf(runtime, {
+        store: withManagedMasterEndpoints(store.withRotationToken(valid.RotationToken), rds),
+        schema,
+        target: invocation.target,
+      }),
+      // The engine rule wraps whichever schema applies, the user's or AWS's.
+      schema: invocation.schema,
+      secretId: valid.SecretId,
+      token: valid.ClientRequestToken,
     });
   };
 }
 
 /** Checks the event's shape; a malformed one gets a typed error naming the member. */
-function validEvent(event: unknown): SecretsManagerRotationEvent & { RotationToken?: string } {
+function validEvent(event: unknown): RotationHandlerEvent {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     throw new InvalidOptionsError('the rotation event must be an object', { field: 'event' });
   }
@@ -115,30 +128,73 @@ function validEvent(event: unknown): SecretsManagerRotationEvent & { RotationTok
   if (rotationToken !== undefined && typeof rotationToken !== 'string') {
     throw new InvalidOptionsError('event.RotationToken must be a string when present', { field: 'RotationToken' });
   }
-  return event as SecretsManagerRotationEvent & { RotationToken?: string };
+  return event as RotationHandlerEvent;
 }
 
-// candidate for core: an engine rule on CredentialSchema, for every provider whose secrets name the engine.
+function checkedEngines(engines: unknown): readonly string[] {
+  if (!Array.isArray(engines) || engines.length === 0 || !engines.every((engine) => typeof engine === 'string' && engine.length > 0)) {
+    throw checks.invalid('engines', 'must be a non-empty list of engine names');
+  }
+  return engines as readonly string[];
+}
+
 /**
- * `schema` with the engine rule: a secret's engine must be one of `engines`. A privileged secret
- * (parsed with an explicit `required` list) may name no engine; if it names one, the rule applies.
+ * One invocation's target and schema under AWS's engine rule: the secret's `engine` must be one the
+ * target accepts (`engines`, else `AWS_ENGINES[target.engine]`, else `target.engine` itself). Only
+ * AWS's secrets name their engine, so the rule is this provider's, not core's. With a target, or
+ * with `engines`, the schema checks every value core reads. A target function's rule is known once
+ * core has called it with the current credentials: the function given to core checks those before
+ * it hands the target over, and the schema checks every value read afterwards.
  */
-function engineChecked(schema: CredentialSchema, engines: readonly string[]): CredentialSchema {
+function withEngineRule(
+  schema: CredentialSchema,
+  source: RotationTargetSource,
+  engines: readonly string[] | undefined,
+  invocation: RotationInvocation,
+): { schema: CredentialSchema; target: TargetSource } {
+  const key = schema.fields.engine;
+  if (typeof source !== 'function') {
+    return { schema: engineChecked(schema, () => engines ?? acceptedEngines(source)), target: source };
+  }
+  let accepted = engines;
+  const target = (current: Credentials): Target => {
+    const picked = source(current, invocation);
+    // Not a target: core refuses it, naming the option.
+    if (typeof picked !== 'object' || picked === null) return picked;
+    accepted ??= acceptedEngines(picked);
+    if (key !== undefined) checkEngine(key, current.engine, accepted, 'the current value: ');
+    return picked;
+  };
+  return { schema: engineChecked(schema, () => accepted), target };
+}
+
+function acceptedEngines(target: Target): readonly string[] {
+  return AWS_ENGINES[target.engine] ?? [target.engine];
+}
+
+/**
+ * `schema` with the engine rule, once `accepted` knows the engines. A privileged secret (parsed
+ * with an explicit `required` list) may name no engine; if it names one, the rule applies.
+ */
+function engineChecked(schema: CredentialSchema, accepted: () => readonly string[] | undefined): CredentialSchema {
   const key = schema.fields.engine;
   if (key === undefined) return schema;
   return {
     ...schema,
     parse(raw, required) {
       const document = schema.parse(raw, required);
-      const engine = document.credentials.engine;
-      if (engine === undefined && required !== undefined) return document;
-      if (engine === undefined || !engines.includes(engine)) {
-        throw new InvalidSecretValueError(
-          `${key} must be ${engines.length === 1 ? engines[0] : `one of ${engines.join(', ')}`} for this rotation function`,
-          { field: key },
-        );
-      }
+      const engines = accepted();
+      const { engine } = document.credentials;
+      if (engines !== undefined && !(engine === undefined && required !== undefined)) checkEngine(key, engine, engines);
       return document;
     },
   };
+}
+
+function checkEngine(key: string, engine: string | undefined, engines: readonly string[], prefix = ''): void {
+  if (engine !== undefined && engines.includes(engine)) return;
+  throw new InvalidSecretValueError(
+    `${prefix}${key} must be ${engines.length === 1 ? engines[0] : `one of ${engines.join(', ')}`} for this rotation function`,
+    { field: key },
+  );
 }

@@ -22,7 +22,7 @@ import {
   type StoreSession,
 } from '@rotakit/core';
 import { AWS_STAGE_LABELS } from './conventions.js';
-import { secretsManagerClient, type SecretsManagerClientOption } from './clients.js';
+import { secretsManagerClient, type SecretsManagerClientOption } from './client.js';
 import {
   awsCall,
   awsError,

@@ -14,7 +14,7 @@ import { awsSchema } from '@rotakit/provider-aws';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_ENGINES, AWS_STEPS, createRotationHandler, rdsReplicaCheck, type RotationHandlerOptions } from '../src/index.js';
-import { capture, createSecret, expectNoSecrets, startAwsWorld, testConfig, type AwsWorld } from './helpers.js';
+import { appSecret, capture, createSecret, expectNoSecrets, startAwsWorld, testConfig, type AwsWorld } from './helpers.js';
 
 let world: AwsWorld;
 let functions = 0;
@@ -79,16 +79,6 @@ async function current(secretId: string): Promise<Credentials> {
 async function stagesOf(secretId: string): Promise<Record<string, string[]>> {
   return (await world.smClient.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
 }
-
-const appSecret = (extra: Record<string, unknown> = {}) => ({
-  engine: 'mysql',
-  host: 'db.internal',
-  port: 3306,
-  username: 'app',
-  password: 'initial-app-password-1',
-  dbname: 'shop',
-  ...extra,
-});
 
 describe('createRotationHandler driven by the emulator\'s RotateSecret', () => {
   it('single user: all four steps, the application logs in with AWSCURRENT, AWSPREVIOUS keeps the old value', async () => {
@@ -343,7 +333,50 @@ describe('malformed events and secrets', () => {
     expectNoSecrets(['hunter2-secret'], seen.lines, seen.events, error, record);
   });
 
+  it('a target function picking a target for another engine gets InvalidSecretValue naming engine, and nothing is written', async () => {
+    const target = memoryTarget({ app: { password: 'hunter2-secret' } });
+    const seenEngines: (string | undefined)[] = [];
+    const { arn, seen, errors } = deploy({
+      target: (current) => {
+        seenEngines.push(current.engine);
+        return target;
+      },
+      strategy,
+    });
+    const id = await createSecret(world.smClient, appSecret({ engine: 'postgres', password: 'hunter2-secret' }));
+    world.sm.resetCalls();
+    await rotateWith(arn, id);
+    expect((await world.sm.rotationSettled(id))?.status).toBe('failed');
+    const [error] = errors;
+    expect(isRotakitError(error, 'InvalidSecretValue')).toBe(true);
+    expect(error).toMatchObject({ field: 'engine', message: expect.stringContaining('engine must be one of mysql, aurora-mysql') });
+    expect(seenEngines).toEqual(['postgres']);
+    expect(world.sm.calls('PutSecretValue')).toBe(0);
+    expect(target.passwordChanges).toHaveLength(0);
+    expectNoSecrets(['hunter2-secret'], seen.lines, seen.events, error);
+  });
+
   it('a missing target or strategy is refused when the handler is made', () => {
     expect(() => createRotationHandler({ strategy } as RotationHandlerOptions)).toThrow(/target option is required/);
+  });
+
+  it.each([
+    ['an unknown option', 'secretManager', { secretManager: testConfig('http://127.0.0.1:1') }],
+    ['an empty engines list', 'engines', { engines: [] }],
+    ['an engine that is no string', 'engines', { engines: ['mysql', 5] }],
+    ['an empty endpoint', 'endpoint', { endpoint: '' }],
+  ])('%s is refused with InvalidOptions naming %s when the handler is made', (_label, field, extra) => {
+    expect(() => createRotationHandler({ target: memoryTarget({}), strategy, ...extra } as RotationHandlerOptions)).toThrow(
+      expect.objectContaining({ code: 'InvalidOptions', field }),
+    );
+  });
+
+  it('engines widens what a target accepts, for a target function too', async () => {
+    const target = memoryTarget({ app: { password: 'initial-app-password-1' } });
+    const { arn } = deploy({ target: () => target, strategy, engines: ['mysql', 'custom-mysql'] });
+    const id = await createSecret(world.smClient, appSecret({ engine: 'custom-mysql' }));
+    await rotateWith(arn, id);
+    expect((await world.sm.rotationSettled(id))?.status).toBe('succeeded');
+    expect(target.accepts('app', (await current(id)).password)).toBe(true);
   });
 });

@@ -72,6 +72,11 @@ export async function createSecret(client: SecretsManagerClient, value: string |
   return ARN as string;
 }
 
+/** A MySQL secret in AWS's convention for user `app` on `db.internal`; `extra` adds or overrides keys. */
+export function appSecret(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { engine: 'mysql', host: 'db.internal', port: 3306, username: 'app', password: 'initial-app-password-1', dbname: 'shop', ...extra };
+}
+
 /** A logger that keeps every line, and the events seen, for a secret scan. */
 export function capture(): { logger: Logger; lines: unknown[]; events: RotationEvent[]; onEvent: (e: RotationEvent) => void } {
   const lines: unknown[] = [];

@@ -6,11 +6,7 @@ import {
   type RotationRulesType,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
-import {
-  InvalidOptionsError,
-  InvalidSecretValueError,
-  SecretNotFoundError,
-} from '@rotakit/core';
+import { InvalidOptionsError, InvalidSecretValueError, optionChecks, SecretNotFoundError } from '@rotakit/core';
 import { awsSchema } from '../conventions.js';
 import {
   lambdaClient,
@@ -19,10 +15,12 @@ import {
   type LambdaClientOption,
   type RdsClientOption,
   type SecretsManagerClientOption,
-} from '../clients.js';
+} from '../client.js';
 import { awsCall, awsError, isAwsError } from '../errors.js';
-import { clusterEndpoint, describeCluster, describeInstance, instanceEndpoint } from '../rds.js';
+import { clusterEndpoint, describeCluster, describeInstance, instanceEndpoint } from '../rds/index.js';
 import { SecretsManagerStore } from '../store.js';
+
+const checks = optionChecks('registerDatabaseSecret');
 
 /** How often the secret rotates: every N days, or by a `rate(…)`/`cron(…)` expression with an optional window. */
 export type RotationSchedule =
@@ -169,13 +167,13 @@ async function databaseOf(
     throw new InvalidOptionsError('database must name a clusterIdentifier or an instanceIdentifier', { field: 'database' });
   }
   if ('clusterIdentifier' in database) {
-    const id = requireString(database.clusterIdentifier, 'database.clusterIdentifier');
+    const id = checks.nonEmptyString(database.clusterIdentifier, 'database.clusterIdentifier');
     const cluster = await describeCluster(rds, id);
     const endpoint = cluster && clusterEndpoint(cluster);
     if (!endpoint) throw new SecretNotFoundError(`RDS describes no available DB cluster ${id}`);
     return { ...endpoint, ...optional('masterUsername', cluster.MasterUsername), ...optional('dbname', cluster.DatabaseName) };
   }
-  const id = requireString(database.instanceIdentifier, 'database.instanceIdentifier');
+  const id = checks.nonEmptyString(database.instanceIdentifier, 'database.instanceIdentifier');
   const instance = await describeInstance(rds, id);
   const endpoint = instance && instanceEndpoint(instance);
   if (!endpoint) throw new SecretNotFoundError(`RDS describes no available DB instance ${id}`);
@@ -247,7 +245,7 @@ function rotationRules(schedule: RotationSchedule): RotationRulesType {
     }
     return { AutomaticallyAfterDays: days };
   }
-  const expression = requireString(schedule.scheduleExpression, 'schedule.scheduleExpression');
+  const expression = checks.nonEmptyString(schedule.scheduleExpression, 'schedule.scheduleExpression');
   if (!/^(rate|cron)\(.+\)$/.test(expression)) {
     throw new InvalidOptionsError('schedule.scheduleExpression must be rate(…) or cron(…)', { field: 'schedule.scheduleExpression' });
   }
@@ -271,12 +269,12 @@ function checkRegisterOptions(options: RegisterDatabaseSecretOptions): void {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionsError('the options must be an object', { field: 'options' });
   }
-  const name = requireString(options.name, 'name');
+  const name = checks.nonEmptyString(options.name, 'name');
   if (!SECRET_NAME.test(name) && !name.startsWith('arn:')) {
     throw new InvalidOptionsError('name may have 1 to 512 letters, digits and / _ + = . @ -', { field: 'name' });
   }
-  requireString(options.password, 'password');
-  requireString(options.rotationFunction, 'rotationFunction');
+  checks.nonEmptyString(options.password, 'password');
+  checks.nonEmptyString(options.rotationFunction, 'rotationFunction');
   for (const field of ['ssl', 'rotateImmediately'] as const) {
     if (options[field] !== undefined && typeof options[field] !== 'boolean') {
       throw new InvalidOptionsError(`${field} must be true or false`, { field });
@@ -341,13 +339,6 @@ function sameRules(stored: RotationRulesType | undefined, wanted: RotationRulesT
     stored?.ScheduleExpression === wanted.ScheduleExpression &&
     stored?.Duration === wanted.Duration
   );
-}
-
-function requireString(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0) {
-    throw new InvalidOptionsError(`${field} must be a non-empty string`, { field });
-  }
-  return value;
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {

@@ -1,0 +1,141 @@
+// How many Secrets Manager calls each step of a rotation makes, counted by the emulator. The handler
+// reads nothing itself: core reads AWSCURRENT at most once per invocation, also to pick a target
+// with a target function, and finishSecret reads none.
+import { RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { alternatingUsers, MemoryTarget, singleUser, type MemoryUser, type Strategy } from '@rotakit/core';
+import type { SecretsManagerRotationEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRotationHandler, type RotationTargetSource } from '../src/index.js';
+import { appSecret, createSecret, startAwsWorld, testConfig, type AwsWorld } from './helpers.js';
+
+type Step = SecretsManagerRotationEvent['Step'];
+
+/** One step as measured: the emulator's call counts, and which stage each GetSecretValue asked for. */
+interface Measured {
+  calls: Record<string, number>;
+  /** `AWSCURRENT`, `AWSPENDING` or `AWSPREVIOUS` of the rotated secret; `master` for another secret. */
+  reads: string[];
+}
+
+let world: AwsWorld;
+let functions = 0;
+
+beforeAll(async () => {
+  world = await startAwsWorld();
+});
+afterAll(() => world.close());
+
+/**
+ * Rotates `secretId` once through RotateSecret with a handler of `target` and `strategy`, and
+ * measures each step. The service invokes the steps one after another, so the emulator's counter
+ * holds one step's calls at a time; the client only observes what it sends (the emulator answers).
+ */
+async function measuredRotation(target: RotationTargetSource, strategy: Strategy, secretId: string): Promise<Record<Step, Measured>> {
+  const reads: string[] = [];
+  const client = new SecretsManagerClient(testConfig(world.sm.url));
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'GetSecretValueCommand') {
+        const input = args.input as { SecretId?: string; VersionStage?: string };
+        reads.push(input.SecretId === secretId ? (input.VersionStage ?? 'AWSCURRENT') : 'master');
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordReads' },
+  );
+  const handler = createRotationHandler({ target, strategy, secretsManager: client, rds: testConfig(world.rds.url) });
+  functions += 1;
+  const arn = world.sm.functionArn(`measured-${functions}`);
+  const measured = {} as Record<Step, Measured>;
+  world.sm.registerRotationFunction(arn, async (event) => {
+    world.sm.resetCalls();
+    reads.length = 0;
+    try {
+      return await handler(event as SecretsManagerRotationEvent);
+    } finally {
+      measured[(event as SecretsManagerRotationEvent).Step] = { calls: world.sm.callCounts(), reads: [...reads] };
+    }
+  });
+  try {
+    await world.smClient.send(new RotateSecretCommand({ SecretId: secretId, RotationLambdaARN: arn, RotationRules: { AutomaticallyAfterDays: 30 } }));
+    expect((await world.sm.rotationSettled(secretId))?.status).toBe('succeeded');
+  } finally {
+    client.destroy();
+  }
+  return measured;
+}
+
+/** The same MySQL memory target given as a target, and through a target function that counts its calls. */
+function targetSources(users: Record<string, MemoryUser>): [string, () => { source: RotationTargetSource; picks: () => number }][] {
+  const target = () => new MemoryTarget({ engine: 'mysql', tls: 'disable', users });
+  return [
+    ['a target', () => ({ source: target(), picks: () => 0 })],
+    [
+      'a target function',
+      () => {
+        const picked = target();
+        let picks = 0;
+        const source: RotationTargetSource = (current, { event }) => {
+          picks += 1;
+          expect(event.SecretId).toMatch(/^arn:aws:secretsmanager:/);
+          expect(current.engine).toBe('mysql');
+          return picked;
+        };
+        return { source, picks: () => picks };
+      },
+    ],
+  ];
+}
+
+const totalOf = (measured: Record<Step, Measured>) =>
+  Object.values(measured).reduce((sum, step) => sum + Object.values(step.calls).reduce((a, b) => a + b, 0), 0);
+
+describe('Secrets Manager calls per step, counted by the emulator', () => {
+  for (const [label, make] of targetSources({ app: { password: 'initial-app-password-1' } })) {
+    it(`single user with ${label}: at most one AWSCURRENT read per step, none in finishSecret`, async () => {
+      const { source, picks } = make();
+      const id = await createSecret(world.smClient, appSecret());
+      const measured = await measuredRotation(source, singleUser(), id);
+      const byFunction = label === 'a target function';
+      expect(measured).toEqual({
+        // AWSCURRENT, then the placeholder's AWSPENDING (valueless: not found); the value is stored.
+        createSecret: { calls: { DescribeSecret: 1, GetSecretValue: 2, PutSecretValue: 1 }, reads: ['AWSCURRENT', 'AWSPENDING'] },
+        // AWSCURRENT to log in and change the password, AWSPENDING for the new one.
+        setSecret: { calls: { DescribeSecret: 1, GetSecretValue: 2 }, reads: ['AWSCURRENT', 'AWSPENDING'] },
+        // AWSPENDING to log in with; a target function needs AWSCURRENT to pick the target.
+        testSecret: {
+          calls: { DescribeSecret: 1, GetSecretValue: byFunction ? 2 : 1 },
+          reads: byFunction ? ['AWSCURRENT', 'AWSPENDING'] : ['AWSPENDING'],
+        },
+        // AWSPENDING must hold a value before AWSCURRENT moves; no current value is read.
+        finishSecret: { calls: { DescribeSecret: 1, GetSecretValue: 1, UpdateSecretVersionStage: 2 }, reads: ['AWSPENDING'] },
+      });
+      // 13 or 14 calls per rotation; AWS's official single-user function makes 14.
+      expect(totalOf(measured)).toBe(byFunction ? 14 : 13);
+      // Picked once in each invocation that needs the database: create, set, test.
+      expect(picks()).toBe(byFunction ? 3 : 0);
+    });
+  }
+
+  for (const [label, make] of targetSources({
+    app: { password: 'initial-app-password-1' },
+    admin: { password: 'admin-password-9', privileged: true },
+  })) {
+    it(`alternating users with ${label}: at most one AWSCURRENT read per step, besides the master secret's`, async () => {
+      const { source } = make();
+      const master = await createSecret(world.smClient, appSecret({ username: 'admin', password: 'admin-password-9' }));
+      const id = await createSecret(world.smClient, appSecret({ masterarn: master }));
+      const measured = await measuredRotation(source, alternatingUsers(), id);
+      const reads = Object.fromEntries(Object.entries(measured).map(([step, { reads: stages }]) => [step, stages]));
+      expect(reads).toEqual({
+        createSecret: ['AWSCURRENT', 'AWSPENDING', 'master'],
+        setSecret: ['AWSCURRENT', 'AWSPENDING', 'master'],
+        testSecret: label === 'a target function' ? ['AWSCURRENT', 'AWSPENDING'] : ['AWSPENDING'],
+        finishSecret: ['AWSPENDING'],
+      });
+      for (const { reads: stages } of Object.values(measured)) {
+        expect(stages.filter((stage) => stage === 'AWSCURRENT').length).toBeLessThanOrEqual(1);
+      }
+    });
+  }
+});
