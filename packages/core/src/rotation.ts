@@ -243,8 +243,14 @@ class Rotation {
     const target = this.#resolvedTarget;
     if (error.retryable || this.#changedDatabase || (step !== 'create' && step !== 'set')) return;
     if (this.#stages.pending !== token || !session.withdraw) return;
-    // Without a target this process tried no login, so it cannot tell whether an earlier set changed the database.
-    if (target === undefined || (strategy.kind === 'single-user' && target.verifiesPasswords === false)) return;
+    if (target === undefined) {
+      // No target, no login tried: in set, an earlier process's change cannot be ruled out. In
+      // create, the pending version holds no value of this token yet (a stored one skips create
+      // before the target is picked), so no set can have used it.
+      if (step !== 'create') return;
+    } else if (strategy.kind === 'single-user' && target.verifiesPasswords === false) {
+      return;
+    }
     try {
       await session.withdraw();
       const { pending: _withdrawn, ...others } = this.#stages;

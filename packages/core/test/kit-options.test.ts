@@ -6,6 +6,7 @@ import {
   errorClassifier,
   errorFacts,
   errorOfKind,
+  InvalidSecretValueError,
   MemorySecretStore,
   MemoryTarget,
   optionChecks,
@@ -161,6 +162,18 @@ describe('a target source', () => {
     }
     await runStep('finish', { store, target: () => { finishOnly.push('called'); return target; }, strategy: singleUser(), schema: defaultSchema, secretId: 'app', token });
     expect(finishOnly).toEqual([]);
+  });
+
+  it('that refuses the secret in create withdraws the cloud\'s value-less pending version, so the next rotation is not wedged', async () => {
+    const { store } = fixture();
+    store.beginRotation('app', 'placeholder-token');
+    const refuse = (): Target => {
+      throw new InvalidSecretValueError('engine must be postgres for this rotation function', { field: 'engine' });
+    };
+    await expect(
+      runStep('create', { store, target: refuse, strategy: singleUser(), schema: defaultSchema, secretId: 'app', token: 'placeholder-token' }),
+    ).rejects.toMatchObject({ code: 'InvalidSecretValue', field: 'engine' });
+    expect(store.stages('app').pending).toBeUndefined();
   });
 
   it('that returns no target fails before anything is written, naming target', async () => {
