@@ -39,6 +39,7 @@ describe('faults seen by kms20160120 1.2.0', () => {
     emulator.injectFault({ operation: '*', kind: 'error' });
     await expectKmsError(kmsClient(emulator).getRandomPassword(new $Kms.GetRandomPasswordRequest({})), ...INTERNAL);
     expect(emulator.calls()).toEqual({ GetSecretValue: 1, GetRandomPassword: 1 });
+    expect(emulator.callLog()).toEqual(['GetSecretValue', 'GetRandomPassword']);
   });
 
   test('error answers InternalFailure 500, or any KMS error given', async () => {

@@ -748,13 +748,14 @@ describe('RDS-managed secrets', () => {
 });
 
 describe('admin', () => {
-  it('counts calls per operation and exposes the full state', async () => {
+  it('counts calls per operation, logs them in order, and exposes the full state', async () => {
     emulator.resetCalls();
     const { arn } = await createWithValue('state-value');
     await sm.send(new GetSecretValueCommand({ SecretId: arn }));
     await sm.send(new GetSecretValueCommand({ SecretId: arn }));
     expect(emulator.calls('GetSecretValue')).toBe(2);
     expect(emulator.callCounts()).toEqual({ CreateSecret: 1, GetSecretValue: 2 });
+    expect(emulator.callLog()).toEqual(['CreateSecret', 'GetSecretValue', 'GetSecretValue']);
     const secret = emulator.state().secrets.find((s) => s.ARN === arn);
     expect(secret?.Versions).toEqual([
       expect.objectContaining({ SecretString: 'state-value', VersionStages: ['AWSCURRENT'] }),

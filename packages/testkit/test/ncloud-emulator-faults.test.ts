@@ -78,6 +78,15 @@ describe('NAVER emulator faults and admin routes', () => {
     expect(emulator.calls().getSecretValues).toBe(before + 2);
   });
 
+  it('logs the calls in order since the last reset, faulted ones included', async () => {
+    emulator.resetCalls();
+    emulator.injectFault({ operation: 'getSecret', kind: 'error' });
+    await client.get(`/api/v1/secrets/${secretId}`);
+    await values();
+    expect(emulator.callLog()).toEqual(['getSecret', 'getSecretValues']);
+    expect(emulator.calls()).toEqual({ getSecret: 1, getSecretValues: 1 });
+  });
+
   it('answers the admin routes: seed, state, calls, faults', async () => {
     const admin = (path: string) => `${emulator.url}/_rotakit/${path}`;
     const seeded = await fetch(admin('seed'), {

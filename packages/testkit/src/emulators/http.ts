@@ -61,7 +61,7 @@ export const ADMIN_PREFIX = '/_rotakit/';
 
 /**
  * An HTTP server shared by the cloud emulators: it reads each request, counts calls per
- * operation, applies injected faults, and answers the admin routes
+ * operation and logs them in order, applies injected faults, and answers the admin routes
  * (`GET /_rotakit/state`, `GET /_rotakit/calls`, `POST /_rotakit/faults`,
  * `DELETE /_rotakit/faults`, `POST /_rotakit/seed`).
  */
@@ -70,6 +70,7 @@ export class EmulatorServer {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #calls = new Map<string, number>();
+  #log: string[] = [];
   #faults: ArmedFault[] = [];
   #url = '';
 
@@ -113,9 +114,15 @@ export class EmulatorServer {
     return this.#calls.get(operation) ?? 0;
   }
 
-  /** Forgets the call counts. */
+  /** The operations received since the last reset, in the order they came (faulted calls included). */
+  callLog(): string[] {
+    return [...this.#log];
+  }
+
+  /** Forgets the call counts and the call log. */
   resetCalls(): void {
     this.#calls.clear();
+    this.#log = [];
   }
 
   /** Arms a fault for `fault.times` (default 1) matching calls, after `fault.after` (default 0) go through. */
@@ -164,7 +171,10 @@ export class EmulatorServer {
         return;
       }
       const operation = this.#protocol.operationOf(request);
-      if (operation) this.#calls.set(operation, this.calls(operation) + 1);
+      if (operation) {
+        this.#calls.set(operation, this.calls(operation) + 1);
+        this.#log.push(operation);
+      }
       let fault = operation ? this.#takeFault(operation) : undefined;
       while (fault?.kind === 'latency') {
         const ms = 'ms' in fault ? fault.ms : 0;

@@ -41,6 +41,9 @@ export interface AlibabaRdsEmulator {
   account(instanceId: string, accountName: string): RdsAccountState | undefined;
   calls(): Record<string, number>;
   callCount(action: RdsAction): number;
+  /** Actions received since the last reset, in order, faulted ones included. */
+  callLog(): RdsAction[];
+  /** Forgets the call counts and the call log. */
   resetCalls(): void;
   /** `throttle` answers Throttling.User, `error` InternalError (500) unless a response is given. */
   injectFault(fault: AlibabaRdsFault): void;
@@ -65,6 +68,7 @@ export async function startAlibabaRdsEmulator(options: AlibabaRdsEmulatorOptions
       protocol.snapshot().instances.find((i) => i.id === instanceId)?.accounts.find((a) => a.name === accountName),
     calls: () => server.callCounts(),
     callCount: (action) => server.calls(action),
+    callLog: () => server.callLog() as RdsAction[],
     resetCalls: () => server.resetCalls(),
     injectFault: (fault) => server.injectFault(fault),
     clearFaults: () => server.clearFaults(),

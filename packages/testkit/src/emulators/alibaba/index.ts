@@ -60,6 +60,9 @@ export interface AlibabaKmsEmulator {
   calls(): Record<string, number>;
   /** Calls received for one action. */
   callCount(action: KmsAction): number;
+  /** Actions received since the last reset, in order, faulted ones included. */
+  callLog(): KmsAction[];
+  /** Forgets the call counts and the call log. */
   resetCalls(): void;
   /**
    * Arms a fault for the next `times` (default 1) calls: `throttle` answers Rejected.Throttling
@@ -93,6 +96,7 @@ export async function startAlibabaKmsEmulator(options: AlibabaKmsEmulatorOptions
     state: () => protocol.snapshot(),
     calls: () => server.callCounts(),
     callCount: (action) => server.calls(action),
+    callLog: () => server.callLog() as KmsAction[],
     resetCalls: () => server.resetCalls(),
     injectFault: (fault) => server.injectFault(fault),
     clearFaults: () => server.clearFaults(),

@@ -67,7 +67,12 @@ export abstract class AwsEmulatorBase {
     return this.#http.callCounts();
   }
 
-  /** Forgets the call counts. */
+  /** Operations received since the last reset, in order, faulted ones included. */
+  callLog(): string[] {
+    return this.#http.callLog();
+  }
+
+  /** Forgets the call counts and the call log. */
   resetCalls(): void {
     this.#http.resetCalls();
   }

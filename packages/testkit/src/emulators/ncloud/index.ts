@@ -69,6 +69,10 @@ export interface NcloudSecretManagerEmulator {
   clearFaults(): void;
   /** Calls received per operation. */
   calls(): Record<string, number>;
+  /** Operations received since the last reset, in order, faulted ones included. */
+  callLog(): string[];
+  /** Forgets the call counts and the call log. */
+  resetCalls(): void;
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -94,6 +98,8 @@ export async function startNcloudSecretManagerEmulator(options: NcloudEmulatorOp
     injectFault: (fault) => server.injectFault(fault),
     clearFaults: () => server.clearFaults(),
     calls: () => server.callCounts(),
+    callLog: () => server.callLog(),
+    resetCalls: () => server.resetCalls(),
     close: () => server.close(),
   };
 }
