@@ -1,16 +1,17 @@
-// Guarantee 1 against the store's every call: a rotation action that crashes at any Secret Manager
-// call, re-run as a new NAVER job, finishes with an active value that logs in to a real MariaDB
-// server; and the stage pointers the store reports for a pending value a failed job left.
+// Guarantee 1 against the store's every call (testkit's runtime conformance suite): a rotation
+// action that crashes at any Secret Manager call, re-run as a new NAVER job, finishes with an active
+// value that logs in to a real MariaDB server; and the stage pointers the store reports for a
+// pending value a failed job left.
 import { createConnection, type Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRotakitError } from '@rotakit/core';
 import { startMariaDb, startNcloudSecretManagerEmulator, type MariaDbServer, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
+import { describeRuntimeConformance } from '@rotakit/testkit/conformance';
 import { mysqlTarget } from '@rotakit/target-mysql';
-import { createCloudFunctionsAction, NcloudSecretStore, type NcloudActionMain } from '@rotakit/provider-ncloud';
+import { createCloudFunctionsAction, NcloudSecretStore, ncloudSchema, type NcloudActionMain } from '@rotakit/provider-ncloud';
 import { API_KEY, clientOf } from './helpers.js';
 
 const target = mysqlTarget({ tls: 'disable' });
-const JOB_OPERATIONS = ['startRotationJob', 'updatePendingStage', 'completeRotationJob'];
 
 let emulator: NcloudSecretManagerEmulator;
 let server: MariaDbServer;
@@ -58,22 +59,38 @@ async function activeLogsIn(secretId: string): Promise<boolean> {
   }
 }
 
-describe('a crash at every Secret Manager call of a rotation, then a new job', () => {
-  it.each(JOB_OPERATIONS)('crashed at %s: the job is failed, a new job converges with active logging in', async (operation) => {
-    const secretId = await freshSecret();
-    const before = chainOf(secretId)?.active;
-    emulator.injectFault({ operation, kind: 'error' });
-    const crashed = await runJob(secretId);
-    emulator.clearFaults();
-    expect(crashed, JSON.stringify(crashed)).toMatchObject({ done: false, error_code: 'StoreUnavailable', retryable: true });
-    expect(chainOf(secretId)?.active).toBe(before);
-    const rerun = await runJob(secretId);
-    expect(rerun, JSON.stringify(rerun)).toMatchObject({ done: true });
-    expect(chainOf(secretId)?.active).not.toBe(before);
-    expect(chainOf(secretId)?.previous).toBe(before);
-    expect(await activeLogsIn(secretId)).toBe(true);
-  });
-});
+describeRuntimeConformance('ncloud (Secret Manager emulator, the action run as a job)', async () => ({
+  database: server,
+  target,
+  schema: ncloudSchema,
+  emulator,
+  operations: ['startRotationJob', 'updatePendingStage', 'completeRotationJob'],
+  faults: ['error'],
+  drivers: [
+    {
+      name: 'each run of the action is a new job',
+      steps: ['job'],
+      start: async (secretId) => ({ secretId }),
+      drive: async ({ secretId }) => {
+        const answer = await runJob(secretId);
+        return answer.done ? undefined : { code: answer.error_code, retryable: answer.retryable };
+      },
+      promotion: { step: 'job', operation: 'completeRotationJob', call: 1 },
+    },
+  ],
+  createSecret: async ({ host, port, username, password, database }) =>
+    emulator.seedSecret({
+      chain: { active: { cdbHost: host, cdbPort: String(port), cdbUser: username, cdbDatabase: database, cdbPassword: password } },
+      rotationTargets: ['cdbPassword'],
+    }),
+  view: ({ secretId }) => {
+    const chain = chainOf(secretId);
+    const open = emulator.state().jobs.filter((job) => job.secretId === secretId && (job.status === 'created' || job.status === 'started'));
+    const pending = chain?.pending === undefined ? [] : ['a pending value'];
+    return { current: chain?.active, previous: chain?.previous, stored: chain?.pending, leftovers: [...pending, ...open.map((job) => `job ${job.status}`)] };
+  },
+  close: async () => undefined,
+}));
 
 describe('the stage pointers for a pending value a failed job left', () => {
   it('pending equal to active: no rotation in progress, a new password is made', async () => {
