@@ -4,7 +4,7 @@
 // pending value a failed job left.
 import { createConnection, type Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRotakitError } from '@rotakit/core';
+import { isRotakitError, singleUser } from '@rotakit/core';
 import { startMariaDb, startNcloudSecretManagerEmulator, type MariaDbServer, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
 import { describeRuntimeConformance } from '@rotakit/testkit/conformance';
 import { mysqlTarget } from '@rotakit/target-mysql';
@@ -24,7 +24,7 @@ beforeAll(async () => {
   [emulator, server] = await Promise.all([startNcloudSecretManagerEmulator({ credentials: [API_KEY] }), startMariaDb()]);
   admin = await createConnection({ host: server.host, port: server.port, user: server.admin.username, password: server.admin.password });
   await admin.query('CREATE DATABASE IF NOT EXISTS shop');
-  main = createCloudFunctionsAction({ target, endpoint: emulator.regionalUrl, retry: { retries: 0 }, environment: {} });
+  main = createCloudFunctionsAction({ target, strategy: singleUser(), endpoint: emulator.regionalUrl, retry: { retries: 0 }, environment: {} });
 });
 afterAll(async () => {
   await admin?.end();
