@@ -5,7 +5,7 @@ import { adminPool, execute } from './support.js';
 
 /**
  * What AWS's official SQL Server rotation functions send, reproduced from their statement shapes
- * (the shared reference, §5.9) to hand rotakit the state they leave (§5.13). The functions bind
+ * (their published source) to hand rotakit the state they leave behind. The functions bind
  * values client-side (pymssql), so values arrive as quoted literals; passwords are literals in
  * T-SQL anyway. Their reads are answered here by the target's own catalog queries, which ask the
  * same catalog views; the writes are the functions' shapes, unbracketed names included.

@@ -11,7 +11,7 @@ export interface RdsReplicaCheckOptions {
 
 /**
  * A check for core's `alternatingUsers({ allowPrivilegedHost })`: accepts a current host that is
- * an RDS read replica of the privileged secret's host (AWS's rule, reference §5.4.1).
+ * an RDS read replica of the privileged secret's host (the rule of AWS's multi-user rotation functions).
  * - `mysql`, `mariadb`, `postgres`: the current instance's ReadReplicaSourceDBInstanceIdentifier
  *   is the master's instance;
  * - `aurora-*`: the current host is the master cluster's reader endpoint, or an instance in its

@@ -90,7 +90,7 @@ export interface CreateContext {
 }
 
 /**
- * Validates a Create Secret body field by field (reference §6.2) and returns the new secret.
+ * Validates a Create Secret body field by field (as NAVER's API reference lists the fields) and returns the new secret.
  * Inferred where the reference is silent: `autoRotationPeriod` is required with `Y` and
  * otherwise defaults to 90; `kmsBoundaryType` defaults to the boundary of the host called, so
  * a secret created without it is served where it was created; `triggerId` must name a registered trigger (400);
