@@ -1,4 +1,4 @@
-import type { Handler, SecretsManagerRotationEvent } from 'aws-lambda';
+import type { SecretsManagerRotationEvent, SecretsManagerRotationHandler } from 'aws-lambda';
 import {
   checkRuntimeOptions,
   InvalidOptionsError,
@@ -50,9 +50,12 @@ export interface RotationHandlerOptions extends Omit<RuntimeOptions, 'target'> {
   readonly rds?: RdsClientOption;
 }
 
-/** The handler `createRotationHandler` returns: a Lambda handler that resolves to what the step did. */
-export type RotationHandler = Handler<SecretsManagerRotationEvent, StepResult> &
-  ((event: SecretsManagerRotationEvent) => Promise<StepResult>);
+/**
+ * The handler `createRotationHandler` returns: a `SecretsManagerRotationHandler` of
+ * `@types/aws-lambda` (Lambda ignores what it resolves to), which, called with an event (its
+ * `RotationToken` included), resolves to what the step did.
+ */
+export type RotationHandler = SecretsManagerRotationHandler & ((event: RotationHandlerEvent) => Promise<StepResult>);
 
 /** Every option's name: the compiler keeps the list whole, and an unknown key is refused rather than ignored. */
 const OPTION_KEYS = Object.keys({
@@ -91,7 +94,7 @@ export function createRotationHandler(options: RotationHandlerOptions): Rotation
   const source: RotationTargetSource = options.target;
   const schema = options.schema ?? awsSchema;
 
-  return async (event: SecretsManagerRotationEvent): Promise<StepResult> => {
+  const handler = async (event: RotationHandlerEvent): Promise<StepResult> => {
     const valid = validEvent(event);
     const invocation = withEngineRule(schema, source, engines, { event: valid });
     return runStep(AWS_STEPS[valid.Step], {
@@ -106,6 +109,8 @@ export function createRotationHandler(options: RotationHandlerOptions): Rotation
       token: valid.ClientRequestToken,
     });
   };
+  // Lambda passes (event, context, callback) and ignores the result; the handler reads only the event.
+  return handler as RotationHandler;
 }
 
 /** Checks the event's shape; a malformed one gets a typed error naming the member. */
