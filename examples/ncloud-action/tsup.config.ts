@@ -5,7 +5,7 @@ export default defineConfig({
   entry: ['src/index.ts'],
   format: ['cjs'],
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   clean: true,
   noExternal: [/.*/],
   // pg loads its optional native binding only when asked to; the action never asks.
