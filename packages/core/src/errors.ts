@@ -53,6 +53,10 @@ const BRAND = Symbol.for('rotakit.error');
  * and of a subclass when its `name` is that subclass's.
  */
 export class RotakitError extends Error {
+  /**
+   * `instanceof` by brand as well as by prototype, so an error made by another copy of core (two
+   * versions in one bundle) is still recognised; a subclass matches on its `name`.
+   */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if (!isBranded(value)) return false;

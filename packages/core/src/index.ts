@@ -1,3 +1,10 @@
+/**
+ * The vendor-neutral core of rotakit: the rotation protocol, the ports (secret store, target,
+ * strategy, schema), the strategies, errors, redaction, events, the password generator, in-memory
+ * doubles, and the adapter kit every provider and target is built on. It names no cloud.
+ *
+ * @module @rotakit/core
+ */
 export * from './errors.js';
 export * from './events.js';
 export { messageFirst, redactingLogger, silentLogger, toLogger } from './logger.js';

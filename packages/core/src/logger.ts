@@ -19,9 +19,13 @@ export interface Logger {
  * (`logger.info('message', { key })`), winston, console-like loggers.
  */
 export interface MessageFirstLogger {
+  /** Logs `message` at debug level, with the keys of `extra` beside it. */
   debug(message: string, ...extra: Record<string, unknown>[]): void;
+  /** Logs `message` at info level, with the keys of `extra` beside it. */
   info(message: string, ...extra: Record<string, unknown>[]): void;
+  /** Logs `message` at warn level, with the keys of `extra` beside it. */
   warn(message: string, ...extra: Record<string, unknown>[]): void;
+  /** Logs `message` at error level, with the keys of `extra` beside it. */
   error(message: string, ...extra: Record<string, unknown>[]): void;
 }
 

@@ -29,24 +29,27 @@ export class RefreshableCredential {
     this.#current = credentials;
   }
 
-  // The rpc-client (kms20160120 1.2.0) interface.
+  /** The access key ID, for the rpc-client (kms20160120 1.2.0) credential interface. */
   async getAccessKeyId(): Promise<string> {
     return this.#current.accessKeyId;
   }
 
+  /** The access key secret, for the rpc-client credential interface. */
   async getAccessKeySecret(): Promise<string> {
     return this.#current.accessKeySecret;
   }
 
+  /** The STS security token, or `''` for a plain access key, for the rpc-client credential interface. */
   async getSecurityToken(): Promise<string> {
     return this.#current.securityToken ?? '';
   }
 
+  /** `'sts'` when there is a security token, `'access_key'` otherwise, as the rpc-client expects. */
   getType(): string {
     return this.#current.securityToken ? 'sts' : 'access_key';
   }
 
-  // The openapi-core (rds20140815) interface.
+  /** All of the keys at once, for the openapi-core (rds20140815) credential interface. */
   async getCredential(): Promise<{ accessKeyId: string; accessKeySecret: string; securityToken: string; type: string; providerName: string }> {
     return {
       accessKeyId: this.#current.accessKeyId,

@@ -1,3 +1,9 @@
+/**
+ * rotakit for Alibaba Cloud: the KMS generic-secret store, the Function Compute handler and the RDS
+ * account-API target. Deploy-time helpers are at `@rotakit/provider-alibaba/setup`.
+ *
+ * @module @rotakit/provider-alibaba
+ */
 export { InvalidEventError, UnsupportedSecretTypeError } from './errors.js';
 export { createFcHandler, parseFcEvent, versionIdOfExecution } from './handler.js';
 export type {

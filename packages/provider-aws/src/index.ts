@@ -1,3 +1,10 @@
+/**
+ * rotakit for AWS: the Secrets Manager store, the Lambda rotation handler, the RDS pieces (managed
+ * master secrets, the replica check) and the application-side reader of the current secret.
+ * Deploy-time helpers are at `@rotakit/provider-aws/setup`.
+ *
+ * @module @rotakit/provider-aws
+ */
 export { getCurrentSecret } from './current-secret.js';
 export type { CurrentSecret, GetCurrentSecretOptions } from './current-secret.js';
 export { lambdaClient, rdsClient, secretsManagerClient } from './client.js';

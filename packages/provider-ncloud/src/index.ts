@@ -1,3 +1,9 @@
+/**
+ * rotakit for NAVER Cloud: the Secret Manager job-token client and store, and the Cloud Functions
+ * rotation action.
+ *
+ * @module @rotakit/provider-ncloud
+ */
 export { ncloudSchema } from './conventions.js';
 export { createCloudFunctionsAction } from './handler.js';
 export type {

@@ -1,6 +1,8 @@
 /**
  * `@rotakit/target-mssql/internal`: the statement builders, catalog parsers and the introspection
  * the target is made of, for tests, tools and other rotakit packages. Not covered by semver.
+ *
+ * @module @rotakit/target-mssql/internal
  */
 export { NO_PER_LOGIN_TLS, permissionOfRow } from './catalog.js';
 export type { Grantee, Row } from './catalog.js';

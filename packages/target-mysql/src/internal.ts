@@ -3,6 +3,8 @@
  * checks: the introspection, the CA presets, the statement builders and quoting, the `SHOW GRANTS`
  * parser, the version parser and the account-name rules. Not needed to rotate; their shapes may change
  * between minor versions.
+ *
+ * @module @rotakit/target-mysql/internal
  */
 export { openMysqlIntrospection } from './introspection.js';
 export { CA_PRESETS } from './options.js';

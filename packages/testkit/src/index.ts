@@ -1,4 +1,9 @@
-// The conformance suites (they need vitest) are at `@rotakit/testkit/conformance`.
+/**
+ * Local emulators of the clouds rotakit supports, database fixtures and the test doubles rotakit's
+ * own tests use. The conformance suites (they need vitest) are at `@rotakit/testkit/conformance`.
+ *
+ * @module @rotakit/testkit
+ */
 export { HOSTILE_PASSWORDS, HOSTILE_USERNAMES } from './conformance/hostile.js';
 export { ADMIN_PREFIX, EmulatorServer } from './emulators/http.js';
 export type { EmulatorProtocol, EmulatorRequest, EmulatorResponse, Fault } from './emulators/http.js';

@@ -1,5 +1,9 @@
-// The conformance suites register vitest tests, and vitest loads only as ESM: this entry point is
-// `@rotakit/testkit/conformance`, ESM only, so that the main entry stays loadable from CommonJS.
+/**
+ * The conformance suites register vitest tests, and vitest loads only as ESM: this entry point is
+ * `@rotakit/testkit/conformance`, ESM only, so that the main entry stays loadable from CommonJS.
+ *
+ * @module @rotakit/testkit/conformance
+ */
 export { HOSTILE_PASSWORDS, HOSTILE_USERNAMES } from './hostile.js';
 export { describeRuntimeConformance } from './runtime.js';
 export type {

@@ -45,9 +45,11 @@ export type RuntimeConformanceFaultKind = 'error' | 'lose-answer';
 export interface RuntimeConformanceEmulator {
   /** Arms a fault; the suite arms `error` or `lose-answer` at the call `after + 1`, counted from now, of one operation. */
   injectFault(fault: Fault): void;
+  /** Disarms every fault. */
   clearFaults(): void;
   /** The store operations called since the last reset, in order. */
   callLog(): readonly string[];
+  /** Forgets the calls received so far: the next `callLog()` starts from here. */
   resetCalls(): void;
 }
 

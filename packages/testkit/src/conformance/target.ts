@@ -19,6 +19,7 @@ export interface TargetConformanceFixture {
    * account; the engine picks what `a` and `b` are (e.g. SELECT on two tables).
    */
   grant(username: string, which: 'a' | 'b'): Promise<void>;
+  /** Revokes the sample privilege `which` that `grant` gave `username`, as the privileged account. */
   revoke(username: string, which: 'a' | 'b'): Promise<void>;
   /** Drops a user if it exists. */
   dropUser(username: string): Promise<void>;

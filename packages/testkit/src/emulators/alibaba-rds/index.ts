@@ -39,7 +39,9 @@ export interface AlibabaRdsEmulator {
   state(): RdsEmulatorState;
   /** One account, or undefined. */
   account(instanceId: string, accountName: string): RdsAccountState | undefined;
+  /** Calls received per action, faulted ones included. */
   calls(): Record<string, number>;
+  /** Calls received for one action. */
   callCount(action: RdsAction): number;
   /** Actions received since the last reset, in order, faulted ones included. */
   callLog(): RdsAction[];
@@ -47,9 +49,11 @@ export interface AlibabaRdsEmulator {
   resetCalls(): void;
   /** `throttle` answers Throttling.User, `error` InternalError (500) unless a response is given. */
   injectFault(fault: AlibabaRdsFault): void;
+  /** Disarms every fault. */
   clearFaults(): void;
   /** The RDS error answer for `code`, to use as an `error` fault's response. */
   errorResponse(code: RdsErrorCode): EmulatorResponse;
+  /** Stops the server and drops open connections. */
   close(): Promise<void>;
 }
 

@@ -71,9 +71,11 @@ export interface AlibabaKmsEmulator {
    * connection without answering (the write happened; the caller cannot know).
    */
   injectFault(fault: AlibabaKmsFault): void;
+  /** Disarms every fault. */
   clearFaults(): void;
   /** The KMS error answer for `code`, to use as an `error` fault's response. */
   errorResponse(code: KmsErrorCode): EmulatorResponse;
+  /** Stops the server and drops open connections. */
   close(): Promise<void>;
 }
 
