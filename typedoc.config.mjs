@@ -35,6 +35,9 @@ export default {
   entryPoints,
   out: 'docs/api',
   readme: 'none',
+  // No links to a hosted copy of the sources: the pages are read beside the checkout, whatever (or
+  // whether any) git remote it has — a checkout with none would otherwise warn, and fail the build.
+  disableSources: true,
   treatWarningsAsErrors: true,
   validation: { notExported: true, invalidLink: true, rewrittenLink: true, notDocumented: true },
   // Declarations and methods must carry a doc comment (the house rule); properties are not required to.
