@@ -8,7 +8,7 @@ export default defineConfig({
     // Tests run against the TypeScript sources; the dual-format build is checked by its own test.
     alias: [
       { find: /^@rotakit\/testkit\/conformance$/, replacement: `${packagesDir}testkit/src/conformance/index.ts` },
-      { find: /^@rotakit\/([a-z0-9-]+)\/setup$/, replacement: `${packagesDir}$1/src/setup/index.ts` },
+      { find: /^@rotakit\/([a-z0-9-]+)\/(setup|rds)$/, replacement: `${packagesDir}$1/src/$2/index.ts` },
       { find: /^@rotakit\/([a-z0-9-]+)\/internal$/, replacement: `${packagesDir}$1/src/internal.ts` },
       { find: /^@rotakit\/([a-z0-9-]+)$/, replacement: `${packagesDir}$1/src/index.ts` },
     ],

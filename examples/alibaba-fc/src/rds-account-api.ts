@@ -1,7 +1,8 @@
 // Scenario 1: an ApsaraDB RDS account pair rotated through the RDS account API.
 // Secret value: {"AccountName": "app", "AccountPassword": "…"}; the schedule payload carries
 // SecretName, RegionId and InstanceId (the RDS instance).
-import { createFcHandler, rdsAccountApi, type RdsEngine } from '@rotakit/provider-alibaba';
+import { createFcHandler } from '@rotakit/provider-alibaba';
+import { rdsAccountApi, type RdsEngine } from '@rotakit/provider-alibaba/rds';
 
 /** Built once per container: the KMS and RDS clients inside live as long as it does. */
 export const handler = createFcHandler({

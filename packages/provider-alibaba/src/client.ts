@@ -1,8 +1,5 @@
 import * as kmsSdk from '@alicloud/kms20160120';
-import * as openApiCore from '@alicloud/openapi-core';
-import * as rdsSdk from '@alicloud/rds20140815';
 import * as teaUtil from '@alicloud/tea-util';
-import { RetryOptions } from '@darabonba/typescript';
 import { InvalidOptionsError } from '@rotakit/core';
 
 /** An AccessKey pair, with the STS token when it is temporary (Function Compute's role credentials). */
@@ -80,14 +77,12 @@ export interface AlibabaClientOptions {
 
 /** The KMS client of `@alicloud/kms20160120` 1.2.0. */
 export type KmsClient = InstanceType<typeof kmsSdk.default.default>;
-/** The RDS client of `@alicloud/rds20140815`. */
-export type RdsClient = InstanceType<typeof rdsSdk.default.default>;
 
 /**
  * The class a CommonJS SDK exports as `exports.default`, whichever loader imported it (Node's ESM
  * wraps `module.exports` in one more `default`, a bundler's CommonJS interop does not).
  */
-function defaultClass<T>(namespace: unknown): T {
+export function defaultClass<T>(namespace: unknown): T {
   let value = namespace as { default?: unknown } | undefined;
   while (typeof value !== 'function' && value && 'default' in value) value = value.default as typeof value;
   return value as T;
@@ -97,7 +92,8 @@ function credentialConfig(credentials: AlibabaCredentials | RefreshableCredentia
   return credentials instanceof RefreshableCredential ? { credential: credentials } : { ...credentials };
 }
 
-function commonConfig(options: AlibabaClientOptions): Record<string, unknown> {
+/** The config keys every Alibaba client takes: credentials, endpoint, protocol, region and timeouts. */
+export function commonConfig(options: AlibabaClientOptions): Record<string, unknown> {
   return {
     ...credentialConfig(options.credentials),
     endpoint: options.endpoint,
@@ -112,31 +108,6 @@ function commonConfig(options: AlibabaClientOptions): Record<string, unknown> {
 export function createKmsClient(options: AlibabaClientOptions): KmsClient {
   const Kms = defaultClass<typeof kmsSdk.default.default>(kmsSdk);
   return new Kms(commonConfig(options) as ConstructorParameters<typeof kmsSdk.default.default>[0]);
-}
-
-/**
- * Builds an RDS client (`@alicloud/rds20140815`, ACS3 signatures) whose own retry machinery retries
- * throttling and server errors with jittered exponential backoff.
- */
-export function createRdsClient(options: AlibabaClientOptions): RdsClient {
-  const Rds = defaultClass<typeof rdsSdk.default.default>(rdsSdk);
-  const config = new openApiCore.$OpenApiUtil.Config({
-    ...commonConfig(options),
-    retryOptions: new RetryOptions({
-      retryable: true,
-      retryCondition: [
-        {
-          maxAttempts: 3,
-          exception: ['ThrottlingError', 'ServerError'],
-          errorCode: [],
-          // The delay ceiling is 2^(attempt × period) ms: about 0.25 s, then the 3 s cap.
-          backoff: { policy: 'ExponentialWithEqualJitter', period: 8, cap: 3000 },
-        },
-      ],
-      noRetryCondition: [],
-    }),
-  });
-  return new Rds(config);
 }
 
 /**

@@ -69,7 +69,7 @@ export type FcTargetSource = Target | ((current: Credentials, invocation: FcInvo
  * reached.
  */
 export interface FcHandlerOptions extends Omit<RuntimeOptions, 'target'> {
-  /** A target-mysql target (self-managed MySQL), {@link rdsAccountApi}'s, or a function of the invocation that picks one. */
+  /** A target-mysql target (self-managed MySQL), {@link "@rotakit/provider-alibaba/rds"!rdsAccountApi | rdsAccountApi}'s (from `/rds`), or a function of the invocation that picks one. */
   readonly target: FcTargetSource;
   /**
    * KMS endpoint, a `host[:port]`, or a function of the event's RegionId: default

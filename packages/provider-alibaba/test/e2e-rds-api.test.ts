@@ -3,7 +3,8 @@
 // generic secret on the KMS emulator, both through the official clients.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
-import { createFcHandler, rdsAccountApi, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
+import { createFcHandler, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
+import { rdsAccountApi } from '@rotakit/provider-alibaba/rds';
 import { schedulePayload, workflowDefinition } from '@rotakit/provider-alibaba/setup';
 import { Capture, KEY, passwordsIn, runWorkflow, seedSecret, stagesOf, valueAt } from './helpers.js';
 

@@ -4,7 +4,8 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { InvalidOptionsError } from '@rotakit/core';
 import type { AlibabaKmsEmulator, AlibabaRdsEmulator } from '@rotakit/testkit';
-import { createFcHandler, rdsAccountApi, versionIdOfExecution } from '@rotakit/provider-alibaba';
+import { createFcHandler, versionIdOfExecution } from '@rotakit/provider-alibaba';
+import { rdsAccountApi } from '@rotakit/provider-alibaba/rds';
 import { schedulePayload, workflowDefinition } from '@rotakit/provider-alibaba/setup';
 import { runWorkflow, seedSecret, stagesOf, withEmulators, valueAt } from './helpers.js';
 

@@ -3,7 +3,8 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { alternatingUsers, MemoryTarget, runStep, STEPS } from '@rotakit/core';
 import type { AlibabaKmsEmulator, AlibabaRdsEmulator } from '@rotakit/testkit';
-import { alibabaSchema, createFcHandler, InvalidEventError, kmsVpcEndpoint, parseFcEvent, rdsAccountApi, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
+import { alibabaSchema, createFcHandler, InvalidEventError, kmsVpcEndpoint, parseFcEvent, versionIdOfExecution, type FcHandler } from '@rotakit/provider-alibaba';
+import { rdsAccountApi } from '@rotakit/provider-alibaba/rds';
 import { failure, KEY, kmsStore, seedSecret, stagesOf, withEmulators } from './helpers.js';
 
 let kms: AlibabaKmsEmulator;

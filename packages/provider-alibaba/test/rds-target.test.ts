@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { generatePassword, loginOf, silentLogger, type UserSyncRequest } from '@rotakit/core';
 import { startAlibabaRdsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
-import { checkRdsPassword, RdsAccountTarget, RDS_PASSWORD_CONSTRAINTS } from '@rotakit/provider-alibaba';
+import { checkRdsPassword, RdsAccountTarget, RDS_PASSWORD_CONSTRAINTS } from '@rotakit/provider-alibaba/rds';
 import { failure, KEY } from './helpers.js';
 
 const INSTANCE = 'rm-target000001';

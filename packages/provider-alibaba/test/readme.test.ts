@@ -38,6 +38,7 @@ describe('README snippets (run pnpm -r build first)', () => {
     for (const [name, declarations] of [
       ['@rotakit/provider-alibaba', 'dist/index.d.ts'],
       ['@rotakit/provider-alibaba/setup', 'dist/setup.d.ts'],
+      ['@rotakit/provider-alibaba/rds', 'dist/rds.d.ts'],
     ]) {
       // An ES module, as the package's `type: module` makes the snippets.
       const resolved = ts.resolveModuleName(name as string, `${packageDir}test/readme-snippet.ts`, options, ts.sys, undefined, undefined, ts.ModuleKind.ESNext)

@@ -3,7 +3,8 @@ import { alibabaSchema } from '../conventions.js';
 import { InvalidEventError } from '../errors.js';
 import type { FcHandlerOptions, FcInvocation } from '../handler.js';
 import { RdsAccountTarget, rdsDualAccount, type RdsDualAccountOptions, type RdsEngine } from './target.js';
-import { createRdsClient, endpointFromEnvironment, type RdsClient } from '../client.js';
+import { endpointFromEnvironment } from '../client.js';
+import { createRdsClient, type RdsClient } from './client.js';
 
 /**
  * Alibaba's secret convention for an RDS account driven through the account API: only

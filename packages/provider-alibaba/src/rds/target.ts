@@ -22,7 +22,8 @@ import {
 } from '@rotakit/core';
 import { ALTERNATE_SUFFIX as KMS_ALTERNATE_SUFFIX } from '../conventions.js';
 import { rdsError } from '../errors.js';
-import { createRdsClient, type AlibabaClientOptions, type RdsClient } from '../client.js';
+import type { AlibabaClientOptions } from '../client.js';
+import { createRdsClient, type RdsClient } from './client.js';
 
 /** ApsaraDB RDS engines, as far as their account-name limits differ. */
 export type RdsEngine = 'MySQL' | 'MySQL 5.6' | 'MariaDB' | 'SQLServer' | 'PostgreSQL' | 'PostgreSQL local disk';
