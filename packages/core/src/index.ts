@@ -30,8 +30,8 @@ export { errorClassifier, errorFacts, errorOfKind, NETWORK_ERROR_CODES } from '.
 export type { ErrorFacts, ErrorKind, ErrorTable, FactMatch } from './classify.js';
 export { optionChecks } from './options.js';
 export type { OptionChecks } from './options.js';
-export { checkRuntimeOptions, rotationOptionsOf } from './runtime.js';
-export type { RuntimeOptions } from './runtime.js';
+export { checkRuntimeOptions, rotationOptionsOf, RUNTIME_OPTION_KEYS } from './runtime.js';
+export type { RuntimeInvocation, RuntimeOptions, RuntimeTargetSource } from './runtime.js';
 export type {
   PasswordOptions,
   RotateRequest,

@@ -5,15 +5,25 @@ import type { PasswordOptions, RotationOptions, TargetSource } from './rotation.
 import type { CredentialSchema } from './schema.js';
 import type { SecretStore } from './store.js';
 import type { Strategy } from './strategy.js';
+import type { Credentials, Target } from './target.js';
+
+/**
+ * The `target` option of an entry point: a target, or a function of the secret's current
+ * credentials and the provider's `Invocation` (its event, its job) that picks one. The provider binds
+ * the function to each invocation ({@link rotationOptionsOf}); core calls it after its own read of the
+ * current value, inside its guard, before anything is written.
+ */
+export type RuntimeTargetSource<Invocation> = Target | ((current: Credentials, invocation: Invocation) => Target);
 
 /**
  * What every provider's entry point (AWS's Lambda handler, Alibaba's Function Compute handler,
  * NAVER's Cloud Functions action) takes from its user besides the cloud's own settings, with the
- * same names and the same defaults everywhere.
+ * same names and the same defaults everywhere. `Invocation` is what the entry point shows a
+ * target function of one invocation.
  */
-export interface RuntimeOptions {
-  /** The database side: a target, or a function of the secret's current credentials that picks one (see `TargetSource`). */
-  readonly target: TargetSource;
+export interface RuntimeOptions<Invocation = never> {
+  /** The database side: a target, or a function of the current credentials and the invocation that picks one. */
+  readonly target: RuntimeTargetSource<Invocation>;
   /** `singleUser()` or `alternatingUsers(…)`: required, since the two need differently privileged secrets. */
   readonly strategy: Strategy;
   /** How the secret's JSON maps to credentials; default the cloud's convention. */
@@ -31,7 +41,7 @@ export interface RuntimeOptions {
  * (`InvalidOptionsError` naming the missing one), so a handler fails when it is built, before any
  * invocation reads or writes.
  */
-export function checkRuntimeOptions(options: unknown): asserts options is RuntimeOptions {
+export function checkRuntimeOptions(options: unknown): void {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionsError('the options must be an object', { field: 'options' });
   }
@@ -41,20 +51,32 @@ export function checkRuntimeOptions(options: unknown): asserts options is Runtim
   }
 }
 
+/** The names of {@link RuntimeOptions}, for an entry point's unknown-key refusal. */
+export const RUNTIME_OPTION_KEYS: readonly (keyof RuntimeOptions)[] = ['target', 'strategy', 'schema', 'password', 'logger', 'onEvent'];
+
+/** What {@link rotationOptionsOf} needs of one invocation. */
+export interface RuntimeInvocation<Invocation> {
+  readonly store: SecretStore;
+  /** The provider's schema: the default when the user gave none. */
+  readonly schema: CredentialSchema;
+  /** What a target function of the user's is called with, beside the current credentials. */
+  readonly invocation: Invocation;
+  /** Replaces the target source the binding gives (a provider that wraps the user's, e.g. with a check). */
+  readonly target?: TargetSource;
+}
+
 /**
  * The `RotationOptions` of one invocation: the user's runtime options over the provider's store,
- * with the provider's schema as the default. `target` replaces the user's where the provider binds
- * a target function to its invocation.
+ * with the provider's schema as the default, and a target function bound to the invocation.
  */
-export function rotationOptionsOf(
-  options: RuntimeOptions,
-  invocation: { readonly store: SecretStore; readonly schema: CredentialSchema; readonly target?: TargetSource },
-): RotationOptions {
+export function rotationOptionsOf<Invocation>(options: RuntimeOptions<Invocation>, each: RuntimeInvocation<Invocation>): RotationOptions {
+  const { target } = options;
+  const bound: TargetSource = typeof target === 'function' ? (current) => target(current, each.invocation) : target;
   return {
-    store: invocation.store,
-    target: invocation.target ?? options.target,
+    store: each.store,
+    target: each.target ?? bound,
     strategy: options.strategy,
-    schema: options.schema ?? invocation.schema,
+    schema: options.schema ?? each.schema,
     ...(options.password === undefined ? {} : { password: options.password }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),

@@ -13,6 +13,7 @@ import {
   resolveTls,
   rotate,
   rotationOptionsOf,
+  RUNTIME_OPTION_KEYS,
   runStep,
   singleUser,
   defaultSchema,
@@ -132,8 +133,23 @@ describe('the runtime options every entry point shares', () => {
   it('puts the provider store and default schema under the user options', () => {
     const store = new MemorySecretStore();
     const target = new MemoryTarget({ tls: 'disable' });
-    const options = rotationOptionsOf({ target, strategy: singleUser() }, { store, schema: defaultSchema });
+    const options = rotationOptionsOf({ target, strategy: singleUser() }, { store, schema: defaultSchema, invocation: { job: 'j1' } });
     expect(options).toEqual({ store, target, strategy: expect.anything(), schema: defaultSchema });
+  });
+
+  it('binds a target function to the invocation, for core to call with the current credentials', () => {
+    const store = new MemorySecretStore();
+    const target = new MemoryTarget({ tls: 'disable' });
+    const seen: unknown[] = [];
+    const pick = (current: { username: string }, invocation: { job: string }) => {
+      seen.push([current.username, invocation.job]);
+      return target;
+    };
+    const options = rotationOptionsOf({ target: pick, strategy: singleUser() }, { store, schema: defaultSchema, invocation: { job: 'j1' } });
+    expect(typeof options.target).toBe('function');
+    expect((options.target as (current: { username: string; password: string }) => unknown)({ username: 'app', password: 'p' })).toBe(target);
+    expect(seen).toEqual([['app', 'j1']]);
+    expect(RUNTIME_OPTION_KEYS).toEqual(['target', 'strategy', 'schema', 'password', 'logger', 'onEvent']);
   });
 });
 

@@ -2,15 +2,14 @@ import { createHash } from 'node:crypto';
 import {
   checkRuntimeOptions,
   InvalidOptionsError,
+  type Logger,
   optionChecks,
   rotationOptionsOf,
   runStep,
-  toLogger,
-  type Credentials,
-  type Logger,
+  RUNTIME_OPTION_KEYS,
   type RuntimeOptions,
-  type Target,
-  type TargetSource,
+  type RuntimeTargetSource,
+  toLogger,
 } from '@rotakit/core';
 import { endpointFromEnvironment, kmsVpcEndpoint, PROTOCOLS, RefreshableCredential, type AlibabaCredentials } from './client.js';
 import { alibabaSchema, FC_STEP_TO_CORE, FC_STEPS, type FcStep } from './conventions.js';
@@ -61,14 +60,14 @@ export interface FcInvocation {
  * the current value, inside its guard and before anything is written; `end` (finish) needs no
  * target and does not call it.
  */
-export type FcTargetSource = Target | ((current: Credentials, invocation: FcInvocation) => Target);
+export type FcTargetSource = RuntimeTargetSource<FcInvocation>;
 
 /**
  * Options of {@link createFcHandler}: core's runtime options (`strategy` required, `schema`
  * default `alibabaSchema`), with a target function that also sees the invocation, and how KMS is
  * reached.
  */
-export interface FcHandlerOptions extends Omit<RuntimeOptions, 'target'> {
+export interface FcHandlerOptions extends RuntimeOptions<FcInvocation> {
   /** A target-mysql target (self-managed MySQL), {@link "@rotakit/provider-alibaba/rds"!rdsAccountApi | rdsAccountApi}'s (from `/rds`), or a function of the invocation that picks one. */
   readonly target: FcTargetSource;
   /**
@@ -170,7 +169,13 @@ export function parseFcEvent(input: Buffer | string | object): FcRotationEvent {
 const SUBJECT = 'the Function Compute handler';
 
 /** Every option of {@link createFcHandler}: any other key is refused, so a misspelt one is not ignored. */
-const HANDLER_OPTIONS = ['target', 'strategy', 'schema', 'password', 'logger', 'onEvent', 'endpoint', 'protocol', 'retry', 'resumeInProgress'];
+const HANDLER_OPTIONS = [
+  ...RUNTIME_OPTION_KEYS,
+  ...Object.keys({ endpoint: true, protocol: true, retry: true, resumeInProgress: true } satisfies Record<
+    Exclude<keyof FcHandlerOptions, keyof RuntimeOptions>,
+    true
+  >),
+];
 
 /** Options renamed to the names every provider uses: refused, naming the new one. */
 const RENAMED_OPTIONS: Readonly<Record<string, string>> = { kmsEndpoint: 'endpoint', kmsProtocol: 'protocol', kmsRetry: 'retry' };
@@ -191,9 +196,7 @@ const RENAMED_OPTIONS: Readonly<Record<string, string>> = { kmsEndpoint: 'endpoi
  * (`kmsEndpoint`, `kmsProtocol`, `kmsRetry`) throw `InvalidOptionsError` naming it.
  */
 export function createFcHandler(options: FcHandlerOptions): FcHandler {
-  // The same object as core's runtime options; its target goes to core bound to each invocation.
-  const runtime: unknown = options;
-  checkRuntimeOptions(runtime);
+  checkRuntimeOptions(options);
   const check = optionChecks(SUBJECT);
   for (const [old, now] of Object.entries(RENAMED_OPTIONS)) {
     if (Object.hasOwn(options, old)) throw check.invalid(old, `was renamed to ${now}`);
@@ -205,7 +208,6 @@ export function createFcHandler(options: FcHandlerOptions): FcHandler {
   const fromEnvironment = endpoint === undefined ? endpointFromEnvironment('ALIBABA_CLOUD_KMS_ENDPOINT') : undefined;
   const protocol = check.oneOf(options.protocol, 'protocol', PROTOCOLS, fromEnvironment?.protocol ?? 'https');
   const retry = resolveKmsRetry(options.retry, SUBJECT);
-  const target: FcTargetSource = options.target;
   const credential = new RefreshableCredential({ accessKeyId: '', accessKeySecret: '' });
   const stores = new Map<string, KmsSecretStore>();
   const storeFor = (regionId: string): KmsSecretStore => {
@@ -231,17 +233,12 @@ export function createFcHandler(options: FcHandlerOptions): FcHandler {
     const versionId =
       event.VersionId === undefined && resumeInProgress ? await inProgress(store, event.SecretName, named, options.logger === undefined ? undefined : toLogger(options.logger)) : named;
     await runStep(FC_STEP_TO_CORE[event.Step], {
-      ...rotationOptionsOf(runtime, { store, schema: alibabaSchema, target: boundTo(target, { event, versionId, credential }) }),
+      ...rotationOptionsOf(options, { store, schema: alibabaSchema, invocation: { event, versionId, credential } }),
       secretId: event.SecretName,
       token: versionId,
     });
     return { VersionId: versionId };
   };
-}
-
-/** The target source core gets: a target function bound to this invocation. */
-function boundTo(target: FcTargetSource, invocation: FcInvocation): TargetSource {
-  return typeof target === 'function' ? (current) => target(current, invocation) : target;
 }
 
 /**

@@ -1,14 +1,16 @@
 import type { SecretsManagerRotationEvent, SecretsManagerRotationHandler } from 'aws-lambda';
 import {
   checkRuntimeOptions,
+  type Credentials,
+  type CredentialSchema,
   InvalidOptionsError,
   InvalidSecretValueError,
   optionChecks,
   rotationOptionsOf,
   runStep,
-  type CredentialSchema,
-  type Credentials,
+  RUNTIME_OPTION_KEYS,
   type RuntimeOptions,
+  type RuntimeTargetSource,
   type StepResult,
   type Target,
   type TargetSource,
@@ -32,11 +34,10 @@ export interface RotationInvocation {
  * current credentials (e.g. by `engine`) and the invocation. Core calls the function after its own
  * read of AWSCURRENT, at most once per invocation and not at all for finishSecret.
  */
-export type RotationTargetSource = Target | ((current: Credentials, invocation: RotationInvocation) => Target);
+export type RotationTargetSource = RuntimeTargetSource<RotationInvocation>;
 
 /** Options of `createRotationHandler`: core's runtime options, with a target function that also sees the invocation. */
-export interface RotationHandlerOptions extends Omit<RuntimeOptions, 'target'> {
-  readonly target: RotationTargetSource;
+export interface RotationHandlerOptions extends RuntimeOptions<RotationInvocation> {
   /**
    * `engine` values the secret may name. Default: those of `AWS_ENGINES[target.engine]`, or
    * exactly `target.engine` for an engine not listed there. The secret must name one.
@@ -58,12 +59,13 @@ export interface RotationHandlerOptions extends Omit<RuntimeOptions, 'target'> {
 export type RotationHandler = SecretsManagerRotationHandler & ((event: RotationHandlerEvent) => Promise<StepResult>);
 
 /** Every option's name: the compiler keeps the list whole, and an unknown key is refused rather than ignored. */
-const OPTION_KEYS = Object.keys({
-  // Core's runtime options.
-  target: true, strategy: true, schema: true, password: true, logger: true, onEvent: true,
-  // AWS's own.
-  engines: true, endpoint: true, secretsManager: true, rds: true,
-} satisfies Record<keyof RotationHandlerOptions, true>);
+const OPTION_KEYS = [
+  ...RUNTIME_OPTION_KEYS,
+  ...Object.keys({ engines: true, endpoint: true, secretsManager: true, rds: true } satisfies Record<
+    Exclude<keyof RotationHandlerOptions, keyof RuntimeOptions>,
+    true
+  >),
+];
 
 const checks = optionChecks('createRotationHandler');
 
@@ -80,9 +82,7 @@ const checks = optionChecks('createRotationHandler');
  * host, port and engine from RDS through the secret's `aws:rds:primaryDB…Arn` tag.
  */
 export function createRotationHandler(options: RotationHandlerOptions): RotationHandler {
-  // Core's view of the options; its target is always replaced by the one bound to the invocation.
-  const runtime: unknown = options;
-  checkRuntimeOptions(runtime);
+  checkRuntimeOptions(options);
   checks.refuseUnknownKeys(options, OPTION_KEYS);
   const engines = options.engines === undefined ? undefined : checkedEngines(options.engines);
   if (options.endpoint !== undefined) checks.nonEmptyString(options.endpoint, 'endpoint');
@@ -96,15 +96,17 @@ export function createRotationHandler(options: RotationHandlerOptions): Rotation
 
   const handler = async (event: RotationHandlerEvent): Promise<StepResult> => {
     const valid = validEvent(event);
-    const invocation = withEngineRule(schema, source, engines, { event: valid });
+    const invocation: RotationInvocation = { event: valid };
+    // The engine rule wraps the target function (bound to the invocation) and whichever schema applies, the user's or AWS's.
+    const ruled = withEngineRule(schema, source, engines, invocation);
     return runStep(AWS_STEPS[valid.Step], {
-      ...rotationOptionsOf(runtime, {
+      ...rotationOptionsOf(options, {
         store: withManagedMasterEndpoints(store.withRotationToken(valid.RotationToken), rds),
         schema,
-        target: invocation.target,
+        invocation,
+        target: ruled.target,
       }),
-      // The engine rule wraps whichever schema applies, the user's or AWS's.
-      schema: invocation.schema,
+      schema: ruled.schema,
       secretId: valid.SecretId,
       token: valid.ClientRequestToken,
     });

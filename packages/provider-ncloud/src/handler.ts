@@ -3,18 +3,17 @@ import {
   InvalidOptionsError,
   isRotakitError,
   optionChecks,
-  Redactor,
   redactingLogger,
+  Redactor,
   rotate,
   rotationOptionsOf,
+  RUNTIME_OPTION_KEYS,
+  type RuntimeOptions,
+  type RuntimeTargetSource,
   silentLogger,
   StepFailedError,
-  type Credentials,
-  type RuntimeOptions,
   type StepName,
   type StepOutcome,
-  type Target,
-  type TargetSource,
 } from '@rotakit/core';
 import { ncloudSchema } from './conventions.js';
 import {
@@ -37,7 +36,7 @@ export interface NcloudInvocation {
  * current value (the chain Start Rotation Job answered), inside its guard: nothing has been
  * written when it throws.
  */
-export type NcloudTargetSource = Target | ((current: Credentials, invocation: NcloudInvocation) => Target);
+export type NcloudTargetSource = RuntimeTargetSource<NcloudInvocation>;
 
 /**
  * Options of {@link createCloudFunctionsAction}: core's runtime options (`strategy` required,
@@ -46,7 +45,7 @@ export type NcloudTargetSource = Target | ((current: Credentials, invocation: Nc
  * Secret makes the password (5–32 characters). Alternating users need the username key among
  * the secret's rotationTargets too.
  */
-export interface CloudFunctionsActionOptions extends Omit<RuntimeOptions, 'target'> {
+export interface CloudFunctionsActionOptions extends RuntimeOptions<NcloudInvocation> {
   /** A target (target-mysql, target-postgres, target-mssql), or a function of the current credentials and the invocation. */
   readonly target: NcloudTargetSource;
   /** Default `regional`; the `keyIsolation` default parameter, when given, wins. */
@@ -70,20 +69,17 @@ export interface CloudFunctionsActionOptions extends Omit<RuntimeOptions, 'targe
 }
 
 /** Every option's name: its type keeps the list complete, so no option is refused that the interface has. */
-const OPTION_NAMES: Readonly<Record<keyof CloudFunctionsActionOptions, true>> = {
-  target: true,
-  strategy: true,
-  schema: true,
-  password: true,
-  logger: true,
-  onEvent: true,
-  keyIsolation: true,
+const OPTION_NAMES = [
+  ...RUNTIME_OPTION_KEYS,
+  ...Object.keys({
+    keyIsolation: true,
   region: true,
   endpoint: true,
   retry: true,
-  timeoutMs: true,
-  environment: true,
-};
+    timeoutMs: true,
+    environment: true,
+  } satisfies Record<Exclude<keyof CloudFunctionsActionOptions, keyof RuntimeOptions>, true>),
+];
 
 const KEY_ISOLATIONS: readonly NcloudKeyIsolation[] = ['global', 'regional'];
 const REGIONS: readonly NcloudRegion[] = ['KR', 'JPN'];
@@ -141,11 +137,9 @@ interface ActionCall extends NcloudInvocation {
  * or a malformed `NCLOUD_SECRET_MANAGER_ENDPOINT` throws InvalidOptionsError naming it.
  */
 export function createCloudFunctionsAction(options: CloudFunctionsActionOptions): NcloudActionMain {
-  // Through an unknown: asserted on `options`, core's RuntimeOptions would hide this action's own options.
-  const given: unknown = options;
-  checkRuntimeOptions(given);
+  checkRuntimeOptions(options);
   const checks = optionChecks('the NAVER Cloud Functions action');
-  checks.refuseUnknownKeys(options, Object.keys(OPTION_NAMES));
+  checks.refuseUnknownKeys(options, OPTION_NAMES);
   checks.oneOf(options.keyIsolation, 'keyIsolation', KEY_ISOLATIONS, 'regional');
   checks.oneOf(options.region, 'region', REGIONS, 'KR');
   const schema = options.schema ?? ncloudSchema;
@@ -171,12 +165,6 @@ export function createCloudFunctionsAction(options: CloudFunctionsActionOptions)
     return cached.store;
   };
 
-  /** The target for core: a target function is bound to this invocation, and core calls it after its own read. */
-  const targetFor = (invocation: NcloudInvocation): TargetSource => {
-    const { target } = options;
-    return typeof target === 'function' ? (current) => target(current, invocation) : target;
-  };
-
   return async (args = {}) => {
     const redactor = new Redactor();
     const logger = redactingLogger(options.logger ?? silentLogger, redactor);
@@ -189,7 +177,7 @@ export function createCloudFunctionsAction(options: CloudFunctionsActionOptions)
       Object.assign(job, invocation);
       store = storeFor(call);
       // The logger replaced is the user's behind this invocation's redactor, which knows the API secret key.
-      const rotation = rotationOptionsOf({ ...options, target: targetFor(invocation), logger }, { store, schema: ncloudSchema });
+      const rotation = rotationOptionsOf({ ...options, logger }, { store, schema: ncloudSchema, invocation });
       const result = await rotate({ ...rotation, secretId: call.secretId, token: call.jobToken });
       return { done: true, secretId: result.secretId, jobToken: result.token, steps: result.steps };
     } catch (error) {
