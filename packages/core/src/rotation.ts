@@ -31,12 +31,15 @@ export interface PasswordOptions extends PasswordPolicy {
 }
 
 /**
- * The database side of a rotation: a target, or a function that picks one from the secret's current
- * credentials (by `engine`, `host`, …). Core calls the function after its own read of the current
- * value, once per step that needs the database, inside its guard: what it throws is scrubbed, and
- * nothing has been written when it throws.
+ * The database side of a rotation: a target, or a function that picks one from the secret's
+ * credentials (by `engine`, `host`, …). Core calls the function once per step that needs the
+ * database, inside its guard, with the credentials it read for that step: the current ones in
+ * create and set, the pending ones in test. Both name the same server (create copies every field
+ * of the current value but the user name and password, and set refuses a pending host that
+ * differs), so pick by those fields, not by the user name. What it throws is scrubbed, and nothing
+ * has been written when it throws.
  */
-export type TargetSource = Target | ((current: Credentials) => Target);
+export type TargetSource = Target | ((credentials: Credentials) => Target);
 
 /** Everything a rotation needs besides the secret and the token. */
 export interface RotationOptions {
@@ -138,6 +141,8 @@ export async function rotate(request: RotateRequest): Promise<RotationResult> {
 /** Where the token stands: finished (it is current), pending (its version is pending), or fresh. */
 type TokenState = 'finished' | 'pending' | 'fresh';
 
+const PENDING_STORED = { outcome: 'skipped', reason: 'a pending value is already stored under this token' } as const;
+
 /**
  * One rotation of one secret under one token, as one process sees it: the store session's stage
  * pointers, the values read so far (every password among them known to `redactor`), and whether
@@ -152,9 +157,15 @@ class Rotation {
   #resolvedTarget: Target | undefined;
   /** The current value, read once per process: no step of this process moves the current stage before it is last needed. */
   #current: SecretDocument | undefined;
+  /** The token's pending value, once stored or read: a version's value never changes. */
+  #pending: SecretDocument | undefined;
+  /** The privileged secrets read, by reference: create's check and set's login are one rotation apart. */
+  readonly #privileged = new Map<string, Credentials>();
   #stages: StagePointers = {};
   /** Whether this process asked the database to change something (set); cleared by a change that says it made none. */
   #changedDatabase = false;
+  /** Whether a failed create found (or could not rule out) a value under the token: it is then never withdrawn. */
+  #pendingMayHoldValue = false;
 
   constructor(options: RotationOptions & { secretId: string }, token: string) {
     for (const key of ['store', 'target', 'strategy', 'schema'] as const) {
@@ -241,12 +252,12 @@ class Rotation {
   async #withdrawIfUnchanged(step: StepName, session: StoreSession, error: RotakitError): Promise<void> {
     const { strategy, token } = this.#options;
     const target = this.#resolvedTarget;
-    if (error.retryable || this.#changedDatabase || (step !== 'create' && step !== 'set')) return;
+    if (error.retryable || this.#changedDatabase || this.#pendingMayHoldValue || (step !== 'create' && step !== 'set')) return;
     if (this.#stages.pending !== token || !session.withdraw) return;
     if (target === undefined) {
       // No target, no login tried: in set, an earlier process's change cannot be ruled out. In
-      // create, the pending version holds no value of this token yet (a stored one skips create
-      // before the target is picked), so no set can have used it.
+      // create, core read the pending version after the failure and found no value of this token,
+      // so no set can have used it.
       if (step !== 'create') return;
     } else if (strategy.kind === 'single-user' && target.verifiesPasswords === false) {
       return;
@@ -284,10 +295,9 @@ class Rotation {
       case 'create':
         return this.#create(session, state);
       case 'set':
-        await this.#resolveTarget(session);
+        await this.#resolveTarget((await this.#currentDocument(session)).credentials);
         return this.#options.strategy.set(await this.#setContext(session));
       case 'test':
-        await this.#resolveTarget(session);
         await this.#test(session);
         return { outcome: 'done' };
       case 'finish':
@@ -301,17 +311,44 @@ class Rotation {
     }
   }
 
+  /**
+   * Stores a new pending value. No read of the pending version comes first: the store keeps a value
+   * an earlier attempt stored under the token (`writePending`). Only when create fails with the
+   * token's version pending does core read it: a value there means an earlier attempt's create is
+   * done (a failure before the write is then a skip), and that the version is not withdrawn.
+   */
   async #create(session: StoreSession, state: TokenState): Promise<{ outcome: 'done' } | { outcome: 'skipped'; reason: string }> {
+    let writing = false;
+    try {
+      const value = await this.#newPendingValue(session);
+      writing = true;
+      const stored = await session.writePending(value);
+      this.#stages = { ...this.#stages, pending: this.#options.token };
+      this.#pending = this.#parse(stored, 'pending');
+      return stored === value ? { outcome: 'done' } : PENDING_STORED;
+    } catch (error) {
+      if (state !== 'pending') throw error;
+      let existing: string | undefined;
+      try {
+        existing = await session.read('pending');
+      } catch (readError) {
+        this.#pendingMayHoldValue = true;
+        this.logger.warn({ error: this.safe(readError) }, 'the pending version could not be read after create failed; it is kept');
+        throw error;
+      }
+      if (existing === undefined) throw error;
+      this.#pendingMayHoldValue = true;
+      if (writing) throw error;
+      this.#pending = this.#parse(existing, 'pending');
+      return PENDING_STORED;
+    }
+  }
+
+  /** The pending value create would store, once every check that can be made before a write has passed. */
+  async #newPendingValue(session: StoreSession): Promise<string> {
     const { schema, strategy } = this.#options;
     const current = await this.#currentDocument(session);
-    if (state === 'pending') {
-      const existing = await session.read('pending');
-      if (existing !== undefined) {
-        this.#parse(existing, 'pending');
-        return { outcome: 'skipped', reason: 'a pending value is already stored under this token' };
-      }
-    }
-    const target = await this.#resolveTarget(session);
+    const target = await this.#resolveTarget(current.credentials);
     const username = strategy.pendingUsername(current.credentials, conventionsOf(schema));
     const length = target.usernameLength ? target.usernameLength(username) : [...username].length;
     if (length > target.maxUsernameLength) {
@@ -324,24 +361,19 @@ class Rotation {
     await strategy.check?.(this.#createContext(current.credentials, username));
     const password = await this.#newPassword();
     this.redactor.add(password);
-    const value = schema.serialize(current, { username, password });
-    const stored = await session.writePending(value);
-    if (stored !== value) {
-      this.#parse(stored, 'pending');
-      this.logger.info({ secretId: this.#options.secretId }, 'kept the pending value an earlier attempt stored under this token');
-    }
-    this.#stages = { ...this.#stages, pending: this.#options.token };
-    return { outcome: 'done' };
+    return schema.serialize(current, { username, password });
   }
 
   /**
-   * The target of this rotation: the one given, or what the target function picks from the current
-   * credentials. A target that cannot meet the password policy is refused here, before anything is written.
+   * The target of this rotation: the one given, or what the target function picks from the
+   * credentials the step starts from (the current ones in create and set, the pending ones in test,
+   * which name the same server: create copies every field of current but the user and password).
+   * A target that cannot meet the password policy is refused here, before anything is written.
    */
-  async #resolveTarget(session: StoreSession): Promise<Target> {
+  async #resolveTarget(credentials: Credentials): Promise<Target> {
     if (this.#resolvedTarget) return this.#resolvedTarget;
-    const source = this.#options.target as (current: Credentials) => Target;
-    const target = source((await this.#currentDocument(session)).credentials);
+    const source = this.#options.target as (credentials: Credentials) => Target;
+    const target = source(credentials);
     if (typeof target !== 'object' || target === null || typeof target.connect !== 'function') {
       throw new InvalidOptionsError('the target function must return a target', { field: 'target' });
     }
@@ -424,7 +456,7 @@ class Rotation {
 
   async #test(session: StoreSession): Promise<void> {
     const pending = await this.#pendingDocument(session);
-    const target = this.#target;
+    const target = await this.#resolveTarget(pending.credentials);
     let connection: TargetSession;
     try {
       connection = await target.connect(loginOf(pending.credentials, target, this.logger), { logger: this.logger });
@@ -485,6 +517,14 @@ class Rotation {
   }
 
   async #readPrivileged(reference: string): Promise<Credentials> {
+    const known = this.#privileged.get(reference);
+    if (known) return known;
+    const credentials = await this.#readPrivilegedSecret(reference);
+    this.#privileged.set(reference, credentials);
+    return credentials;
+  }
+
+  async #readPrivilegedSecret(reference: string): Promise<Credentials> {
     const { schema, store } = this.#options;
     let raw: string;
     try {
@@ -519,13 +559,16 @@ class Rotation {
   }
 
   async #pendingDocument(session: StoreSession): Promise<SecretDocument> {
-    const raw = this.#stages.pending === this.#options.token ? await session.read('pending') : undefined;
+    const staged = this.#stages.pending === this.#options.token;
+    if (staged && this.#pending) return this.#pending;
+    const raw = staged ? await session.read('pending') : undefined;
     if (raw === undefined) {
       throw new RotationTokenInvalidError(
         `no pending value is stored under this token for ${this.#options.secretId}; run the create step first`,
       );
     }
-    return this.#parse(raw, 'pending');
+    this.#pending = this.#parse(raw, 'pending');
+    return this.#pending;
   }
 
   #parse(raw: string, stage: string, required?: readonly ('username' | 'password')[]): SecretDocument {

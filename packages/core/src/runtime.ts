@@ -8,12 +8,13 @@ import type { Strategy } from './strategy.js';
 import type { Credentials, Target } from './target.js';
 
 /**
- * The `target` option of an entry point: a target, or a function of the secret's current
- * credentials and the provider's `Invocation` (its event, its job) that picks one. The provider binds
- * the function to each invocation ({@link rotationOptionsOf}); core calls it after its own read of the
- * current value, inside its guard, before anything is written.
+ * The `target` option of an entry point: a target, or a function of the secret's credentials and
+ * the provider's `Invocation` (its event, its job) that picks one. The provider binds the function
+ * to each invocation ({@link rotationOptionsOf}); core calls it as `TargetSource` says (with the
+ * current credentials in create and set, the pending ones in test), inside its guard, before
+ * anything is written.
  */
-export type RuntimeTargetSource<Invocation> = Target | ((current: Credentials, invocation: Invocation) => Target);
+export type RuntimeTargetSource<Invocation> = Target | ((credentials: Credentials, invocation: Invocation) => Target);
 
 /**
  * What every provider's entry point (AWS's Lambda handler, Alibaba's Function Compute handler,
@@ -22,7 +23,7 @@ export type RuntimeTargetSource<Invocation> = Target | ((current: Credentials, i
  * target function of one invocation.
  */
 export interface RuntimeOptions<Invocation = never> {
-  /** The database side: a target, or a function of the current credentials and the invocation that picks one. */
+  /** The database side: a target, or a function of the secret's credentials and the invocation that picks one (see `TargetSource`). */
   readonly target: RuntimeTargetSource<Invocation>;
   /** `singleUser()` or `alternatingUsers(…)`: required, since the two need differently privileged secrets. */
   readonly strategy: Strategy;
@@ -59,7 +60,7 @@ export interface RuntimeInvocation<Invocation> {
   readonly store: SecretStore;
   /** The provider's schema: the default when the user gave none. */
   readonly schema: CredentialSchema;
-  /** What a target function of the user's is called with, beside the current credentials. */
+  /** What a target function of the user's is called with, beside the secret's credentials. */
   readonly invocation: Invocation;
   /** Replaces the target source the binding gives (a provider that wraps the user's, e.g. with a check). */
   readonly target?: TargetSource;
@@ -71,7 +72,7 @@ export interface RuntimeInvocation<Invocation> {
  */
 export function rotationOptionsOf<Invocation>(options: RuntimeOptions<Invocation>, each: RuntimeInvocation<Invocation>): RotationOptions {
   const { target } = options;
-  const bound: TargetSource = typeof target === 'function' ? (current) => target(current, each.invocation) : target;
+  const bound: TargetSource = typeof target === 'function' ? (credentials) => target(credentials, each.invocation) : target;
   return {
     store: each.store,
     target: each.target ?? bound,

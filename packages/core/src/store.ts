@@ -21,8 +21,9 @@ export interface StoreSession {
    * Stores `value` as the pending version under the token, as one atomic claim: when another
    * token's version is pending, or current no longer sits where `stages` said, it throws
    * `RotationInProgressError` naming that token and leaves nothing pending of its own. When an
-   * earlier attempt under this token already stored a value that no later step has used, the store
-   * keeps that value; it resolves to the value that is stored.
+   * earlier attempt under this token already stored a value, the store keeps that value and
+   * resolves to it: core writes without reading the pending version first, and a set may have used
+   * the earlier value. It resolves to the value that is stored.
    */
   writePending(value: string): Promise<string>;
   /**

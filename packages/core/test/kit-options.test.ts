@@ -17,6 +17,9 @@ import {
   runStep,
   singleUser,
   defaultSchema,
+  StepFailedError,
+  type SecretStore,
+  type StoreSession,
   type Target,
 } from '@rotakit/core';
 
@@ -161,7 +164,7 @@ describe('a target source', () => {
     return { store, target };
   };
 
-  it('is called with the current credentials after one read of the current value, and finish needs none', async () => {
+  it('is called with the credentials each step starts from after one read of them, and finish needs none', async () => {
     const { store, target } = fixture();
     const seen: string[] = [];
     const source = (current: { engine?: string; username: string }): Target => {
@@ -190,6 +193,75 @@ describe('a target source', () => {
       runStep('create', { store, target: refuse, strategy: singleUser(), schema: defaultSchema, secretId: 'app', token: 'placeholder-token' }),
     ).rejects.toMatchObject({ code: 'InvalidSecretValue', field: 'engine' });
     expect(store.stages('app').pending).toBeUndefined();
+  });
+
+  /** A rotation whose set used its pending value: the database holds the pending password. */
+  const afterSet = async () => {
+    const { store, target } = fixture();
+    store.beginRotation('app', 'placeholder-token');
+    for (const step of ['create', 'set'] as const) {
+      await runStep(step, { store, target, strategy: singleUser(), schema: defaultSchema, secretId: 'app', token: 'placeholder-token' });
+    }
+    const pending = store.valueAt('app', 'pending');
+    expect(pending).toBeDefined();
+    return { store, target, pending };
+  };
+  const refuse = (): Target => {
+    throw new InvalidSecretValueError('engine must be postgres for this rotation function', { field: 'engine' });
+  };
+  /** `store` with calls of its sessions replaced, by a function of the session. */
+  const storeWith = (store: SecretStore, replace: (session: StoreSession) => Partial<Pick<StoreSession, 'read' | 'writePending'>>): SecretStore => ({
+    name: store.name,
+    readCurrent: (id) => store.readCurrent(id),
+    open: async (id, token) => {
+      const session = await store.open(id, token);
+      return { ...session, ...replace(session) };
+    },
+  });
+
+  it('that refuses the secret in a create re-run after set keeps the stored pending value, and create is skipped', async () => {
+    const { store, pending } = await afterSet();
+    await expect(
+      runStep('create', { store, target: refuse, strategy: singleUser(), schema: defaultSchema, secretId: 'app', token: 'placeholder-token' }),
+    ).resolves.toMatchObject({ outcome: 'skipped' });
+    expect(store.stages('app').pending).toBe('placeholder-token');
+    expect(store.valueAt('app', 'pending')).toBe(pending);
+  });
+
+  it('that fails in create when the pending version cannot be read withdraws nothing: a set may have used it', async () => {
+    const { store, pending } = await afterSet();
+    const unreadable = storeWith(store, (session) => ({
+      read: async (stage) => {
+        if (stage === 'pending') throw new StepFailedError('access denied to the pending version', false);
+        return session.read(stage);
+      },
+    }));
+    const failure = await runStep('create', {
+      store: unreadable,
+      target: refuse,
+      strategy: singleUser(),
+      schema: defaultSchema,
+      secretId: 'app',
+      token: 'placeholder-token',
+    }).catch((error: unknown) => error);
+    expect(store.stages('app').pending).toBe('placeholder-token');
+    expect(store.valueAt('app', 'pending')).toBe(pending);
+    // The step's own failure is reported, not the read's.
+    expect(failure).toMatchObject({ code: 'InvalidSecretValue', field: 'engine' });
+  });
+
+  it('whose create write fails for good over a stored pending value withdraws nothing', async () => {
+    const { store, target, pending } = await afterSet();
+    const unwritable = storeWith(store, () => ({
+      writePending: async () => {
+        throw new StepFailedError('access denied to PutSecretValue', false);
+      },
+    }));
+    await expect(
+      runStep('create', { store: unwritable, target, strategy: singleUser(), schema: defaultSchema, secretId: 'app', token: 'placeholder-token' }),
+    ).rejects.toMatchObject({ code: 'StepFailed' });
+    expect(store.stages('app').pending).toBe('placeholder-token');
+    expect(store.valueAt('app', 'pending')).toBe(pending);
   });
 
   it('that returns no target fails before anything is written, naming target', async () => {

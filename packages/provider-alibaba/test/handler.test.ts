@@ -59,12 +59,12 @@ describe('options', () => {
     expect((thrown as Error).message).toContain(`renamed to ${now}`);
   });
 
-  test('a target function gets the current credentials and the invocation, after core read them, and end does not call it', async () => {
+  test('a target function gets the credentials core read for the step (current, then pending in test) and the invocation, and end does not call it', async () => {
     const seen: Array<{ username: string | undefined; step: string; versionId: string }> = [];
     const picking = createFcHandler({
       ...base(),
-      target: (current, invocation) => {
-        seen.push({ username: current.username, step: invocation.event.Step, versionId: invocation.versionId });
+      target: (credentials, invocation) => {
+        seen.push({ username: credentials.username, step: invocation.event.Step, versionId: invocation.versionId });
         expect(invocation.credential).toBeDefined();
         return target;
       },
@@ -78,7 +78,10 @@ describe('options', () => {
     const throughHandler = await reads(async () => {
       for (const Step of ['new', 'set', 'test', 'end']) await picking({ SecretName: 'db/app', RegionId: 'cn-hangzhou', ExecutionName: 'picked', Step }, context());
     });
-    expect(seen).toEqual(['new', 'set', 'test'].map((step) => ({ username: 'app', step, versionId: 'picked' })));
+    // Alternating users: the pending credentials name the alternate user.
+    expect(seen).toEqual(
+      [['new', 'app'], ['set', 'app'], ['test', 'app_rt']].map(([step, username]) => ({ username, step, versionId: 'picked' })),
+    );
     // The handler reads nothing itself to pick the target: as many reads as core's own steps make.
     const store = kmsStore(kms);
     const throughCore = await reads(async () => {

@@ -150,8 +150,8 @@ function checkedEngines(engines: unknown): readonly string[] {
  * target accepts (`engines`, else `AWS_ENGINES[target.engine]`, else `target.engine` itself). Only
  * AWS's secrets name their engine, so the rule is this provider's, not core's. With a target, or
  * with `engines`, the schema checks every value core reads. A target function's rule is known once
- * core has called it with the current credentials: the function given to core checks those before
- * it hands the target over, and the schema checks every value read afterwards.
+ * core has called it with the credentials the step starts from: the function given to core checks
+ * those before it hands the target over, and the schema checks every value read afterwards.
  */
 function withEngineRule(
   schema: CredentialSchema,
@@ -164,12 +164,12 @@ function withEngineRule(
     return { schema: engineChecked(schema, () => engines ?? acceptedEngines(source)), target: source };
   }
   let accepted = engines;
-  const target = (current: Credentials): Target => {
-    const picked = source(current, invocation);
+  const target = (credentials: Credentials): Target => {
+    const picked = source(credentials, invocation);
     // Not a target: core refuses it, naming the option.
     if (typeof picked !== 'object' || picked === null) return picked;
     accepted ??= acceptedEngines(picked);
-    if (key !== undefined) checkEngine(key, current.engine, accepted, 'the current value: ');
+    if (key !== undefined) checkEngine(key, credentials.engine, accepted);
     return picked;
   };
   return { schema: engineChecked(schema, () => accepted), target };
@@ -198,10 +198,10 @@ function engineChecked(schema: CredentialSchema, accepted: () => readonly string
   };
 }
 
-function checkEngine(key: string, engine: string | undefined, engines: readonly string[], prefix = ''): void {
+function checkEngine(key: string, engine: string | undefined, engines: readonly string[]): void {
   if (engine !== undefined && engines.includes(engine)) return;
   throw new InvalidSecretValueError(
-    `${prefix}${key} must be ${engines.length === 1 ? engines[0] : `one of ${engines.join(', ')}`} for this rotation function`,
+    `${key} must be ${engines.length === 1 ? engines[0] : `one of ${engines.join(', ')}`} for this rotation function`,
     { field: key },
   );
 }

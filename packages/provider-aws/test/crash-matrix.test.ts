@@ -64,7 +64,7 @@ describeRuntimeConformance('aws (Secrets Manager emulator)', async () => {
     promotion: PROMOTION,
     // As many Secrets Manager calls as before the in-process claim.
     calls: {
-      create: { DescribeSecret: 1, GetSecretValue: 2, PutSecretValue: 1 },
+      create: { DescribeSecret: 1, GetSecretValue: 1, PutSecretValue: 1 },
       set: { DescribeSecret: 1, GetSecretValue: 2 },
       test: { DescribeSecret: 1, GetSecretValue: 1 },
       finish: { DescribeSecret: 1, GetSecretValue: 1, UpdateSecretVersionStage: 2 },

@@ -45,7 +45,8 @@ interface Job {
  * `open` starts the job (Start Rotation Job may be repeated while the job is open) and reads the
  * chain; a pending value in the chain is adopted as this job's, since NAVER keeps the pending value
  * a failed job left and core must reuse it rather than make another password. `writePending`
- * refuses a value that changes anything but the secret's rotationTargets, then PUTs it; `promote`
+ * keeps that value; with none, it refuses a value that changes anything but the secret's
+ * rotationTargets, then PUTs it; `promote`
  * completes the job (the chain shifts) and `fail` fails it.
  */
 export class NcloudSecretStore implements SecretStore {
@@ -90,8 +91,9 @@ export class NcloudSecretStore implements SecretStore {
       stages,
       read: async (stage) => values()[stage],
       writePending: async (value) => {
+        // A pending value in the chain is kept, never replaced: a set may already have used it.
+        if (pending !== undefined) return pending;
         requireOnlyTargetsChange(secretId, job, value);
-        if (value === pending) return value;
         await this.#client.updatePendingStage(secretId, token, value);
         pending = value;
         return value;

@@ -45,6 +45,11 @@ describe('NcloudSecretStore', () => {
     const second = await store.open(secretId, next);
     expect(second.stages).toEqual({ current: 'ncloud:active', pending: next });
     expect(await second.read('pending')).toBe(pending);
+    // A set may have used it: a new value is not stored over it.
+    const puts = emulator.calls().updatePendingStage;
+    expect(await second.writePending(JSON.stringify(cdbSecret('a-new-password-2')))).toBe(pending);
+    expect(emulator.calls().updatePendingStage).toBe(puts);
+    expect(await second.read('pending')).toBe(pending);
   });
 
   it('treats a pending value equal to active as no pending value', async () => {

@@ -42,8 +42,8 @@ const secretOf = (username: string, password: string, extra: Record<string, unkn
   JSON.stringify({ engine: 'mysql', host: 'db.internal', port: 3306, username, password, ...extra });
 
 /**
- * Registers the store conformance suite: stage reads, pending writes (exact bytes, idempotent),
- * promotion, not-found normalisation, the foreign-pending rule, the optional password generator,
+ * Registers the store conformance suite: stage reads, pending writes (exact bytes, idempotent, an
+ * earlier attempt's value kept), promotion, not-found normalisation, the foreign-pending rule, the optional password generator,
  * and a whole rotation through core's `rotate()` with a memory target.
  */
 export function describeStoreConformance(name: string, setup: () => Promise<StoreConformanceFixture>): void {
@@ -86,6 +86,18 @@ export function describeStoreConformance(name: string, setup: () => Promise<Stor
       expect(await session.read('pending')).toBe(pending);
       expect(await session.read('current')).toBe(secretOf('app', 'first-password-1'));
       expect(await fixture.store.readCurrent(id)).toBe(secretOf('app', 'first-password-1'));
+    });
+
+    it('keeps the value an earlier attempt stored under the token: a new write resolves to it and stores nothing', async () => {
+      const id = await fixture.createSecret(secretOf('app', 'first-password-1'));
+      const token = await fixture.startRotation(id);
+      const earlier = secretOf('app', 'earlier-attempt-2');
+      await (await fixture.store.open(id, token)).writePending(earlier);
+      // Core writes without reading first: the store must not replace a value a set may have used.
+      const again = await fixture.store.open(id, token);
+      expect(await again.writePending(secretOf('app', 'later-attempt-3'))).toBe(earlier);
+      expect(await again.read('pending')).toBe(earlier);
+      expect(await (await fixture.store.open(id, token)).read('pending')).toBe(earlier);
     });
 
     it('promotes pending to current and current to previous', async () => {
