@@ -8,7 +8,7 @@ import { mysqlTarget } from '@rotakit/target-mysql';
 import { postgresTarget } from '@rotakit/target-postgres';
 import { quoteIdentifier, quoteLiteral } from '@rotakit/target-postgres/internal';
 import { createCloudFunctionsAction, type NcloudActionResult } from '@rotakit/provider-ncloud';
-import { API_KEY, capturingLogger, executeRotation } from './helpers.js';
+import { API_KEY, capturingLogger } from './helpers.js';
 
 /** A real database server with one application user, as the NAVER secret describes it. */
 interface Database {
@@ -98,7 +98,7 @@ for (const [engine, start] of [
       }
     };
     const runJob = async (): Promise<{ jobToken: string; result: NcloudActionResult }> => {
-      const jobToken = await executeRotation(emulator, secretId);
+      const jobToken = await emulator.executeRotation(secretId, { regional: true });
       const { result, error } = await emulator.jobSettled(jobToken);
       results.push(result, error);
       return { jobToken, result: result as NcloudActionResult };

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { InvalidOptionsError, MemoryTarget, singleUser } from '@rotakit/core';
 import { startNcloudSecretManagerEmulator, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
 import { createCloudFunctionsAction, type CloudFunctionsActionOptions, type NcloudActionMain } from '@rotakit/provider-ncloud';
-import { API_KEY, cdbSecret, executeRotation } from './helpers.js';
+import { API_KEY, cdbSecret } from './helpers.js';
 
 const VARIABLE = 'NCLOUD_SECRET_MANAGER_ENDPOINT';
 const OLD_PASSWORD = 'Old-password-1';
@@ -22,7 +22,7 @@ describe('the Secret Manager endpoint from the environment', () => {
   /** Registers the action for the trigger, runs one job and answers the action's result and the job's status. */
   const rotateWith = async (main: NcloudActionMain): Promise<{ result: unknown; status: string | undefined }> => {
     emulator.registerAction(TRIGGER, (args) => main(args), { defaultParams: { ...API_KEY } });
-    const jobToken = await executeRotation(emulator, secretId);
+    const jobToken = await emulator.executeRotation(secretId, { regional: true });
     const { result } = await emulator.jobSettled(jobToken);
     return { result, status: emulator.state().jobs.find((j) => j.jobToken === jobToken)?.status };
   };

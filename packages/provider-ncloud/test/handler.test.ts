@@ -7,7 +7,7 @@ import {
   type NcloudActionMain,
   type NcloudInvocation,
 } from '@rotakit/provider-ncloud';
-import { API_KEY, capturingLogger, cdbSecret, executeRotation } from './helpers.js';
+import { API_KEY, capturingLogger, cdbSecret } from './helpers.js';
 
 const OLD_PASSWORD = 'Old-password-1';
 const TRIGGER = 'rotate-cdb';
@@ -35,7 +35,7 @@ describe('createCloudFunctionsAction, driven by the emulator\'s rotation jobs', 
   const register = (main: NcloudActionMain): void =>
     emulator.registerAction(TRIGGER, (args) => main(args), { defaultParams: { ...API_KEY } });
   const runJob = async (): Promise<{ jobToken: string; result: unknown }> => {
-    const jobToken = await executeRotation(emulator, secretId);
+    const jobToken = await emulator.executeRotation(secretId, { regional: true });
     const settlement = await emulator.jobSettled(jobToken);
     outputs.push(settlement.result, settlement.error);
     return { jobToken, result: settlement.result };
@@ -229,7 +229,7 @@ describe('createCloudFunctionsAction, driven by the emulator\'s rotation jobs', 
       expect(seen[0]?.invocation).toEqual({ secretId, jobToken });
       expect(seen[0]?.current).toMatchObject({ username: 'app', host: 'db.internal', port: 3306, database: 'shop' });
       expect(target.accepts('app', activePassword())).toBe(true);
-      // The test's executeRotation, then the job: core reads the current value from the chain Start
+      // The emulator's executeRotation, then the job: core reads the current value from the chain Start
       // Rotation Job answered, and nothing reads it through the management API.
       expect(emulator.calls()).toEqual({ executeRotation: 1, startRotationJob: 1, updatePendingStage: 1, completeRotationJob: 1 });
       expectNoSecretsOut();

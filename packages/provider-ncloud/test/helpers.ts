@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@rotakit/core';
-import { signNcloudRequest, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
+import type { NcloudSecretManagerEmulator } from '@rotakit/testkit';
 import { NcloudSecretManagerClient, type NcloudClientOptions } from '@rotakit/provider-ncloud';
 
 /** The key pair the tests' emulators accept. */
@@ -15,23 +15,6 @@ export function cdbSecret(password: string, overrides: Record<string, unknown> =
 /** A client of the emulator's region-isolated host with quick retries. */
 export function clientOf(emulator: NcloudSecretManagerEmulator, overrides: Partial<NcloudClientOptions> = {}): NcloudSecretManagerClient {
   return new NcloudSecretManagerClient({ ...API_KEY, endpoint: emulator.regionalUrl, retry: { baseDelayMs: 1 }, ...overrides });
-}
-
-/**
- * Executes a rotation the way the console's "rotate now" does (management API), signed with
- * testkit's own signer; returns the new job's token.
- */
-export async function executeRotation(emulator: NcloudSecretManagerEmulator, secretId: string): Promise<string> {
-  const path = `/secretmanager/api/v1/secrets/${secretId}/rotation`;
-  const response = await fetch(`${emulator.url}${path}`, {
-    method: 'POST',
-    headers: signNcloudRequest('POST', path, API_KEY.accessKey, API_KEY.secretKey),
-  });
-  const body = (await response.json()) as { data?: { jobToken?: string } };
-  if (response.status !== 200 || typeof body.data?.jobToken !== 'string') {
-    throw new Error(`execute rotation answered HTTP ${response.status}`);
-  }
-  return body.data.jobToken;
 }
 
 /** Everything written to a logger, as JSON text, for secret scans. */

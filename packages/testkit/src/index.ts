@@ -26,6 +26,7 @@ export type {
   NcloudJobSettlement,
   NcloudJobStatus,
   NcloudKmsBoundary,
+  NcloudRotationRequestOptions,
   NcloudSecret,
   NcloudSecretChain,
   NcloudSecretManagerEmulator,

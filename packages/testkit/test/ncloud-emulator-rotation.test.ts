@@ -282,6 +282,19 @@ describe('NAVER emulator rotation jobs', () => {
     expect(emulator.state().jobs.find((j) => j.jobToken === jobToken)).toMatchObject({ secretId, status: 'completed' });
   });
 
+  it('rotateSecret starts a job as the console does (a signed POST) and resolves when its action has settled', async () => {
+    emulator.registerAction('console', rotate, { defaultParams: { baseURL: emulator.regionalUrl, ...TEST_CREDENTIAL } });
+    const secretId = seedRotatable('console');
+    const before = emulator.calls()['executeRotation'] ?? 0;
+    const settlement = await emulator.rotateSecret(secretId, { regional: true });
+    expect(emulator.calls()['executeRotation']).toBe(before + 1);
+    expect(settlement).toEqual({ job: expect.objectContaining({ secretId, status: 'completed', action: 'returned' }), result: { done: true } });
+    expect((await client.get(`/api/v1/secrets/${secretId}/previous`)).data.data.decryptedSecretValue.value).toBe(ACTIVE);
+    // A refusal rejects with the service's answer; a key the gateway does not know is refused by the gateway.
+    await expect(emulator.executeRotation('no-such-secret')).rejects.toThrow(/HTTP 404/);
+    await expect(emulator.executeRotation(secretId, { credential: { accessKey: 'unknown', secretKey: 'unknown' } })).rejects.toThrow(/HTTP 401/);
+  });
+
   it('a rotation POSTs the args as JSON to an HTTP action', async () => {
     const server: Server = createServer((req, res) => {
       let body = '';

@@ -1,4 +1,5 @@
 import { EmulatorServer, type Fault } from '../http.js';
+import { signNcloudRequest } from './signature.js';
 import {
   NcloudSecretManagerProtocol,
   type NcloudAction,
@@ -37,7 +38,7 @@ export interface NcloudEmulatorOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
-  /** Key pairs the gateway accepts; default {@link NCLOUD_EMULATOR_CREDENTIAL}. */
+  /** Key pairs the gateway accepts; default {@link NCLOUD_EMULATOR_CREDENTIAL}. The first signs `executeRotation`'s request. */
   credentials?: NcloudCredential[];
   /** The gateway's clock in epoch milliseconds, for the timestamp window and dates; default `Date.now`. */
   clock?: () => number;
@@ -59,6 +60,14 @@ export interface NcloudSecretManagerEmulator {
   openJob(secretId: string): string;
   /** Resolves when the action a rotation started for this job has returned or thrown. */
   jobSettled(jobToken: string): Promise<NcloudJobSettlement>;
+  /**
+   * Starts a rotation as the console's "rotate now" does: a signed `POST /api/v1/secrets/{id}/rotation`
+   * over HTTP, which opens a job and invokes the secret's trigger action. Resolves to the job's token;
+   * a refusal (no trigger, a job already open, an unknown secret) rejects with the service's code.
+   */
+  executeRotation(secretId: string, options?: NcloudRotationRequestOptions): Promise<string>;
+  /** {@link NcloudSecretManagerEmulator.executeRotation}, then waits for the action: its settlement, with the job's final status. */
+  rotateSecret(secretId: string, options?: NcloudRotationRequestOptions): Promise<NcloudJobSettlement>;
   /** Accepts more key pairs. */
   addCredentials(credentials: NcloudCredential[]): void;
   /** Secrets, jobs and triggers, as a copy. */
@@ -77,14 +86,40 @@ export interface NcloudSecretManagerEmulator {
   close(): Promise<void>;
 }
 
+/** How {@link NcloudSecretManagerEmulator.executeRotation} signs and addresses its request. */
+export interface NcloudRotationRequestOptions {
+  /** The key pair that signs; default the first the emulator accepts. */
+  readonly credential?: NcloudCredential;
+  /** Through the region-isolated host shape (`/secretmanager`), as for ISOLATED secrets; default the global one. */
+  readonly regional?: boolean;
+}
+
 /** Starts a NAVER Cloud Secret Manager emulator (API Gateway signature v2, management and rotation action APIs). */
 export async function startNcloudSecretManagerEmulator(options: NcloudEmulatorOptions = {}): Promise<NcloudSecretManagerEmulator> {
-  const protocol = new NcloudSecretManagerProtocol({
-    credentials: options.credentials ?? [{ ...NCLOUD_EMULATOR_CREDENTIAL }],
-    clock: options.clock ?? Date.now,
-  });
+  const credentials = options.credentials ?? [{ ...NCLOUD_EMULATOR_CREDENTIAL }];
+  const clock = options.clock ?? Date.now;
+  const protocol = new NcloudSecretManagerProtocol({ credentials, clock });
   const server = new EmulatorServer(protocol);
   const url = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  const executeRotation = async (secretId: string, request: NcloudRotationRequestOptions = {}): Promise<string> => {
+    const signer = request.credential ?? credentials[0];
+    if (!signer) throw new Error('executeRotation needs a credential: the emulator accepts none');
+    const path = `${request.regional === true ? '/secretmanager' : ''}/api/v1/secrets/${encodeURIComponent(secretId)}/rotation`;
+    const response = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { ...signNcloudRequest('POST', path, signer.accessKey, signer.secretKey, clock()) },
+    });
+    const body = (await response.json().catch(() => ({}))) as {
+      data?: { jobToken?: unknown };
+      error?: { errorCode?: string; details?: string };
+    };
+    const jobToken = body.data?.jobToken;
+    if (response.status !== 200 || typeof jobToken !== 'string') {
+      const { errorCode = 'no error code', details = '' } = body.error ?? {};
+      throw new Error(`execute rotation of ${secretId} was refused: HTTP ${response.status} ${errorCode} ${details}`.trim());
+    }
+    return jobToken;
+  };
   return {
     url,
     regionalUrl: `${url}/secretmanager`,
@@ -93,6 +128,8 @@ export async function startNcloudSecretManagerEmulator(options: NcloudEmulatorOp
     seedSecret: (seed) => protocol.seedSecret(seed),
     openJob: (secretId) => protocol.openJob(secretId),
     jobSettled: (jobToken) => protocol.jobSettled(jobToken),
+    executeRotation,
+    rotateSecret: async (secretId, request) => protocol.jobSettled(await executeRotation(secretId, request)),
     addCredentials: (credentials) => protocol.addCredentials(credentials),
     state: () => protocol.snapshot(),
     injectFault: (fault) => server.injectFault(fault),
