@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
 import { KmsError } from '../alibaba/errors.js';
-import { header, json, parse } from '../alibaba/protocol.js';
+import { errorBody as alibabaErrorBody, header, json, parse } from '../alibaba/protocol.js';
 import { type AlibabaCredentials, verifySignature } from '../alibaba/signature.js';
 import { type Instance, PRIVILEGE_DETAILS, RdsAccounts, rdsError, type RdsEmulatorState, type RdsErrorCode, type AlibabaRdsInstanceSeed } from './accounts.js';
 
@@ -194,12 +194,5 @@ function describeInstances(all: readonly Instance[], params: Record<string, stri
 }
 
 function errorBody(error: KmsError): EmulatorResponse {
-  const requestId = randomUUID();
-  return json(error.status, {
-    RequestId: requestId,
-    HostId: 'rds.aliyuncs.com',
-    Code: error.code,
-    Message: error.message,
-    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=Rds&requestId=${requestId}`,
-  });
+  return alibabaErrorBody(error, 'rds.aliyuncs.com', 'Rds');
 }
