@@ -431,6 +431,8 @@ describe('functions served over HTTP, and options', () => {
       expect(await emulator.execute(name, { input: { Step: 'new' } })).toMatchObject({ status: 'Succeeded', output: { VersionId: 'v-http' } });
       expect(await emulator.execute(name, { input: { fail: true } })).toMatchObject({ status: 'Failed', error: 'FC.Unhandled' });
       expect(received.map((body) => JSON.parse(body) as unknown)).toEqual([{ Step: 'new' }, { fail: true }]);
+      // The invocation records the parsed answer, as the task's result.
+      expect(emulator.state().executions.find((e) => e.flowName === name)?.invocations[0]?.result).toEqual({ VersionId: 'v-http' });
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

@@ -27,7 +27,7 @@ export interface WorkflowHistoryEvent {
 
 /** What the runner needs from the emulator: calling a function, waiting, and writing history. */
 export interface ExecutionRuntime {
-  /** Invokes the function at `resourceArn` with `payload`; throws a {@link TaskFailure} when the task fails. */
+  /** Invokes the function at `resourceArn` with `payload` and answers its result; throws a {@link TaskFailure} when the task fails. */
   invoke(stepName: string, resourceArn: string, payload: Buffer): Promise<unknown>;
   /** Waits `seconds` of workflow time before a retry. */
   wait(seconds: number): Promise<void>;
@@ -58,19 +58,6 @@ function at(root: unknown, path: readonly string[]): unknown {
   let value = root;
   for (const key of path) value = isRecord(value) ? value[key] : undefined;
   return value;
-}
-
-/** Function Compute's answer as the task's result: JSON when it parses, else the text. */
-function taskResult(result: unknown): unknown {
-  if (Buffer.isBuffer(result) || typeof result === 'string') {
-    const textResult = result.toString();
-    try {
-      return JSON.parse(textResult) as unknown;
-    } catch {
-      return textResult;
-    }
-  }
-  return result;
 }
 
 function matches(errors: readonly string[], errorType: string): boolean {
@@ -113,7 +100,7 @@ async function invokeTask(stepName: string, resourceArn: string, event: unknown,
   const payload = Buffer.from(typeof event === 'string' ? event : JSON.stringify(event ?? {}));
   runtime.record('TaskScheduled', stepName, { resource: resourceArn });
   try {
-    const result = taskResult(await runtime.invoke(stepName, resourceArn, payload));
+    const result = await runtime.invoke(stepName, resourceArn, payload);
     runtime.record('TaskSucceeded', stepName, { output: result });
     return result;
   } catch (error) {

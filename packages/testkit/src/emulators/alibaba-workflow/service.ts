@@ -216,7 +216,8 @@ export class WorkflowService {
     const target = this.#functions.get(resourceArn);
     try {
       if (target === undefined) throw new TaskFailure('FC.FunctionNotFound', `no function is registered with the emulator at ${resourceArn}`);
-      const result = typeof target === 'function' ? await this.#invokeHandler(target, resourceArn, payload, requestId) : await invokeUrl(target.url, payload, requestId);
+      const answer = typeof target === 'function' ? await this.#invokeHandler(target, resourceArn, payload, requestId) : await invokeUrl(target.url, payload, requestId);
+      const result = taskResult(answer);
       invocations.push({ step, resourceArn, event, requestId, result });
       return result;
     } catch (error) {
@@ -256,6 +257,17 @@ function parseInput(input: string | undefined): Record<string, unknown> {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw workflowError('InvalidArgument', 'the execution input must be a JSON object');
   return parsed as Record<string, unknown>;
+}
+
+/** Function Compute's answer as the task's result: JSON text or bytes parsed when they parse, anything else as it is. */
+function taskResult(answer: unknown): unknown {
+  if (!Buffer.isBuffer(answer) && typeof answer !== 'string') return answer;
+  const text = answer.toString();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 function parseEvent(payload: Buffer): unknown {
