@@ -1,7 +1,6 @@
 // Shared set-up of the provider's tests: emulators started with signature checks, stores and
 // clients pointed at them, a capture of everything a rotation writes out, and a runner that
 // executes a workflow definition on testkit's Serverless Workflow emulator against the handler.
-import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { RotakitError, type Logger, type RotationEvent } from '@rotakit/core';
@@ -164,7 +163,7 @@ function functionArnsOf(definition: string): string[] {
  * Serverless Workflow emulator, its tasks invoking `handler` with the function role's STS
  * credentials; every invocation gets a fresh request id, a retry of a failed state too, and retries
  * follow the definition's retry policies (a handler's error is `FC.Unhandled`). Retry waits take no
- * real time. The execution's name is `executionName`, else a new one. When the execution
+ * real time. The execution's name is `executionName`, else the one the service makes up. When the execution
  * fails, what the handler last threw is thrown.
  */
 export async function runWorkflow(
@@ -189,8 +188,7 @@ export async function runWorkflow(
     flows: [{ name: 'rotation', definition }],
   });
   try {
-    // The handler takes execution names that start with a letter or an underscore.
-    const execution = await workflow.execute('rotation', { input, executionName: options.executionName ?? `execution-${randomUUID()}` });
+    const execution = await workflow.execute('rotation', { input, ...(options.executionName === undefined ? {} : { executionName: options.executionName }) });
     if (execution.status === 'Failed') throw thrown.at(-1) ?? new Error(`the execution failed: ${execution.error ?? ''} ${execution.cause ?? ''}`);
     const invocations = execution.invocations.map((invocation) => ({
       name: invocation.step,

@@ -390,14 +390,37 @@ describe('the API through @alicloud/fnf-2019-03-15', () => {
     expect((await fnfError(client.startExecution({ FlowName: 'no-such-flow' }))).code).toBe('FlowNotExists');
     const name = flow(SEED_FLOW);
     await client.startExecution({ FlowName: name, ExecutionName: 'twice', Input: '{}' });
+    await emulator.waitForExecution(name, 'twice');
     expect((await fnfError(client.startExecution({ FlowName: name, ExecutionName: 'twice' }))).code).toBe('ExecutionAlreadyExists');
+    expect((await fnfError(client.startExecution({ FlowName: name, ExecutionName: '1-digit-first' }))).code).toBe('InvalidArgument');
     expect((await fnfError(client.describeExecution({ FlowName: name, ExecutionName: 'never' }))).code).toBe('ExecutionNotExists');
     expect((await fnfError(client.startExecution({ FlowName: name, Input: '[1]' }))).code).toBe('InvalidArgument');
     const invalid = await fnfError(client.createFlow({ Name: 'bad-flow', Definition: 'steps: []', Description: '', Type: 'FDL' }));
     expect(invalid).toMatchObject({ code: 'InvalidArgument', data: { Message: expect.stringMatching(/invalid flow definition/) } });
     const forged = await fnfError(fnfClient(emulator.url, { ...WORKFLOW_KEY, accessKeySecret: 'wrong' }).describeFlow({ Name: name }));
     expect(forged.code).toBe('SignatureDoesNotMatch');
-    await emulator.waitForExecution(name, 'twice');
+  });
+
+  test('StartExecution with the name of a running execution answers that execution and starts nothing; without a name the service names it', async () => {
+    let release: () => void = () => undefined;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const arn = 'acs:fc:cn-hangzhou:1234567890123456:services/rotation/functions/blocking';
+    let calls = 0;
+    emulator.registerFunction(arn, async () => {
+      calls += 1;
+      await blocked;
+      return {};
+    });
+    const name = flow(`version: v1\ntype: flow\nsteps:\n  - type: task\n    name: t\n    resourceArn: ${arn}\n`);
+    const client = fnfClient(emulator.url);
+    await client.startExecution({ FlowName: name, ExecutionName: 'running', Input: '{"first":true}' });
+    const again = await client.startExecution({ FlowName: name, ExecutionName: 'running', Input: '{"second":true}' });
+    expect(again).toMatchObject({ Name: 'running', Status: 'Running', Input: '{"first":true}' });
+    release();
+    expect(await emulator.waitForExecution(name, 'running')).toMatchObject({ status: 'Succeeded' });
+    expect(calls).toBe(1);
+    const unnamed = await client.startExecution({ FlowName: name });
+    expect(unnamed['Name']).toMatch(/^[A-Za-z_][\w-]{0,127}$/);
   });
 
   test('a throttle fault answers Throttled; the call log counts the actions', async () => {

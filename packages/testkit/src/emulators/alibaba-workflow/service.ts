@@ -93,10 +93,8 @@ interface Execution {
   readonly finished: Promise<WorkflowExecutionState>;
 }
 
-/** Flow names: letters, digits, `_` and `-`, starting with a letter or `_`, at most 128. */
-const FLOW_NAME = /^[A-Za-z_][\w-]{0,127}$/;
-/** Execution names may start with a digit too: the service names an unnamed execution by a UUID. */
-const EXECUTION_NAME = /^[\w][\w-]{0,127}$/;
+/** Flow and execution names: letters, digits, `_` and `-`, starting with a letter or `_`, 1 to 128 characters. */
+const NAME = /^[A-Za-z_][\w-]{0,127}$/;
 
 function now(): string {
   return new Date().toISOString();
@@ -121,7 +119,7 @@ export class WorkflowService {
 
   /** CreateFlow: refuses a taken name (FlowAlreadyExists) or a definition the emulator cannot run (InvalidArgument). */
   createFlow(seed: WorkflowFlowSeed): WorkflowFlowState {
-    if (typeof seed.name !== 'string' || !FLOW_NAME.test(seed.name)) throw workflowError('InvalidArgument', 'the flow name must be 1 to 128 letters, digits, _ or -, starting with a letter or _');
+    if (typeof seed.name !== 'string' || !NAME.test(seed.name)) throw workflowError('InvalidArgument', 'the flow name must be 1 to 128 letters, digits, _ or -, starting with a letter or _');
     if (this.#flows.has(seed.name)) throw workflowError('FlowAlreadyExists');
     const parsed = parseFlowDefinition(seed.definition);
     const flow: Flow = { name: seed.name, definition: seed.definition, description: seed.description ?? '', language: parsed.language, createdTime: now(), parsed };
@@ -138,13 +136,19 @@ export class WorkflowService {
     this.#functions.set(resourceArn, target);
   }
 
-  /** StartExecution: the execution runs in the background; `finished` settles when it stops. */
+  /**
+   * StartExecution: the execution runs in the background; `finished` settles when it stops. A name
+   * in use by a running execution answers that execution; by one that has stopped,
+   * ExecutionAlreadyExists. Without a name the service makes one up.
+   */
   startExecution(flowName: string, options: { executionName?: string | undefined; input?: string | undefined }): Execution {
     const flow = this.#flow(flowName);
-    const name = options.executionName ?? randomUUID();
-    if (!EXECUTION_NAME.test(name)) throw workflowError('InvalidArgument', 'the execution name must be 1 to 128 letters, digits, _ or -, not starting with -');
+    const name = options.executionName ?? `execution-${randomUUID()}`;
+    if (!NAME.test(name)) throw workflowError('InvalidArgument', 'the execution name must be 1 to 128 letters, digits, _ or -, starting with a letter or _');
     const key = `${flowName}\n${name}`;
-    if (this.#executions.has(key)) throw workflowError('ExecutionAlreadyExists');
+    const existing = this.#executions.get(key);
+    if (existing?.state.status === 'Running') return existing;
+    if (existing) throw workflowError('ExecutionAlreadyExists');
     const input = parseInput(options.input);
     const events: WorkflowHistoryEvent[] = [];
     const invocations: WorkflowInvocation[] = [];
