@@ -1,11 +1,17 @@
 // Shared set-up of the provider's tests: emulators started with signature checks, stores and
 // clients pointed at them, a capture of everything a rotation writes out, and a runner that
-// executes a workflow definition's Task states against the handler.
-import { randomUUID } from 'node:crypto';
+// executes a workflow definition on testkit's Serverless Workflow emulator against the handler.
 import { parse } from 'yaml';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { RotakitError, type Logger, type RotationEvent } from '@rotakit/core';
-import { startAlibabaKmsEmulator, startAlibabaRdsEmulator, type AlibabaKmsEmulator, type AlibabaRdsEmulator } from '@rotakit/testkit';
+import {
+  startAlibabaKmsEmulator,
+  startAlibabaRdsEmulator,
+  startAlibabaWorkflowEmulator,
+  type AlibabaKmsEmulator,
+  type AlibabaRdsEmulator,
+  type WorkflowFunctionContext,
+} from '@rotakit/testkit';
 import { KmsSecretStore, type FcHandler, type FcRotationResult } from '@rotakit/provider-alibaba';
 
 /** The AccessKey both emulators check signatures against; the handler's context carries it as STS. */
@@ -137,17 +143,6 @@ function serialise(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value, (_key, item: unknown) => (item instanceof Error ? errorText(item) : item));
 }
 
-interface FlowState {
-  Type: string;
-  Name: string;
-  Action: string;
-  TaskMode: string;
-  InputConstructor: Record<string, unknown>;
-  Parameters: Record<string, unknown>;
-  Next?: string;
-  End?: boolean;
-}
-
 /** One invocation the workflow made: the state's name, its event, its result, and the request id FC gave it. */
 export interface WorkflowInvocation {
   readonly name: string;
@@ -156,58 +151,53 @@ export interface WorkflowInvocation {
   readonly result?: FcRotationResult;
 }
 
+/** The function ARNs a flow definition's tasks invoke, in either definition language. */
+function functionArnsOf(definition: string): string[] {
+  const flow = parse(definition) as { States?: Array<{ Parameters?: { resourceArn?: string } }>; steps?: Array<{ resourceArn?: string }> };
+  const arns = [...(flow.States ?? []).map((state) => state.Parameters?.resourceArn), ...(flow.steps ?? []).map((step) => step.resourceArn)];
+  return [...new Set(arns.filter((arn): arn is string => arn !== undefined))];
+}
+
 /**
- * Runs one execution of a CloudFlow definition's Task states, from `StartAt` along `Next`, the way
- * CloudFlow does for this flow: each state's input is its `InputConstructor` (a key ending in `.$`
- * takes `$Context.Execution.Input.X` from the execution's input or `$Context.Execution.Name`, the
- * others are constants), passed to the function as the event (`body.$: $Input`). Every invocation
- * gets a fresh request id, a retry of a failed state too (up to `retries` times). The execution's
- * name is `executionName`, else a new one.
+ * Runs one execution of a flow definition (rotakit's CloudFlow one, or an FDL flow) on testkit's
+ * Serverless Workflow emulator, its tasks invoking `handler` with the function role's STS
+ * credentials; every invocation gets a fresh request id, a retry of a failed state too, and retries
+ * follow the definition's retry policies (a handler's error is `FC.Unhandled`). Retry waits take no
+ * real time. The execution's name is `executionName`, else the one the service makes up. When the execution
+ * fails, what the handler last threw is thrown.
  */
 export async function runWorkflow(
   definition: string,
   input: Record<string, unknown>,
   handler: FcHandler,
-  options: { executionName?: string; retries?: number } = {},
+  options: { executionName?: string } = {},
 ): Promise<{ invocations: WorkflowInvocation[]; executionName: string }> {
-  const flow = parse(definition) as { Type: string; SpecVersion: string; StartAt: string; States: FlowState[] };
-  expect(flow).toMatchObject({ Type: 'StateMachine', SpecVersion: 'v1' });
-  const executionName = options.executionName ?? `execution-${randomUUID()}`;
-  const context = { Execution: { Name: executionName, Input: input } };
-  const invocations: WorkflowInvocation[] = [];
-  for (let state = flow.States.find((s) => s.Name === flow.StartAt); state !== undefined; ) {
-    expect(state).toMatchObject({ Type: 'Task', Action: 'FC:InvokeFunction', TaskMode: 'RequestComplete' });
-    expect(state.Parameters).toMatchObject({ invocationType: 'Sync', 'body.$': '$Input' });
-    const event = Object.fromEntries(
-      Object.entries(state.InputConstructor).map(([key, value]) =>
-        key.endsWith('.$') ? [key.slice(0, -2), contextValue(context, value as string)] : [key, value],
-      ),
-    );
-    let result: FcRotationResult | undefined;
-    for (let attempt = 0; result === undefined; attempt += 1) {
-      const requestId = randomUUID();
-      const credentials = { ...KEY, securityToken: `sts-${requestId}` };
-      try {
-        result = await handler(Buffer.from(JSON.stringify(event)), { requestId, credentials });
-        invocations.push({ name: state.Name, event, requestId, result });
-      } catch (error) {
-        invocations.push({ name: state.Name, event, requestId });
-        if (attempt >= (options.retries ?? 0)) throw error;
-      }
+  const thrown: unknown[] = [];
+  const recording = async (event: Buffer, context: WorkflowFunctionContext): Promise<unknown> => {
+    try {
+      return await handler(event, context);
+    } catch (error) {
+      thrown.push(error);
+      throw error;
     }
-    if (state.End === true) break;
-    const next = state.Next;
-    state = flow.States.find((s) => s.Name === next);
-    expect(state, `state ${next}`).toBeDefined();
+  };
+  const workflow = await startAlibabaWorkflowEmulator({
+    timeScale: 0,
+    functionCredentials: { ...KEY, securityToken: 'sts-workflow-role' },
+    functions: Object.fromEntries(functionArnsOf(definition).map((arn) => [arn, recording])),
+    flows: [{ name: 'rotation', definition }],
+  });
+  try {
+    const execution = await workflow.execute('rotation', { input, ...(options.executionName === undefined ? {} : { executionName: options.executionName }) });
+    if (execution.status === 'Failed') throw thrown.at(-1) ?? new Error(`the execution failed: ${execution.error ?? ''} ${execution.cause ?? ''}`);
+    const invocations = execution.invocations.map((invocation) => ({
+      name: invocation.step,
+      event: invocation.event as Record<string, unknown>,
+      requestId: invocation.requestId,
+      ...(invocation.result === undefined ? {} : { result: invocation.result as FcRotationResult }),
+    }));
+    return { invocations, executionName: execution.name };
+  } finally {
+    await workflow.close();
   }
-  return { invocations, executionName };
-}
-
-/** The value of a `$Context.…` path, which must exist (CloudFlow fails the state otherwise). */
-function contextValue(context: Record<string, unknown>, expression: string): unknown {
-  expect(expression.startsWith('$Context.'), expression).toBe(true);
-  let value: unknown = context;
-  for (const key of expression.slice('$Context.'.length).split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
-  expect(value, expression).toBeDefined();
-  return value;
 }

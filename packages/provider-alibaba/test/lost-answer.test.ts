@@ -12,7 +12,11 @@ import { schedulePayload, workflowDefinition } from '@rotakit/provider-alibaba/s
 import { KEY, runWorkflow, seedSecret, stagesOf, valueAt } from './helpers.js';
 
 const SECRET = 'mysql/lost-answer';
-const FLOW = workflowDefinition({ functionArn: 'acs:fc:cn-hangzhou:1234567890123456:services/rotation/functions/rotate' });
+// The function's own errors (FC.Unhandled) retried twice, as a user would configure it.
+const FLOW = workflowDefinition({
+  functionArn: 'acs:fc:cn-hangzhou:1234567890123456:services/rotation/functions/rotate',
+  retry: [{ errors: ['FC.Unhandled'], maxAttempts: 2, intervalSeconds: 1 }],
+});
 const PAYLOAD = JSON.parse(schedulePayload({ secretName: SECRET, regionId: 'cn-hangzhou' })) as Record<string, unknown>;
 const target = mysqlTarget({ tls: 'disable' });
 
@@ -53,7 +57,7 @@ function versionsHolding(versionId: string): string[] {
 /** One scheduled execution: `rotated` with the version it made current, or the error it stopped on. */
 async function execution(): Promise<{ rotated: string } | { failed: unknown }> {
   try {
-    const { invocations } = await runWorkflow(FLOW, PAYLOAD, handler, { retries: 2 });
+    const { invocations } = await runWorkflow(FLOW, PAYLOAD, handler);
     return { rotated: invocations.find((i) => i.event['Step'] === 'end')?.result?.VersionId as string };
   } catch (error) {
     return { failed: isRotakitError(error) ? { code: error.code, pendingToken: error.pendingToken } : error };

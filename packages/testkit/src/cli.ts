@@ -1,15 +1,17 @@
 import { parseArgs } from 'node:util';
 import { startAlibabaKmsEmulator } from './emulators/alibaba/index.js';
+import { startAlibabaRdsEmulator } from './emulators/alibaba-rds/index.js';
 import { startNcloudSecretManagerEmulator } from './emulators/ncloud/index.js';
 import { startAwsSecretsManagerEmulator } from './emulators/aws/index.js';
 
-/** Starts one emulator standalone: `rotakit-emulator aws|alibaba|ncloud [--port N] [--host H]`. */
+/** Starts one emulator standalone: `rotakit-emulator aws|alibaba|alibaba-rds|ncloud [--port N] [--host H]`. */
 type Starter = (options: { port: number; host: string }) => Promise<{ url: string; close(): Promise<void> }>;
 
 // Each cloud's emulator registers its starter here.
 const starters: Record<string, Starter> = {
   aws: (options) => startAwsSecretsManagerEmulator(options),
   alibaba: (options) => startAlibabaKmsEmulator(options),
+  'alibaba-rds': (options) => startAlibabaRdsEmulator(options),
   ncloud: startNcloudSecretManagerEmulator,
 };
 

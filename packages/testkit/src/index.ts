@@ -10,6 +10,7 @@ export type { EmulatorProtocol, EmulatorRequest, EmulatorResponse, Fault } from 
 export * from './emulators/aws/index.js';
 export * from './emulators/alibaba/index.js';
 export * from './emulators/alibaba-rds/index.js';
+export * from './emulators/alibaba-workflow/index.js';
 export {
   NCLOUD_EMULATOR_CREDENTIAL,
   NCLOUD_TIMESTAMP_TOLERANCE_MS,

@@ -272,10 +272,20 @@ describe('UpdateSecretVersionStage', () => {
 describe('GetRandomPassword', () => {
   const classes = Object.values(PASSWORD_CHARACTER_CLASSES);
 
-  test('defaults to 32 characters with every class present', async () => {
+  const missesAClass = (password: string): boolean => classes.some((chars) => ![...password].some((c) => chars.includes(c)));
+
+  test('defaults to 32 characters from every class', async () => {
     const { randomPassword: password } = await randomPassword({});
     expect(password).toHaveLength(32);
-    for (const chars of classes) expect([...password].some((c) => chars.includes(c))).toBe(true);
+    const drawn = (await Promise.all(Array.from({ length: 20 }, () => randomPassword({})))).map((r) => r.randomPassword).join('');
+    for (const chars of classes) expect([...drawn].some((c) => chars.includes(c))).toBe(true);
+  });
+
+  test('RequireEachIncludedType defaults to false, as the API documents: a short password may miss a class', async () => {
+    // Eight characters drawn freely from the four classes miss one more often than not;
+    // sixty draws that all hold every class would mean the emulator requires them.
+    const drawn = await Promise.all(Array.from({ length: 60 }, () => randomPassword({ passwordLength: '8' })));
+    expect(drawn.some((r) => missesAClass(r.randomPassword))).toBe(true);
   });
 
   test("honours length bounds, ExcludeCharacters (the seed's default set) and class exclusions", async () => {

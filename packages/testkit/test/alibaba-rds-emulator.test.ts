@@ -133,6 +133,60 @@ describe('account rules and errors', () => {
   });
 });
 
+describe('DescribeDBInstances', () => {
+  // Instances of their own region, so the account tests' instance stays out of the lists.
+  const REGION = 'cn-shanghai';
+  beforeEach(() => {
+    emulator.seed([
+      { id: 'rm-sh-primary', regionId: REGION, engine: 'MySQL', engineVersion: '8.0', description: 'orders' },
+      { id: 'rr-sh-replica', regionId: REGION, engine: 'MySQL', engineVersion: '8.0', role: 'Readonly', masterInstanceId: 'rm-sh-primary' },
+      { id: 'pgm-sh-other', regionId: REGION, engine: 'PostgreSQL', engineVersion: '16.0', status: 'Creating' },
+    ]);
+  });
+  const describeInstances = (request: Record<string, unknown>) =>
+    client.describeDBInstances(new $Rds.DescribeDBInstancesRequest({ regionId: REGION, ...request }));
+  const idsOf = (response: Awaited<ReturnType<typeof describeInstances>>) => response.body?.items?.DBInstance?.map((i) => i.DBInstanceId);
+
+  test("lists the region's instances in Items.DBInstance with their role, endpoint, primary and read-only instances", async () => {
+    const response = await describeInstances({});
+    expect(response.body).toMatchObject({ pageNumber: 1, pageRecordCount: 3, totalRecordCount: 3 });
+    const [primary, replica, other] = response.body?.items?.DBInstance ?? [];
+    expect(primary).toMatchObject({
+      DBInstanceId: 'rm-sh-primary',
+      DBInstanceDescription: 'orders',
+      regionId: REGION,
+      zoneId: `${REGION}-b`,
+      engine: 'MySQL',
+      engineVersion: '8.0',
+      DBInstanceStatus: 'Running',
+      DBInstanceType: 'Primary',
+      connectionString: 'rm-sh-primary.mysql.rds.aliyuncs.com',
+      readOnlyDBInstanceIds: { readOnlyDBInstanceId: [{ DBInstanceId: 'rr-sh-replica' }] },
+    });
+    expect(primary?.createTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(primary?.masterInstanceId).toBeUndefined();
+    expect(replica).toMatchObject({ DBInstanceType: 'Readonly', masterInstanceId: 'rm-sh-primary', connectionString: 'rr-sh-replica.mysql.rds.aliyuncs.com' });
+    expect(other).toMatchObject({ engine: 'PostgreSQL', DBInstanceStatus: 'Creating', connectionString: 'pgm-sh-other.pg.rds.aliyuncs.com' });
+    expect(idsOf(await describeInstances({ regionId: 'cn-beijing' }))).toEqual([]);
+  });
+
+  test('narrows by instance ids, endpoint, engine, status and role, and pages', async () => {
+    expect(idsOf(await describeInstances({ DBInstanceId: 'rr-sh-replica,pgm-sh-other' }))).toEqual(['rr-sh-replica', 'pgm-sh-other']);
+    expect(idsOf(await describeInstances({ connectionString: 'rr-sh-replica.mysql.rds.aliyuncs.com' }))).toEqual(['rr-sh-replica']);
+    expect(idsOf(await describeInstances({ engine: 'PostgreSQL' }))).toEqual(['pgm-sh-other']);
+    expect(idsOf(await describeInstances({ DBInstanceStatus: 'Running', DBInstanceType: 'Primary' }))).toEqual(['rm-sh-primary']);
+    const second = await describeInstances({ pageSize: 2, pageNumber: 2 });
+    expect(second.body).toMatchObject({ pageNumber: 2, pageRecordCount: 1, totalRecordCount: 3 });
+    expect(idsOf(second)).toEqual(['pgm-sh-other']);
+  });
+
+  test('needs RegionId, and a page size of 1 to 100', async () => {
+    const missing = await rejection(client.describeDBInstances(new $Rds.DescribeDBInstancesRequest({})));
+    expect(missing).toMatchObject({ code: 'MissingRegionId', statusCode: 400 });
+    expect(await rejection(describeInstances({ pageSize: 101 }))).toMatchObject({ code: 'InvalidParameter', statusCode: 400 });
+  });
+});
+
 describe('signatures and faults', () => {
   test('a request signed with another secret is refused; STS tokens are accepted', async () => {
     const error = await rejection(rdsClient({ accessKeySecret: 'wrong' }).describeAccounts(new $Rds.DescribeAccountsRequest({ DBInstanceId: INSTANCE })));

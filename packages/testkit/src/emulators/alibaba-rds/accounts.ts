@@ -14,6 +14,9 @@ export interface RdsAccountState {
   privileges: Record<string, string>;
 }
 
+/** An instance's role, as DescribeDBInstances reports it in `DBInstanceType`. */
+export type RdsInstanceRole = 'Primary' | 'Readonly' | 'Guard' | 'Temp';
+
 /** An instance to seed. */
 export interface AlibabaRdsInstanceSeed {
   id: string;
@@ -22,6 +25,18 @@ export interface AlibabaRdsInstanceSeed {
   engineVersion?: string;
   databases?: string[];
   accounts?: Array<Partial<RdsAccountState> & { name: string; password: string }>;
+  /** Default `cn-hangzhou`: DescribeDBInstances lists an instance only in its region. */
+  regionId?: string;
+  /** Default `<regionId>-b`. */
+  zoneId?: string;
+  /** Default `Running`. */
+  status?: string;
+  /** Default `Primary`; a `Readonly` instance names its primary in `masterInstanceId`. */
+  role?: RdsInstanceRole;
+  masterInstanceId?: string | undefined;
+  /** The internal endpoint; default `<id>.<engine>.rds.aliyuncs.com` (e.g. `rm-1.mysql.rds.aliyuncs.com`). */
+  connectionString?: string;
+  description?: string;
 }
 
 /** One instance in {@link RdsEmulatorState}. */
@@ -31,6 +46,15 @@ export interface RdsInstanceState {
   engineVersion: string;
   databases: string[];
   accounts: RdsAccountState[];
+  regionId: string;
+  zoneId: string;
+  status: string;
+  role: RdsInstanceRole;
+  masterInstanceId: string | undefined;
+  connectionString: string;
+  description: string;
+  /** When the emulator learnt of it, `YYYY-MM-DDTHH:mm:ssZ`. */
+  createTime: string;
 }
 
 /** The emulator's whole state. */
@@ -92,10 +116,11 @@ function nameLimit(engine: RdsEmulatorEngine, version: string): number {
   return 63;
 }
 
-interface Instance {
-  id: string;
-  engine: RdsEmulatorEngine;
-  engineVersion: string;
+/** The host label each engine's endpoints carry. */
+const ENDPOINT_LABEL: Record<RdsEmulatorEngine, string> = { MySQL: 'mysql', MariaDB: 'mariadb', SQLServer: 'sqlserver', PostgreSQL: 'pg' };
+
+/** An instance as the emulator holds it. */
+export interface Instance extends Omit<RdsInstanceState, 'databases' | 'accounts'> {
   databases: Set<string>;
   accounts: Map<string, RdsAccountState>;
 }
@@ -108,12 +133,24 @@ export class RdsAccounts {
   seed(seeds: readonly AlibabaRdsInstanceSeed[]): void {
     for (const seed of seeds) {
       if (typeof seed.id !== 'string' || seed.id === '') throw new Error('seed: every instance needs an id');
+      const engine = seed.engine ?? 'MySQL';
+      const regionId = seed.regionId ?? 'cn-hangzhou';
+      const role = seed.role ?? 'Primary';
+      if (role === 'Readonly' && !seed.masterInstanceId) throw new Error(`seed: the read-only instance ${seed.id} needs a masterInstanceId`);
       const instance: Instance = {
         id: seed.id,
-        engine: seed.engine ?? 'MySQL',
+        engine,
         engineVersion: seed.engineVersion ?? '8.0',
         databases: new Set(seed.databases ?? []),
         accounts: new Map(),
+        regionId,
+        zoneId: seed.zoneId ?? `${regionId}-b`,
+        status: seed.status ?? 'Running',
+        role,
+        masterInstanceId: seed.masterInstanceId,
+        connectionString: seed.connectionString ?? `${seed.id}.${ENDPOINT_LABEL[engine]}.rds.aliyuncs.com`,
+        description: seed.description ?? seed.id,
+        createTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       };
       for (const account of seed.accounts ?? []) {
         instance.accounts.set(account.name, {
@@ -132,13 +169,16 @@ export class RdsAccounts {
   snapshot(): RdsEmulatorState {
     return {
       instances: [...this.#instances.values()].map((instance) => ({
-        id: instance.id,
-        engine: instance.engine,
-        engineVersion: instance.engineVersion,
+        ...instance,
         databases: [...instance.databases],
         accounts: [...instance.accounts.values()].map((account) => ({ ...account, privileges: { ...account.privileges } })),
       })),
     };
+  }
+
+  /** Every instance, in the order they were seeded. */
+  instances(): Instance[] {
+    return [...this.#instances.values()];
   }
 
   instance(id: string): Instance {

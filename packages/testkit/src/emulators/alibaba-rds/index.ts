@@ -10,6 +10,7 @@ export type {
   RdsEmulatorState,
   RdsErrorCode,
   AlibabaRdsInstanceSeed,
+  RdsInstanceRole,
   RdsInstanceState,
 } from './accounts.js';
 export { RDS_ACTIONS, type RdsAction } from './protocol.js';

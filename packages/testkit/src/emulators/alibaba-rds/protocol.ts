@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
 import { KmsError } from '../alibaba/errors.js';
-import { header, json, parse } from '../alibaba/protocol.js';
+import { errorBody as alibabaErrorBody, header, json, parse } from '../alibaba/protocol.js';
 import { type AlibabaCredentials, verifySignature } from '../alibaba/signature.js';
-import { PRIVILEGE_DETAILS, RdsAccounts, rdsError, type RdsEmulatorState, type RdsErrorCode, type AlibabaRdsInstanceSeed } from './accounts.js';
+import { type Instance, PRIVILEGE_DETAILS, RdsAccounts, rdsError, type RdsEmulatorState, type RdsErrorCode, type AlibabaRdsInstanceSeed } from './accounts.js';
 
 const API_VERSION = '2014-08-15';
 
-/** The RDS account actions the emulator answers. */
+/** The RDS actions the emulator answers: the account calls, and DescribeDBInstances. */
 export const RDS_ACTIONS = [
+  'DescribeDBInstances',
   'DescribeAccounts',
   'CreateAccount',
   'ResetAccountPassword',
@@ -79,6 +80,7 @@ export class AlibabaRdsProtocol implements EmulatorProtocol {
       if (value === undefined || value === '') throw new KmsError(`Missing${name}`, 400, `${name} is mandatory for this action.`);
       return value;
     };
+    if (action === 'DescribeDBInstances') return describeInstances(this.accounts.instances(), params, required('RegionId'));
     const instance = this.accounts.instance(required('DBInstanceId'));
     const list = (name: string): string[] => required(name).split(',').map((item) => item.trim());
     switch (action) {
@@ -134,13 +136,63 @@ export class AlibabaRdsProtocol implements EmulatorProtocol {
   }
 }
 
+/**
+ * DescribeDBInstances: the region's instances, narrowed by `DBInstanceId` (comma-separated),
+ * `ConnectionString`, `Engine`, `DBInstanceStatus` and `DBInstanceType`, paged by `PageSize`
+ * (1 to 100, default 30) and `PageNumber`, each in `Items.DBInstance[]` with its role, primary and
+ * read-only instances.
+ */
+function describeInstances(all: readonly Instance[], params: Record<string, string>, regionId: string): Record<string, unknown> {
+  const pageSize = Number(params['PageSize'] ?? 30);
+  const pageNumber = Number(params['PageNumber'] ?? 1);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100 || !Number.isInteger(pageNumber) || pageNumber < 1) {
+    throw rdsError('InvalidParameter');
+  }
+  const ids = params['DBInstanceId']?.split(',').map((id) => id.trim()).filter((id) => id !== '');
+  const filters: Array<[string | undefined, (instance: Instance) => string]> = [
+    [params['ConnectionString'], (instance) => instance.connectionString],
+    [params['Engine'], (instance) => instance.engine],
+    [params['DBInstanceStatus'], (instance) => instance.status],
+    [params['DBInstanceType'], (instance) => instance.role],
+  ];
+  const matching = all.filter(
+    (instance) =>
+      instance.regionId === regionId &&
+      (ids === undefined || ids.length === 0 || ids.includes(instance.id)) &&
+      filters.every(([wanted, field]) => wanted === undefined || wanted === '' || field(instance) === wanted),
+  );
+  const page = matching.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+  return {
+    PageNumber: pageNumber,
+    PageRecordCount: page.length,
+    TotalRecordCount: matching.length,
+    Items: {
+      DBInstance: page.map((instance) => ({
+        DBInstanceId: instance.id,
+        DBInstanceDescription: instance.description,
+        RegionId: instance.regionId,
+        ZoneId: instance.zoneId,
+        Engine: instance.engine,
+        EngineVersion: instance.engineVersion,
+        DBInstanceStatus: instance.status,
+        DBInstanceType: instance.role,
+        ...(instance.masterInstanceId === undefined ? {} : { MasterInstanceId: instance.masterInstanceId }),
+        ReadOnlyDBInstanceIds: {
+          ReadOnlyDBInstanceId: all
+            .filter((other) => other.role === 'Readonly' && other.masterInstanceId === instance.id)
+            .map((other) => ({ DBInstanceId: other.id })),
+        },
+        ConnectionString: instance.connectionString,
+        CreateTime: instance.createTime,
+        DBInstanceNetType: 'Intranet',
+        InstanceNetworkType: 'VPC',
+        LockMode: 'Unlock',
+        PayType: 'Postpaid',
+      })),
+    },
+  };
+}
+
 function errorBody(error: KmsError): EmulatorResponse {
-  const requestId = randomUUID();
-  return json(error.status, {
-    RequestId: requestId,
-    HostId: 'rds.aliyuncs.com',
-    Code: error.code,
-    Message: error.message,
-    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=Rds&requestId=${requestId}`,
-  });
+  return alibabaErrorBody(error, 'rds.aliyuncs.com', 'Rds');
 }

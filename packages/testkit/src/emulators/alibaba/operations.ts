@@ -190,8 +190,8 @@ function getRandomPassword(params: Params): ResponseBody {
       numbers: params.boolean('ExcludeNumbers', false),
       punctuation: params.boolean('ExcludePunctuation', false),
     },
-    // Not documented either way; true mirrors the other clouds' generators.
-    requireEachIncludedType: params.boolean('RequireEachIncludedType', true),
+    // The API documents false as the default: a password need not hold every class.
+    requireEachIncludedType: params.boolean('RequireEachIncludedType', false),
   });
   return { RandomPassword: password };
 }

@@ -76,15 +76,20 @@ export class AlibabaKmsProtocol implements EmulatorProtocol {
   }
 
   #errorBody(error: KmsError): EmulatorResponse {
-    const requestId = randomUUID();
-    return json(error.status, {
-      RequestId: requestId,
-      HostId: `kms.${this.#options.regionId}.aliyuncs.com`,
-      Code: error.code,
-      Message: error.message,
-      Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=Kms&requestId=${requestId}`,
-    });
+    return errorBody(error, `kms.${this.#options.regionId}.aliyuncs.com`, 'Kms');
   }
+}
+
+/** The error answer every Alibaba RPC product gives: `{RequestId, HostId, Code, Message, Recommend}`. */
+export function errorBody(error: KmsError, hostId: string, product: string): EmulatorResponse {
+  const requestId = randomUUID();
+  return json(error.status, {
+    RequestId: requestId,
+    HostId: hostId,
+    Code: error.code,
+    Message: error.message,
+    Recommend: `https://api.aliyun.com/troubleshoot?q=${encodeURIComponent(error.code)}&product=${product}&requestId=${requestId}`,
+  });
 }
 
 /** An Alibaba RPC-style request, read: the action, and the parameters from the query and form body. */
