@@ -57,3 +57,5 @@ export type {
 } from './fixtures/mssql-fake/index.js';
 export { createTestCertificateAuthority } from './fixtures/tls-certificates.js';
 export type { TestCertificateAuthority } from './fixtures/tls-certificates.js';
+export { assertRotated, checkRotation, logsIn } from './assertions/rotation.js';
+export type { RotationCheck, StageValues } from './assertions/rotation.js';

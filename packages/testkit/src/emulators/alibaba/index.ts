@@ -1,4 +1,5 @@
 import { EmulatorServer, type EmulatorResponse, type Fault } from '../http.js';
+import { stageValuesOf, type StageValues } from '../../assertions/rotation.js';
 import type { KmsErrorCode } from './errors.js';
 import type { KmsAction } from './operations.js';
 import { AlibabaKmsProtocol } from './protocol.js';
@@ -56,6 +57,11 @@ export interface AlibabaKmsEmulator {
   seed(secrets: AlibabaSecretSeed | readonly AlibabaSecretSeed[]): void;
   /** Every secret, values included. */
   state(): AlibabaKmsState;
+  /**
+   * The values of a secret's ACSCurrent, ACSPending and ACSPrevious versions, for `checkRotation`;
+   * ACSPending only where it sits on a version other than ACSCurrent. Throws for an unknown name.
+   */
+  stageValues(secretName: string): StageValues;
   /** Calls received per action, faulted ones included. */
   calls(): Record<string, number>;
   /** Calls received for one action. */
@@ -96,6 +102,18 @@ export async function startAlibabaKmsEmulator(options: AlibabaKmsEmulatorOptions
     regionId,
     seed: (secrets) => protocol.secrets.seed(Array.isArray(secrets) ? secrets : [secrets]),
     state: () => protocol.snapshot(),
+    stageValues: (secretName) => {
+      const secret = protocol.snapshot().secrets.find((candidate) => candidate.name === secretName);
+      if (!secret) throw new Error(`the emulator holds no secret named ${secretName}`);
+      const holding = (stage: string) => secret.versions.find((version) => version.stages.includes(stage));
+      const current = holding('ACSCurrent');
+      const pending = holding('ACSPending');
+      return stageValuesOf({
+        current: current?.data,
+        pending: pending === current ? undefined : pending?.data,
+        previous: holding('ACSPrevious')?.data,
+      });
+    },
     calls: () => server.callCounts(),
     callCount: (action) => server.calls(action),
     callLog: () => server.callLog() as KmsAction[],

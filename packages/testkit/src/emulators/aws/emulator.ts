@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { stageValuesOf, type StageValues } from '../../assertions/rotation.js';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
 import { AwsEmulatorBase, type AwsEmulatorIdentity } from './base.js';
 import { AwsServiceError, awsErrors } from './errors.js';
@@ -304,6 +305,25 @@ export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
       rotations: this.#driver.history(),
       rotationSettings: { ...this.#settings },
     };
+  }
+
+  /**
+   * The values of a secret's AWSCURRENT, AWSPENDING and AWSPREVIOUS versions (by name or ARN), for
+   * `checkRotation`; AWSPENDING only where it sits on a version other than AWSCURRENT. Throws for an
+   * unknown secret.
+   */
+  stageValues(secretId: string): StageValues {
+    const secret = this.#table.find(secretId);
+    if (!secret) throw new Error(`the emulator holds no secret ${secretId}`);
+    const versions = [...secret.versions.values()];
+    const holding = (stage: string) => versions.find((version) => version.stages.has(stage));
+    const current = holding('AWSCURRENT');
+    const pending = holding('AWSPENDING');
+    return stageValuesOf({
+      current: current?.secretString,
+      pending: pending === undefined || pending === current ? undefined : (pending.secretString ?? null),
+      previous: holding('AWSPREVIOUS')?.secretString,
+    });
   }
 
   protected protocol(): EmulatorProtocol {

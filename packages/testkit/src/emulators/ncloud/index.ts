@@ -1,5 +1,6 @@
 import { EmulatorServer, type Fault } from '../http.js';
 import { signNcloudRequest } from './signature.js';
+import { stageValuesOf, type StageValues } from '../../assertions/rotation.js';
 import {
   NcloudSecretManagerProtocol,
   type NcloudAction,
@@ -72,6 +73,11 @@ export interface NcloudSecretManagerEmulator {
   addCredentials(credentials: NcloudCredential[]): void;
   /** Secrets, jobs and triggers, as a copy. */
   state(): NcloudState;
+  /**
+   * The values of a secret's chain, for `checkRotation`: active as current; pending only when it
+   * differs from active (a finished job leaves it equal). Throws for an unknown id.
+   */
+  stageValues(secretId: string): StageValues;
   /** Arms a fault (throttle → gateway 429 "Quota Exceeded"; error → service 500). */
   injectFault(fault: Fault): void;
   /** Disarms every fault. */
@@ -132,6 +138,12 @@ export async function startNcloudSecretManagerEmulator(options: NcloudEmulatorOp
     rotateSecret: async (secretId, request) => protocol.jobSettled(await executeRotation(secretId, request)),
     addCredentials: (credentials) => protocol.addCredentials(credentials),
     state: () => protocol.snapshot(),
+    stageValues: (secretId) => {
+      const secret = protocol.snapshot().secrets.find((candidate) => candidate.secretId === secretId);
+      if (!secret) throw new Error(`the emulator holds no secret ${secretId}`);
+      const { active, pending, previous } = secret.chain;
+      return stageValuesOf({ current: active, pending: pending === active ? undefined : pending, previous });
+    },
     injectFault: (fault) => server.injectFault(fault),
     clearFaults: () => server.clearFaults(),
     calls: () => server.callCounts(),
