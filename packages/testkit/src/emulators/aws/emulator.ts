@@ -18,6 +18,7 @@ import {
   type AwsRotationSettings,
   type RotationFunctionOptions,
   type RotationFunctionSource,
+  type RotationFunctionState,
   type RotationHandler,
   type RotationRecord,
 } from './rotation.js';
@@ -67,7 +68,8 @@ export interface SeedRdsManagedSecretInput {
 export interface AwsSeedDocument {
   secrets?: SeedSecretInput[];
   rdsManagedSecrets?: SeedRdsManagedSecretInput[];
-  rotationFunctions?: { arn: string; url: string; allowSecretsManager?: boolean }[];
+  /** Lambda-style HTTP rotation functions, with the options of `registerRotationFunction`. */
+  rotationFunctions?: ({ arn: string; url: string } & RotationFunctionOptions)[];
   rotation?: Partial<AwsRotationSettings>;
 }
 
@@ -94,7 +96,7 @@ export interface AwsEmulatorState {
       LastAccessedDate?: number;
     }[];
   })[];
-  rotationFunctions: { arn: string; target: string; allowSecretsManager: boolean }[];
+  rotationFunctions: RotationFunctionState[];
   rotations: RotationRecord[];
   rotationSettings: AwsRotationSettings;
 }
@@ -154,7 +156,8 @@ export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
   /**
    * Registers the rotation function behind `arn`: an in-process handler, or the URL of a
    * Lambda-style endpoint (POST the event; non-2xx or an X-Amz-Function-Error header is a
-   * function error).
+   * function error). An invocation still running at `options.timeoutMs` (default 3 s, Lambda's
+   * default) is a function error, as Lambda reports a timeout.
    */
   registerRotationFunction(arn: string, handlerOrUrl: RotationHandler | string, options?: RotationFunctionOptions): void {
     this.#functions.register(arn, handlerOrUrl, options);
@@ -271,12 +274,8 @@ export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
   seed(document: AwsSeedDocument): void {
     for (const secret of document.secrets ?? []) this.seedSecret(secret);
     for (const managed of document.rdsManagedSecrets ?? []) this.seedRdsManagedSecret(managed);
-    for (const fn of document.rotationFunctions ?? []) {
-      this.registerRotationFunction(
-        fn.arn,
-        fn.url,
-        fn.allowSecretsManager === undefined ? {} : { allowSecretsManager: fn.allowSecretsManager },
-      );
+    for (const { arn, url, ...options } of document.rotationFunctions ?? []) {
+      this.registerRotationFunction(arn, url, options);
     }
     if (document.rotation) this.configureRotation(document.rotation);
   }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { optionChecks } from '@rotakit/core';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
 import { AwsEmulatorBase, type AwsEmulatorIdentity } from './base.js';
 import type { RotationEvent, RotationFunctionSource } from './rotation.js';
+import { lambdaTimeout, LambdaTimeoutError, readTimeoutMs } from './timeout.js';
 
 /** An in-process function: its return value is the invocation's result; throwing is a function error. */
 export type LambdaHandler = (event: unknown) => unknown;
@@ -22,11 +24,21 @@ export interface LambdaPolicyStatement {
   Condition?: Record<string, Record<string, string>>;
 }
 
+/** How a function is deployed. */
+export interface LambdaFunctionOptions {
+  /**
+   * Milliseconds an invocation may run before Lambda stops it with a function error
+   * (`Task timed out after … seconds`), from 1 to 900,000. Default 3,000, Lambda's default.
+   */
+  timeoutMs?: number;
+}
+
 interface LambdaFunction {
   name: string;
   arn: string;
   handler: LambdaHandler;
   statements: LambdaPolicyStatement[];
+  timeoutMs: number;
 }
 
 const ROUTE = /^\/2015-03-31\/functions\/([^/]+)(\/policy|\/invocations)?\/?$/;
@@ -61,9 +73,11 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
   }
 
   /** Deploys (or replaces) function `name`; returns its ARN. Its policy starts empty. */
-  addFunction(name: string, handler: LambdaHandler): string {
+  addFunction(name: string, handler: LambdaHandler, options: LambdaFunctionOptions = {}): string {
+    const check = optionChecks('the AWS Lambda emulator');
+    check.refuseUnknownKeys(check.record(options, 'options'), ['timeoutMs']);
     const arn = this.functionArn(name);
-    this.#functions.set(name, { name, arn, handler, statements: [] });
+    this.#functions.set(name, { name, arn, handler, statements: [], timeoutMs: readTimeoutMs(options.timeoutMs) });
     return arn;
   }
 
@@ -82,9 +96,10 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
     );
   }
 
-  /** Invokes the function as the service would (RotationFunctionSource). */
+  /** Invokes the function as the service would (RotationFunctionSource), under its timeout. */
   async invoke(arn: string, event: RotationEvent): Promise<void> {
-    await this.#get(arn).handler(event);
+    const fn = this.#get(arn);
+    await lambdaTimeout(fn.timeoutMs, async () => fn.handler(event));
   }
 
   #find(nameOrArn: string): LambdaFunction | undefined {
@@ -132,7 +147,7 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
       throttleResponse: () => errorResponse(new LambdaError('TooManyRequestsException', 'Rate exceeded', 429)),
       errorResponse: () => errorResponse(new LambdaError('ServiceException', 'An internal error occurred.', 500)),
       snapshot: () =>
-        [...this.#functions.values()].map(({ name, arn, statements }) => ({ name, arn, statements })),
+        [...this.#functions.values()].map(({ name, arn, statements, timeoutMs }) => ({ name, arn, statements, timeoutMs })),
     };
   }
 
@@ -146,6 +161,8 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
         Handler: 'index.handler',
         State: 'Active',
         Version: '$LATEST',
+        // Lambda's Timeout is whole seconds; a sub-second test timeout shows as 1.
+        Timeout: Math.ceil(fn.timeoutMs / 1000),
       },
       Code: { RepositoryType: 'S3' },
     };
@@ -199,9 +216,12 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
     }
     const headers = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), 'x-amz-executed-version': '$LATEST' };
     try {
-      const result = await fn.handler(event);
+      const result = await lambdaTimeout(fn.timeoutMs, async () => fn.handler(event));
       return { status: 200, headers, body: JSON.stringify(result ?? null) };
     } catch (error) {
+      if (error instanceof LambdaTimeoutError) {
+        return { status: 200, headers: { ...headers, 'x-amz-function-error': 'Unhandled' }, body: JSON.stringify(error.payload) };
+      }
       const failure = error instanceof Error ? error : new Error(String(error));
       return {
         status: 200,

@@ -256,9 +256,13 @@ export class SecretsManagerService {
     const managed = functionArn === undefined && secret.owningService !== undefined;
     if (functionArn === undefined && !managed) throw awsErrors.noRotationFunction();
     if (functionArn !== undefined && !this.#functions.mayInvoke(functionArn)) throw awsErrors.cannotInvoke();
+    // AWSPENDING left on a version that is not AWSCURRENT is an unfinished rotation: only a
+    // RotateSecret with that rotation's token, once its attempts have ended, re-attempts it.
     const pending = holderOf(secret, AWSPENDING);
-    if (pending && !pending.stages.has(AWSCURRENT)) throw awsErrors.previousRotationIncomplete();
-    if (secret.versions.has(token)) throw awsErrors.tokenInUse(token, secret.arn);
+    const unfinished = pending && !pending.stages.has(AWSCURRENT) ? pending : undefined;
+    const reattempt = unfinished?.versionId === token && rotateImmediately && !this.#driver.isRunning(secret.arn);
+    if (unfinished && !reattempt) throw awsErrors.previousRotationIncomplete();
+    if (!reattempt && secret.versions.has(token)) throw awsErrors.tokenInUse(token, secret.arn);
 
     const now = nowSeconds();
     if (lambdaArn !== undefined) secret.rotationLambdaArn = lambdaArn;
@@ -275,14 +279,17 @@ export class SecretsManagerService {
     // for RotateImmediately=false a temporary copy of AWSCURRENT that only testSecret sees.
     // That temporary version is named by the request's token [unverified: AWS was seen using
     // a new id, which the token is].
-    const current = holderOf(secret, AWSCURRENT);
-    const placeholder: SecretVersion = { versionId: token, stages: new Set(), createdDate: now };
-    if (!rotateImmediately && current) {
-      if (current.secretString !== undefined) placeholder.secretString = current.secretString;
-      if (current.secretBinary !== undefined) placeholder.secretBinary = current.secretBinary;
+    // A re-attempt runs the steps again on the version the unfinished rotation left.
+    if (!reattempt) {
+      const current = holderOf(secret, AWSCURRENT);
+      const placeholder: SecretVersion = { versionId: token, stages: new Set(), createdDate: now };
+      if (!rotateImmediately && current) {
+        if (current.secretString !== undefined) placeholder.secretString = current.secretString;
+        if (current.secretBinary !== undefined) placeholder.secretBinary = current.secretBinary;
+      }
+      attachStages(secret, placeholder, [AWSPENDING]);
+      secret.versions.set(token, placeholder);
     }
-    attachStages(secret, placeholder, [AWSPENDING]);
-    secret.versions.set(token, placeholder);
     const done = this.#driver.start({
       secret,
       token,
