@@ -9,6 +9,7 @@ import {
 import { CreateSecretCommand, DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AWS_EMULATOR_CREDENTIALS,
   startAwsLambdaEmulator,
   startAwsRdsEmulator,
   startAwsSecretsManagerEmulator,
@@ -22,7 +23,7 @@ import { clientFor, expectAwsError, token } from './aws-emulator-helpers.js';
 const testConfig = (endpoint: string) => ({
   endpoint,
   region: 'us-east-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  credentials: AWS_EMULATOR_CREDENTIALS,
   maxAttempts: 1,
 });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
-import { AwsEmulatorBase, type AwsEmulatorIdentity } from './base.js';
+import { AwsEmulatorBase, checkEmulatorOptions, type AwsEmulatorIdentity } from './base.js';
 import { AwsServiceError, awsErrors } from './errors.js';
 import { RequestInput } from './input.js';
 import {
@@ -23,6 +23,7 @@ import {
   type RotationRecord,
 } from './rotation.js';
 import { describeSecret, OPERATIONS, SecretsManagerService, type Operation } from './service.js';
+import { jsonSignatureErrorCode, type SignatureFailure } from './sigv4.js';
 
 /** A point in time for seeding: a Date, epoch seconds, or an ISO-8601 string. */
 export type SeedTime = Date | number | string;
@@ -128,20 +129,27 @@ function errorResponse(error: AwsServiceError): EmulatorResponse {
   return awsResponse(error.status, { __type: error.code, Message: error.message });
 }
 
+/** A refused signature, answered by the front door: HTTP 400, the message member in lower case. */
+function signatureErrorResponse(failure: SignatureFailure): EmulatorResponse {
+  return awsResponse(400, { __type: jsonSignatureErrorCode(failure.kind), message: failure.message });
+}
+
 /**
  * A local AWS Secrets Manager speaking the JSON 1.1 protocol to the unmodified SDK, with a
  * rotation driver that invokes registered functions as the service does.
  */
 export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
   readonly #table: SecretTable;
-  readonly #functions = new RotationFunctions();
+  readonly #functions: RotationFunctions;
   readonly #driver: RotationDriver;
   readonly #settings: AwsRotationSettings;
   readonly #service: SecretsManagerService;
 
   /** Use `startAwsSecretsManagerEmulator`; the constructor does not listen. */
   constructor(options: Omit<AwsSecretsManagerEmulatorOptions, 'port' | 'host'> = {}) {
-    super(options);
+    checkEmulatorOptions(options, 'the AWS Secrets Manager emulator', ['rotation', 'eventualConsistency']);
+    super(options, { service: 'secretsmanager', wording: 'json' });
+    this.#functions = new RotationFunctions({ credentials: this.signingCredentials, region: this.region });
     this.#settings = { driving: 'background', retries: 0, keepPendingLabel: false, ...options.rotation };
     this.#table = new SecretTable(this.region, this.accountId);
     this.#driver = new RotationDriver(this.#table, this.#functions, this.#settings);
@@ -315,6 +323,8 @@ export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
           : undefined;
       },
       handle: async (request: EmulatorRequest, operation: string | undefined) => {
+        const refused = await this.authenticate(request);
+        if (refused) return signatureErrorResponse(refused);
         try {
           if (request.method !== 'POST' || !operation || !(OPERATIONS as readonly string[]).includes(operation)) {
             throw awsErrors.unknownOperation(operation ?? String(request.headers['x-amz-target'] ?? '(none)'));

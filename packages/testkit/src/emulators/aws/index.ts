@@ -32,6 +32,8 @@ export {
   type LambdaPolicyStatement,
 } from './lambda.js';
 export { LAMBDA_DEFAULT_TIMEOUT_MS } from './timeout.js';
+export { AWS_EMULATOR_CREDENTIALS, SIGV4_CLOCK_SKEW_MS, type AwsEmulatorCredentials } from './sigv4.js';
+export type { AwsEmulatorIdentity } from './base.js';
 export {
   AwsRdsEmulator,
   RDS_OPERATIONS,

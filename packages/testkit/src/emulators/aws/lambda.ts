@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { optionChecks } from '@rotakit/core';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
-import { AwsEmulatorBase, type AwsEmulatorIdentity } from './base.js';
+import { AwsEmulatorBase, checkEmulatorOptions, type AwsEmulatorIdentity } from './base.js';
+import { jsonSignatureErrorCode } from './sigv4.js';
 import type { RotationEvent, RotationFunctionSource } from './rotation.js';
 import { lambdaTimeout, LambdaTimeoutError, readTimeoutMs } from './timeout.js';
 
@@ -64,7 +65,8 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
 
   /** Use `startAwsLambdaEmulator`; the constructor does not listen. */
   constructor(options: Omit<AwsLambdaEmulatorOptions, 'port' | 'host'> = {}) {
-    super(options);
+    checkEmulatorOptions(options, 'the AWS Lambda emulator');
+    super(options, { service: 'lambda', wording: 'json' });
   }
 
   /** The ARN function `name` has (or would have) in this emulator. */
@@ -127,6 +129,9 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
         return request.method === 'GET' ? 'GetFunction' : undefined;
       },
       handle: async (request: EmulatorRequest, operation: string | undefined) => {
+        const refused = await this.authenticate(request);
+        // Lambda's front door answers a refused signature with 403 and a lower-case message member.
+        if (refused) return errorResponse(new LambdaError(jsonSignatureErrorCode(refused.kind), refused.message, 403), 'message');
         try {
           const name = decodeURIComponent(ROUTE.exec(request.url.split('?')[0] ?? '')?.[1] ?? '');
           switch (operation) {
@@ -244,10 +249,11 @@ function json(status: number, body: unknown): EmulatorResponse {
   return { status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(body) };
 }
 
-function errorResponse(error: LambdaError): EmulatorResponse {
+function errorResponse(error: LambdaError, messageMember: 'Message' | 'message' = 'Message'): EmulatorResponse {
+  const body = messageMember === 'Message' ? { Type: error.status >= 500 ? 'Service' : 'User', Message: error.message } : { message: error.message };
   return {
     status: error.status,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': error.code, 'x-amzn-requestid': randomUUID() },
-    body: JSON.stringify({ Type: error.status >= 500 ? 'Service' : 'User', Message: error.message }),
+    body: JSON.stringify(body),
   };
 }

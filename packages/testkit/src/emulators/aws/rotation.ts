@@ -10,6 +10,7 @@ import {
   type SecretTable,
 } from './model.js';
 import { randomPassword } from './password.js';
+import { lambdaInvocationHeaders, type AwsEmulatorCredentials } from './sigv4.js';
 import { lambdaTimeout, readTimeoutMs } from './timeout.js';
 
 /** The four steps, in the order the service invokes them. */
@@ -116,7 +117,13 @@ export interface RotationFunctionSource {
  */
 export class RotationFunctions {
   readonly #functions = new Map<string, RegisteredFunction>();
+  readonly #signer: { credentials: AwsEmulatorCredentials; region: string };
   #source: RotationFunctionSource | undefined;
+
+  /** URL functions are invoked signed with `credentials` for Lambda in `region`. */
+  constructor(signer: { credentials: AwsEmulatorCredentials; region: string }) {
+    this.#signer = signer;
+  }
 
   /** Looks up functions not registered here in `source` too. */
   connect(source: RotationFunctionSource): void {
@@ -157,12 +164,11 @@ export class RotationFunctions {
         await target(event);
         return;
       }
-      const response = await fetch(target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(event),
-        signal,
-      });
+      const body = JSON.stringify(event);
+      const headers = await lambdaInvocationHeaders(target, body, this.#signer.credentials, this.#signer.region);
+      // fetch sets Host itself, from the URL: the same value that was signed.
+      delete headers['host'];
+      const response = await fetch(target, { method: 'POST', headers, body, signal });
       const payload = await response.text();
       const functionError = response.headers.get('x-amz-function-error');
       if (!response.ok || functionError) {
