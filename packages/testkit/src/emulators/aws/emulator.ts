@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { optionChecks } from '@rotakit/core';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
 import { AwsEmulatorBase, checkEmulatorOptions, type AwsEmulatorIdentity } from './base.js';
 import { AwsServiceError, awsErrors } from './errors.js';
@@ -110,10 +111,27 @@ export interface AwsSecretsManagerEmulatorOptions extends AwsEmulatorIdentity {
   host?: string;
   /** How rotations are driven (see AwsRotationSettings). */
   rotation?: Partial<AwsRotationSettings>;
+  /**
+   * Read-after-write lag, off by default: after a write that changes a secret's versions or
+   * labels (PutSecretValue, UpdateSecretVersionStage, RotateSecret's placeholder, the rotation's
+   * own clean-up), its next `staleReads` stage reads (GetSecretValue, DescribeSecret,
+   * ListSecretVersionIds) still see the versions as they were before it, as clients of the
+   * eventually consistent service sometimes do. `{}` means one stale read.
+   */
+  eventualConsistency?: { staleReads: number };
 }
 
 const TARGET_PREFIX = 'secretsmanager.';
 const JSON_HEADERS = { 'content-type': 'application/x-amz-json-1.1' };
+
+/** `eventualConsistency`: `{ staleReads }`, an integer from 0 (no lag) to 1000; absent is no lag. */
+function readStaleReads(value: unknown): number {
+  const check = optionChecks('the AWS Secrets Manager emulator');
+  const consistency = check.record(value, 'eventualConsistency');
+  check.refuseUnknownKeys(consistency, ['staleReads'], 'eventualConsistency.');
+  if (value === undefined) return 0;
+  return check.integerIn(consistency['staleReads'], 'eventualConsistency.staleReads', { min: 0, max: 1000, fallback: 1 });
+}
 
 function toSeconds(time: SeedTime | undefined, fallback: number): number {
   if (time === undefined) return fallback;
@@ -151,7 +169,7 @@ export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
     super(options, { service: 'secretsmanager', wording: 'json' });
     this.#functions = new RotationFunctions({ credentials: this.signingCredentials, region: this.region });
     this.#settings = { driving: 'background', retries: 0, keepPendingLabel: false, ...options.rotation };
-    this.#table = new SecretTable(this.region, this.accountId);
+    this.#table = new SecretTable(this.region, this.accountId, readStaleReads(options.eventualConsistency));
     this.#driver = new RotationDriver(this.#table, this.#functions, this.#settings);
     this.#service = new SecretsManagerService(this.#table, this.#functions, this.#driver, this.#settings);
   }

@@ -293,7 +293,10 @@ export class RotationDriver {
       record.status = 'failed';
       return record;
     } finally {
-      if (start.kind === 'test-only') start.secret.versions.delete(start.token);
+      if (start.kind === 'test-only') {
+        this.#table.beforeWrite(start.secret);
+        start.secret.versions.delete(start.token);
+      }
     }
   }
 
@@ -334,7 +337,10 @@ export class RotationDriver {
   }
 
   #completed(secret: SecretRecord, token: string): void {
-    if (!this.#settings.keepPendingLabel) secret.versions.get(token)?.stages.delete(AWSPENDING);
+    if (!this.#settings.keepPendingLabel) {
+      this.#table.beforeWrite(secret);
+      secret.versions.get(token)?.stages.delete(AWSPENDING);
+    }
     const now = nowSeconds();
     secret.lastRotatedDate = now;
     secret.lastChangedDate = now;
@@ -353,6 +359,7 @@ export class RotationDriver {
     // RDS master passwords may not contain / " @ (nor space).
     value['password'] = randomPassword({ ExcludeCharacters: '/"@\' ', PasswordLength: 32 });
     version.secretString = JSON.stringify(value);
+    this.#table.beforeWrite(secret);
     attachStages(secret, version, [AWSCURRENT]);
   }
 }

@@ -67,7 +67,7 @@ export class SecretsManagerService {
       case 'CreateSecret':
         return this.#createSecret(input);
       case 'DescribeSecret':
-        return describeSecret(this.#table.get(secretIdOf(input)));
+        return describeSecret(this.#table.readView(this.#table.get(secretIdOf(input))));
       case 'GetSecretValue':
         return this.#getSecretValue(input);
       case 'PutSecretValue':
@@ -130,7 +130,8 @@ export class SecretsManagerService {
   }
 
   #getSecretValue(input: RequestInput): Json {
-    const secret = this.#table.getLive(secretIdOf(input));
+    const stored = this.#table.getLive(secretIdOf(input));
+    const secret = this.#table.readView(stored);
     const versionId = input.optionalString('VersionId');
     const stage = input.optionalString('VersionStage');
     let version: SecretVersion | undefined;
@@ -150,8 +151,10 @@ export class SecretsManagerService {
         : awsErrors.stageNotFound(stage ?? AWSCURRENT);
     }
     const today = todaySeconds();
-    secret.lastAccessedDate = today;
+    stored.lastAccessedDate = today;
     version.lastAccessedDate = today;
+    const storedVersion = stored.versions.get(version.versionId);
+    if (storedVersion) storedVersion.lastAccessedDate = today;
     return {
       ARN: secret.arn,
       Name: secret.name,
@@ -181,6 +184,7 @@ export class SecretsManagerService {
     const now = nowSeconds();
     const version: SecretVersion = existing ?? { versionId: token, stages: new Set(), createdDate: now };
     const labels = stages ?? [AWSCURRENT];
+    this.#table.beforeWrite(secret);
     attachStages(secret, version, labels);
     Object.assign(version, value);
     secret.versions.set(token, version);
@@ -209,6 +213,7 @@ export class SecretsManagerService {
     if (target && holder && holder !== target && holder !== source) {
       throw awsErrors.removeFromRequired(stage, holder.versionId);
     }
+    this.#table.beforeWrite(secret);
     if (target) {
       attachStages(secret, target, [stage]);
     } else if (source) {
@@ -220,7 +225,7 @@ export class SecretsManagerService {
   }
 
   #listSecretVersionIds(input: RequestInput): Json {
-    const secret = this.#table.get(secretIdOf(input));
+    const secret = this.#table.readView(this.#table.get(secretIdOf(input)));
     const maxResults = input.optionalInteger('MaxResults');
     if (maxResults !== undefined && (maxResults < 1 || maxResults > 100)) {
       throw awsErrors.constraint('maxResults', 'Member must have value between 1 and 100', maxResults);
@@ -287,6 +292,7 @@ export class SecretsManagerService {
         if (current.secretString !== undefined) placeholder.secretString = current.secretString;
         if (current.secretBinary !== undefined) placeholder.secretBinary = current.secretBinary;
       }
+      this.#table.beforeWrite(secret);
       attachStages(secret, placeholder, [AWSPENDING]);
       secret.versions.set(token, placeholder);
     }
