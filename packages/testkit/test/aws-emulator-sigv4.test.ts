@@ -176,6 +176,11 @@ describe('Secrets Manager emulator: SigV4 verification through the official clie
       await expect(signedBy(own.url, { accessKeyId: 'AKIAOWNKEY0000000000', secretAccessKey: 'own-secret' })).resolves.toMatchObject({ Name: expect.any(String) });
       await expect(signedBy(own.url, temporary)).resolves.toMatchObject({ Name: expect.any(String) });
       expect(await refusal(signedBy(own.url, { ...temporary, sessionToken: 'another-token' }))).toMatchObject({ name: 'UnrecognizedClientException' });
+      const mismatch = await refusal(signedBy(own.url, { ...temporary, secretAccessKey: WRONG_SECRET }));
+      expect(mismatch.name).toBe('InvalidSignatureException');
+      expect(mismatch.message).not.toContain(temporary.sessionToken);
+      // A pair the SDK has already used (and annotated) is taken as an option too.
+      await (await startAwsSecretsManagerEmulator({ credentials: [AWS_EMULATOR_CREDENTIALS] })).close();
       const { sessionToken: _token, ...withoutToken } = temporary;
       expect(await refusal(signedBy(own.url, withoutToken))).toMatchObject({ name: 'UnrecognizedClientException' });
       expect(await refusal(signedBy(own.url, AWS_EMULATOR_CREDENTIALS))).toMatchObject({ name: 'UnrecognizedClientException' });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { optionChecks } from '@rotakit/core';
+import { optionChecks, REDACTED } from '@rotakit/core';
 import { Sha256 } from '@smithy/core/checksum';
 import { getCanonicalHeaders, getPayloadHash, SignatureV4 } from '@smithy/signature-v4';
 import type { EmulatorRequest } from '../http.js';
@@ -233,8 +233,16 @@ export class SigV4Verifier {
     if (expected !== undefined && expected === parts.Signature && (claimedHash === undefined || claimedHash === bodyHash)) {
       return undefined;
     }
-    // AWS quotes the canonical request over the body it received.
-    const received = { ...toSign, headers: { ...headers, ...(claimedHash !== undefined ? { 'x-amz-content-sha256': bodyHash } : {}) } };
+    // AWS quotes the canonical request over the body it received. It quotes a session token too;
+    // the emulator does not, so no credential reaches an error text.
+    const received = {
+      ...toSign,
+      headers: {
+        ...headers,
+        ...(claimedHash !== undefined ? { 'x-amz-content-sha256': bodyHash } : {}),
+        ...(headers['x-amz-security-token'] !== undefined ? { 'x-amz-security-token': REDACTED } : {}),
+      },
+    };
     return { kind: 'mismatch', message: await signer.quote(received, signed, amzDate(signingDate.getTime()), scope) };
   }
 }
