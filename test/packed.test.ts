@@ -93,6 +93,7 @@ async function makeProject(root: string): Promise<string> {
 
 const PASSWORD = 'Initial-Pass1';
 const KMS_KEY = { accessKeyId: 'LTAI5tPackedProject', accessKeySecret: 'packed-project-secret' };
+const AWS_KEY = { accessKeyId: 'AKIAPACKEDPROJECT000', secretAccessKey: 'packed-project-secret' };
 
 let root: string;
 let project: string;
@@ -199,7 +200,7 @@ beforeAll(async () => {
     }
     await admin.end();
     [aws, kms, ncloud] = await Promise.all([
-      startAwsSecretsManagerEmulator(),
+      startAwsSecretsManagerEmulator({ credentials: [AWS_KEY] }),
       startAlibabaKmsEmulator({ credentials: KMS_KEY }),
       startNcloudSecretManagerEmulator(),
     ]);
@@ -253,8 +254,8 @@ describe.each(COMPILERS)('the packed packages in a fresh project, compiled by $t
       aws.seedSecret({ name, versions: [{ secretString: JSON.stringify(current), stages: ['AWSCURRENT'] }], rotation: { lambdaArn: arn, rules: { AutomaticallyAfterDays: 30 } } });
       const handler = await startRunner(file, 'handler', loader, 'json', {
         AWS_REGION: aws.region,
-        AWS_ACCESS_KEY_ID: 'packed',
-        AWS_SECRET_ACCESS_KEY: 'packed',
+        AWS_ACCESS_KEY_ID: AWS_KEY.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: AWS_KEY.secretAccessKey,
         SECRETS_MANAGER_ENDPOINT: aws.url,
       });
       aws.registerRotationFunction(arn, handler.url);

@@ -4,7 +4,7 @@ import { AddPermissionCommand } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { awsSchema } from '@rotakit/provider-aws';
 import { postgresTarget } from '@rotakit/target-postgres';
-import { startPostgres, type PostgresFixture } from '@rotakit/testkit';
+import { AWS_EMULATOR_CREDENTIALS, startPostgres, type PostgresFixture } from '@rotakit/testkit';
 import type { SecretsManagerRotationEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecret, startAwsWorld, type AwsWorld } from './helpers.js';
@@ -17,8 +17,9 @@ describe('examples/aws-lambda, as bundled for deployment', () => {
   const settings = {
     SECRETS_MANAGER_ENDPOINT: '',
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
+    // The Lambda runtime's credentials: the pair the emulators accept.
+    AWS_ACCESS_KEY_ID: AWS_EMULATOR_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: AWS_EMULATOR_CREDENTIALS.secretAccessKey,
     TLS_MODE: 'disable',
     ROTATION_STRATEGY: 'single-user',
   };

@@ -3,6 +3,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { REDACTED, type Logger, type RotationEvent } from '@rotakit/core';
 import {
+  AWS_EMULATOR_CREDENTIALS,
   startAwsLambdaEmulator,
   startAwsRdsEmulator,
   startAwsSecretsManagerEmulator,
@@ -12,12 +13,12 @@ import {
 } from '@rotakit/testkit';
 import { expect } from 'vitest';
 
-/** What the reference prescribes for pointing an official client at an emulator. */
+/** An official client pointed at an emulator, signing with the key pair the emulators accept by default. */
 export function testConfig(endpoint: string) {
   return {
     endpoint,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: AWS_EMULATOR_CREDENTIALS,
     maxAttempts: 1,
   };
 }

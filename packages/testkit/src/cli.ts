@@ -2,14 +2,25 @@ import { parseArgs } from 'node:util';
 import { startAlibabaKmsEmulator } from './emulators/alibaba/index.js';
 import { startAlibabaRdsEmulator } from './emulators/alibaba-rds/index.js';
 import { startNcloudSecretManagerEmulator } from './emulators/ncloud/index.js';
-import { startAwsSecretsManagerEmulator } from './emulators/aws/index.js';
+import { AWS_EMULATOR_CREDENTIALS, startAwsSecretsManagerEmulator, type AwsEmulatorCredentials } from './emulators/aws/index.js';
 
 /** Starts one emulator standalone: `rotakit-emulator aws|alibaba|alibaba-rds|ncloud [--port N] [--host H]`. */
 type Starter = (options: { port: number; host: string }) => Promise<{ url: string; close(): Promise<void> }>;
 
+/**
+ * The AWS emulator accepts the documented test pair and, when the environment names one, the key
+ * pair the SDK would sign with from there (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN).
+ */
+function awsCredentials(env: NodeJS.ProcessEnv): AwsEmulatorCredentials[] {
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  const fromEnvironment =
+    accessKeyId && secretAccessKey ? [{ accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) }] : [];
+  return [...fromEnvironment, { ...AWS_EMULATOR_CREDENTIALS }];
+}
+
 // Each cloud's emulator registers its starter here.
 const starters: Record<string, Starter> = {
-  aws: (options) => startAwsSecretsManagerEmulator(options),
+  aws: (options) => startAwsSecretsManagerEmulator({ ...options, credentials: awsCredentials(process.env) }),
   alibaba: (options) => startAlibabaKmsEmulator(options),
   'alibaba-rds': (options) => startAlibabaRdsEmulator(options),
   ncloud: startNcloudSecretManagerEmulator,

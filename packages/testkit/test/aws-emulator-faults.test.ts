@@ -162,10 +162,17 @@ describe('standalone command', () => {
     }
   });
 
-  it('`rotakit-emulator aws --port 0` prints its URL and answers the official client', async () => {
+  it('`rotakit-emulator aws --port 0` prints its URL and answers the official client signing with the test pair or the pair in its environment', async () => {
+    const fromEnvironment = { accessKeyId: 'AKIASTANDALONE000000', secretAccessKey: 'standalone-secret' };
     const started = spawn(process.execPath, ['packages/testkit/dist/cli.js', 'aws', '--port', '0'], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        AWS_ACCESS_KEY_ID: fromEnvironment.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: fromEnvironment.secretAccessKey,
+        AWS_SESSION_TOKEN: '',
+      },
     });
     child = started;
     let output = '';
@@ -181,7 +188,12 @@ describe('standalone command', () => {
     const created = await client.send(new CreateSecretCommand({ Name: 'standalone/db', SecretString: 'v' }));
     expect(created.ARN).toMatch(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:standalone\/db-[A-Za-z0-9]{6}$/);
     expect((await client.send(new GetSecretValueCommand({ SecretId: 'standalone/db' }))).SecretString).toBe('v');
-    client.destroy();
+    const environmentClient = clientFor(url, { credentials: fromEnvironment });
+    expect((await environmentClient.send(new GetSecretValueCommand({ SecretId: 'standalone/db' }))).SecretString).toBe('v');
+    const stranger = clientFor(url, { credentials: { ...fromEnvironment, secretAccessKey: 'not-it' } });
+    const refused = await failureOf(stranger.send(new GetSecretValueCommand({ SecretId: 'standalone/db' })));
+    expect(refused.name).toBe('InvalidSignatureException');
+    for (const made of [client, environmentClient, stranger]) made.destroy();
     started.kill('SIGTERM');
     const [code] = (await once(started, 'exit')) as [number | null];
     expect(code).toBe(0);

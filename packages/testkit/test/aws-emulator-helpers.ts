@@ -6,13 +6,14 @@ import {
   type SecretsManagerClientConfig,
 } from '@aws-sdk/client-secrets-manager';
 import { expect } from 'vitest';
+import { AWS_EMULATOR_CREDENTIALS } from '../src/index.js';
 
-/** The official client pointed at an emulator, as the reference prescribes for tests. */
+/** The official client pointed at an emulator, signing with the key pair it accepts by default. */
 export function clientFor(url: string, overrides: Partial<SecretsManagerClientConfig> = {}): SecretsManagerClient {
   return new SecretsManagerClient({
     endpoint: url,
     region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: AWS_EMULATOR_CREDENTIALS,
     maxAttempts: 1,
     ...overrides,
   });

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CancelRotateSecretCommand,
@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  LAMBDA_DEFAULT_TIMEOUT_MS,
   startAwsSecretsManagerEmulator,
   type AwsSecretsManagerEmulator,
   type RotationEvent,
@@ -539,5 +540,118 @@ describe('Lambda-style HTTP rotation functions', () => {
     emulator.registerRotationFunction(functionArn, url);
     await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn }));
     expect(await emulator.rotationSettled(arn)).toMatchObject({ status: 'failed', error: 'createSecret failed: HTTP 502: bad gateway' });
+  });
+});
+
+describe('Lambda timeouts', () => {
+  const TIMED_OUT = /^createSecret failed: Unhandled: \d{4}-\d\d-\d\dT[\d:.]+Z [0-9a-f-]{36} Task timed out after 0\.20 seconds$/;
+  let silent: Server;
+  let silentUrl = '';
+  const held: ServerResponse[] = [];
+
+  beforeAll(async () => {
+    // Accepts every connection and reads the event, then never answers.
+    silent = createServer((req, res) => {
+      req.resume();
+      held.push(res);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/2015-03-31/functions/silent/invocations`;
+  });
+
+  afterAll(async () => {
+    silent.closeAllConnections();
+    await new Promise<void>((resolve) => silent.close(() => resolve()));
+  });
+
+  it('stops a URL function that never answers at its timeout, as a function error, and refuses the next RotateSecret as AWS does', async () => {
+    const { arn, currentId, functionArn } = await secretWithFunction(() => undefined);
+    emulator.registerRotationFunction(functionArn, silentUrl, { timeoutMs: 200 });
+    const out = await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn }));
+    const record = await emulator.rotationSettled(arn);
+    expect(record).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(record?.error).toMatch(TIMED_OUT);
+    expect(record?.invocations.map((i) => [i.step, i.ok])).toEqual([['createSecret', false]]);
+    const before = await stagesOf(sm, arn);
+    expect(before).toEqual({ [currentId]: ['AWSCURRENT'], [out.VersionId ?? '']: ['AWSPENDING'] });
+    await expectAwsError(sm.send(new RotateSecretCommand({ SecretId: arn })), 'InvalidRequestException', INCOMPLETE);
+    await expectAwsError(
+      sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn, ClientRequestToken: token() })),
+      'InvalidRequestException',
+      INCOMPLETE,
+    );
+    expect(await stagesOf(sm, arn)).toEqual(before);
+    expect(emulator.state().rotations.filter((r) => r.secretArn === arn)).toHaveLength(1);
+  });
+
+  it('re-attempts the unfinished rotation when RotateSecret comes again with its token', async () => {
+    const events: RotationEvent[] = [];
+    const { arn, currentId, functionArn } = await secretWithFunction(() => undefined);
+    emulator.registerRotationFunction(functionArn, silentUrl, { timeoutMs: 200 });
+    const out = await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn }));
+    expect(await emulator.rotationSettled(arn)).toMatchObject({ status: 'failed' });
+    // The function is fixed (redeployed); the same token runs the steps again on the same version.
+    emulator.registerRotationFunction(functionArn, rotationFunction({ events }));
+    const again = await sm.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: out.VersionId }));
+    expect(again.VersionId).toBe(out.VersionId);
+    expect(await emulator.rotationSettled(arn)).toMatchObject({ status: 'succeeded', token: out.VersionId });
+    expect(events.map((e) => [e.Step, e.ClientRequestToken])).toEqual(
+      ['createSecret', 'setSecret', 'testSecret', 'finishSecret'].map((step) => [step, out.VersionId]),
+    );
+    expect(await stagesOf(sm, arn)).toEqual({ [currentId]: ['AWSPREVIOUS'], [out.VersionId ?? '']: ['AWSCURRENT'] });
+  });
+
+  it('refuses the same token while that rotation is still running', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { arn, functionArn } = await secretWithFunction(async () => gate);
+    const out = await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn }));
+    await expectAwsError(
+      sm.send(new RotateSecretCommand({ SecretId: arn, ClientRequestToken: out.VersionId })),
+      'InvalidRequestException',
+      INCOMPLETE,
+    );
+    release();
+    await emulator.rotationSettled(arn);
+    expect(emulator.state().rotations.filter((r) => r.secretArn === arn)).toHaveLength(1);
+  });
+
+  it('stops an in-process handler that never settles at its timeout', async () => {
+    const { arn, functionArn } = await secretWithFunction(() => new Promise(() => undefined));
+    emulator.registerRotationFunction(functionArn, () => new Promise(() => undefined), { timeoutMs: 200 });
+    await sm.send(new RotateSecretCommand({ SecretId: arn, RotationLambdaARN: functionArn }));
+    expect((await emulator.rotationSettled(arn))?.error).toMatch(TIMED_OUT);
+  });
+
+  it("defaults to Lambda's 3 seconds, takes timeoutMs from the seed document, and refuses bad options", async () => {
+    const plain = emulator.functionArn('timeout-default');
+    emulator.registerRotationFunction(plain, () => undefined);
+    const seededArn = emulator.functionArn('timeout-seeded');
+    const seeded = await fetch(`${emulator.url}/_rotakit/seed`, {
+      method: 'POST',
+      body: JSON.stringify({ rotationFunctions: [{ arn: seededArn, url: silentUrl, timeoutMs: 1500 }] }),
+    });
+    expect(seeded.status).toBe(200);
+    const functions = emulator.state().rotationFunctions;
+    expect(functions.find((f) => f.arn === plain)?.timeoutMs).toBe(LAMBDA_DEFAULT_TIMEOUT_MS);
+    expect(LAMBDA_DEFAULT_TIMEOUT_MS).toBe(3000);
+    expect(functions.find((f) => f.arn === seededArn)).toMatchObject({ target: silentUrl, timeoutMs: 1500 });
+    for (const [options, field] of [
+      [{ timeoutMs: 0 }, 'timeoutMs'],
+      [{ timeoutMs: 900_001 }, 'timeoutMs'],
+      [{ timeoutMs: 1.5 }, 'timeoutMs'],
+      [{ timeout: 3 }, 'timeout'],
+    ] as const) {
+      expect(() => emulator.registerRotationFunction(plain, () => undefined, options as never)).toThrow(
+        expect.objectContaining({ name: 'InvalidOptionsError', field }),
+      );
+    }
+    const refused = await fetch(`${emulator.url}/_rotakit/seed`, {
+      method: 'POST',
+      body: JSON.stringify({ rotationFunctions: [{ arn: seededArn, url: silentUrl, timeoutMs: -1 }] }),
+    });
+    expect(refused.status).toBe(400);
   });
 });

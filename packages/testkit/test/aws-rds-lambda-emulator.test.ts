@@ -9,6 +9,7 @@ import {
 import { CreateSecretCommand, DescribeSecretCommand, RotateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AWS_EMULATOR_CREDENTIALS,
   startAwsLambdaEmulator,
   startAwsRdsEmulator,
   startAwsSecretsManagerEmulator,
@@ -22,7 +23,7 @@ import { clientFor, expectAwsError, token } from './aws-emulator-helpers.js';
 const testConfig = (endpoint: string) => ({
   endpoint,
   region: 'us-east-1',
-  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  credentials: AWS_EMULATOR_CREDENTIALS,
   maxAttempts: 1,
 });
 
@@ -142,6 +143,31 @@ describe('Lambda emulator, through the official LambdaClient, connected to Secre
       errorType: 'TypeError',
       errorMessage: 'no such column',
     });
+  });
+
+  it("stops a function at its timeout: Invoke answers Lambda's timeout payload, RotateSecret sees a function error", async () => {
+    const arn = lambda.addFunction('stuck', () => new Promise(() => undefined), { timeoutMs: 200 });
+    const configuration = (await client.send(new GetFunctionCommand({ FunctionName: 'stuck' }))).Configuration;
+    expect(configuration?.Timeout).toBe(1);
+    expect((await client.send(new GetFunctionCommand({ FunctionName: 'echo' }))).Configuration?.Timeout).toBe(3);
+    const invoked = await client.send(new InvokeCommand({ FunctionName: 'stuck', Payload: '{}' }));
+    expect(invoked.FunctionError).toBe('Unhandled');
+    expect(JSON.parse(Buffer.from(invoked.Payload ?? new Uint8Array()).toString('utf8'))).toEqual({
+      errorMessage: expect.stringMatching(/^\S+Z [0-9a-f-]{36} Task timed out after 0\.20 seconds$/),
+    });
+    await client.send(
+      new AddPermissionCommand({ FunctionName: 'stuck', StatementId: 'sm', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com' }),
+    );
+    const smClient = clientFor(sm.url);
+    const { ARN } = await smClient.send(new CreateSecretCommand({ Name: 'via-stuck-lambda', SecretString: '{}' }));
+    await smClient.send(new RotateSecretCommand({ SecretId: ARN, RotationLambdaARN: arn }));
+    const record = await sm.rotationSettled(ARN ?? '');
+    expect(record?.status).toBe('failed');
+    expect(record?.error).toMatch(/^createSecret failed: Unhandled: \S+Z [0-9a-f-]{36} Task timed out after 0\.20 seconds$/);
+    expect(() => lambda.addFunction('bad', () => undefined, { timeoutMs: 0 })).toThrow(
+      expect.objectContaining({ name: 'InvalidOptionsError', field: 'timeoutMs' }),
+    );
+    smClient.destroy();
   });
 
   it('AddPermission answers 201 with the statement; a repeated statement id is a ResourceConflictException', async () => {

@@ -90,6 +90,9 @@ function field(value: string, key: string): string {
 // AWS: Secrets Manager invokes the function once per step; a crashed step fails the rotation, and
 // the service retries the whole rotation with the same token (the emulator's rotation retries).
 
+/** The function's key pair (its execution role's), the one the emulator is told to accept. */
+const AWS_FUNCTION_KEY = { accessKeyId: 'AKIAADVERSARIALCRASH', secretAccessKey: 'adversarial-crash-secret' } as const;
+
 /** Whole-rotation retries the AWS emulator makes after a failed attempt. */
 const AWS_RETRIES = 2;
 
@@ -97,12 +100,13 @@ const AWS_RETRIES = 2;
 export async function awsFamily(db: Database, strategy: StrategyKind): Promise<CloudFamily> {
   const sm: AwsSecretsManagerEmulator = await startAwsSecretsManagerEmulator({
     rotation: { driving: 'background', retries: AWS_RETRIES },
+    credentials: [AWS_FUNCTION_KEY],
   });
   const host = new FunctionHost('aws', strategy, {
     SECRETS_MANAGER_ENDPOINT: sm.url,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'adversarial',
-    AWS_SECRET_ACCESS_KEY: 'adversarial',
+    AWS_ACCESS_KEY_ID: AWS_FUNCTION_KEY.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: AWS_FUNCTION_KEY.secretAccessKey,
   });
   const functionArn = sm.functionArn('adv-crash-rotation');
   sm.registerRotationFunction(functionArn, async (event) => answerOf(await host.invoke(event.Step, event)));

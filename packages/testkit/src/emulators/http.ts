@@ -62,7 +62,7 @@ export const ADMIN_PREFIX = '/_rotakit/';
 /**
  * An HTTP server shared by the cloud emulators: it reads each request, counts calls per
  * operation and logs them in order, applies injected faults, and answers the admin routes
- * (`GET /_rotakit/state`, `GET /_rotakit/calls`, `POST /_rotakit/faults`,
+ * (`GET /_rotakit/state`, `GET /_rotakit/calls`, `DELETE /_rotakit/calls`, `POST /_rotakit/faults`,
  * `DELETE /_rotakit/faults`, `POST /_rotakit/seed`).
  */
 export class EmulatorServer {
@@ -222,6 +222,9 @@ export class EmulatorServer {
         return json(this.#protocol.snapshot());
       case 'GET calls':
         return json(this.callCounts());
+      case 'DELETE calls':
+        this.resetCalls();
+        return json({ ok: true });
       case 'POST faults':
         this.injectFault(JSON.parse(request.body) as Fault);
         return json({ ok: true });

@@ -1,11 +1,32 @@
-import { EmulatorServer, type EmulatorProtocol, type Fault } from '../http.js';
+import { optionChecks } from '@rotakit/core';
+import { EmulatorServer, type EmulatorProtocol, type EmulatorRequest, type Fault } from '../http.js';
+import { readCredentials, SigV4Verifier, type AwsEmulatorCredentials, type ScopeWording, type SignatureFailure } from './sigv4.js';
 
-/** Where an AWS emulator's ARNs live. */
+/** Where an AWS emulator's ARNs live, and whose signatures it accepts. */
 export interface AwsEmulatorIdentity {
-  /** Region in ARNs; default us-east-1. */
+  /** Region in ARNs, and the region requests must be signed for; default us-east-1. */
   region?: string;
   /** Account id in ARNs; default 123456789012. */
   accountId?: string;
+  /**
+   * The key pairs whose SigV4 signatures are accepted; default `[AWS_EMULATOR_CREDENTIALS]`
+   * (`test` / `test`). A request signed with another key, for another region or service, or more
+   * than 5 minutes from the emulator's clock is refused as the service refuses it.
+   */
+  credentials?: AwsEmulatorCredentials[];
+  /** Whether signatures are verified; default true. False answers unsigned and wrongly signed requests. */
+  verifySignatures?: boolean;
+}
+
+/** The option names every AWS emulator takes; each adds its own. */
+export const AWS_EMULATOR_OPTION_KEYS = ['region', 'accountId', 'credentials', 'verifySignatures', 'port', 'host'] as const;
+
+/** Refuses an option key the emulator does not know, naming it (core's `InvalidOptionsError`). */
+export function checkEmulatorOptions(options: object, subject: string, extraKeys: readonly string[] = []): void {
+  const check = optionChecks(subject);
+  check.refuseUnknownKeys(check.record(options, 'options'), [...AWS_EMULATOR_OPTION_KEYS, ...extraKeys]);
+  const verify = (options as { verifySignatures?: unknown }).verifySignatures;
+  if (verify !== undefined && typeof verify !== 'boolean') throw check.invalid('verifySignatures', 'must be a boolean');
 }
 
 /**
@@ -18,10 +39,24 @@ export abstract class AwsEmulatorBase {
   /** Account id used in ARNs. */
   readonly accountId: string;
   #server: EmulatorServer | undefined;
+  readonly #verifier: SigV4Verifier | undefined;
+  /** The first accepted key pair: what the emulator signs its own calls to other services with. */
+  protected readonly signingCredentials: AwsEmulatorCredentials;
 
-  protected constructor(identity: AwsEmulatorIdentity) {
+  /** `service` is the SigV4 signing name; `wording` how the service words scope errors. */
+  protected constructor(identity: AwsEmulatorIdentity, signing: { service: string; wording: ScopeWording }) {
     this.region = identity.region ?? 'us-east-1';
     this.accountId = identity.accountId ?? '123456789012';
+    const credentials = readCredentials(identity.credentials);
+    // readCredentials never answers an empty list.
+    this.signingCredentials = credentials[0] as AwsEmulatorCredentials;
+    this.#verifier =
+      identity.verifySignatures === false ? undefined : new SigV4Verifier({ credentials, region: this.region, ...signing });
+  }
+
+  /** Why the request's signature is refused, or undefined when it is accepted (or not checked). */
+  protected async authenticate(request: EmulatorRequest): Promise<SignatureFailure | undefined> {
+    return this.#verifier?.verify(request);
   }
 
   /** The service's wire protocol over this emulator's state. */

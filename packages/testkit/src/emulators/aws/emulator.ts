@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { optionChecks } from '@rotakit/core';
 import { stageValuesOf, type StageValues } from '../../assertions/rotation.js';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
-import { AwsEmulatorBase, type AwsEmulatorIdentity } from './base.js';
+import { AwsEmulatorBase, checkEmulatorOptions, type AwsEmulatorIdentity } from './base.js';
 import { AwsServiceError, awsErrors } from './errors.js';
 import { RequestInput } from './input.js';
 import {
@@ -19,10 +20,12 @@ import {
   type AwsRotationSettings,
   type RotationFunctionOptions,
   type RotationFunctionSource,
+  type RotationFunctionState,
   type RotationHandler,
   type RotationRecord,
 } from './rotation.js';
 import { describeSecret, OPERATIONS, SecretsManagerService, type Operation } from './service.js';
+import { jsonSignatureErrorCode, type SignatureFailure } from './sigv4.js';
 
 /** A point in time for seeding: a Date, epoch seconds, or an ISO-8601 string. */
 export type SeedTime = Date | number | string;
@@ -68,7 +71,8 @@ export interface SeedRdsManagedSecretInput {
 export interface AwsSeedDocument {
   secrets?: SeedSecretInput[];
   rdsManagedSecrets?: SeedRdsManagedSecretInput[];
-  rotationFunctions?: { arn: string; url: string; allowSecretsManager?: boolean }[];
+  /** Lambda-style HTTP rotation functions, with the options of `registerRotationFunction`. */
+  rotationFunctions?: ({ arn: string; url: string } & RotationFunctionOptions)[];
   rotation?: Partial<AwsRotationSettings>;
 }
 
@@ -95,7 +99,7 @@ export interface AwsEmulatorState {
       LastAccessedDate?: number;
     }[];
   })[];
-  rotationFunctions: { arn: string; target: string; allowSecretsManager: boolean }[];
+  rotationFunctions: RotationFunctionState[];
   rotations: RotationRecord[];
   rotationSettings: AwsRotationSettings;
 }
@@ -108,10 +112,27 @@ export interface AwsSecretsManagerEmulatorOptions extends AwsEmulatorIdentity {
   host?: string;
   /** How rotations are driven (see AwsRotationSettings). */
   rotation?: Partial<AwsRotationSettings>;
+  /**
+   * Read-after-write lag, off by default: after a write that changes a secret's versions or
+   * labels (PutSecretValue, UpdateSecretVersionStage, RotateSecret's placeholder, the rotation's
+   * own clean-up), its next `staleReads` stage reads (GetSecretValue, DescribeSecret,
+   * ListSecretVersionIds) still see the versions as they were before it, as clients of the
+   * eventually consistent service sometimes do. `{}` means one stale read.
+   */
+  eventualConsistency?: { staleReads: number };
 }
 
 const TARGET_PREFIX = 'secretsmanager.';
 const JSON_HEADERS = { 'content-type': 'application/x-amz-json-1.1' };
+
+/** `eventualConsistency`: `{ staleReads }`, an integer from 0 (no lag) to 1000; absent is no lag. */
+function readStaleReads(value: unknown): number {
+  const check = optionChecks('the AWS Secrets Manager emulator');
+  const consistency = check.record(value, 'eventualConsistency');
+  check.refuseUnknownKeys(consistency, ['staleReads'], 'eventualConsistency.');
+  if (value === undefined) return 0;
+  return check.integerIn(consistency['staleReads'], 'eventualConsistency.staleReads', { min: 0, max: 1000, fallback: 1 });
+}
 
 function toSeconds(time: SeedTime | undefined, fallback: number): number {
   if (time === undefined) return fallback;
@@ -127,22 +148,29 @@ function errorResponse(error: AwsServiceError): EmulatorResponse {
   return awsResponse(error.status, { __type: error.code, Message: error.message });
 }
 
+/** A refused signature, answered by the front door: HTTP 400, the message member in lower case. */
+function signatureErrorResponse(failure: SignatureFailure): EmulatorResponse {
+  return awsResponse(400, { __type: jsonSignatureErrorCode(failure.kind), message: failure.message });
+}
+
 /**
  * A local AWS Secrets Manager speaking the JSON 1.1 protocol to the unmodified SDK, with a
  * rotation driver that invokes registered functions as the service does.
  */
 export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
   readonly #table: SecretTable;
-  readonly #functions = new RotationFunctions();
+  readonly #functions: RotationFunctions;
   readonly #driver: RotationDriver;
   readonly #settings: AwsRotationSettings;
   readonly #service: SecretsManagerService;
 
   /** Use `startAwsSecretsManagerEmulator`; the constructor does not listen. */
   constructor(options: Omit<AwsSecretsManagerEmulatorOptions, 'port' | 'host'> = {}) {
-    super(options);
+    checkEmulatorOptions(options, 'the AWS Secrets Manager emulator', ['rotation', 'eventualConsistency']);
+    super(options, { service: 'secretsmanager', wording: 'json' });
+    this.#functions = new RotationFunctions({ credentials: this.signingCredentials, region: this.region });
     this.#settings = { driving: 'background', retries: 0, keepPendingLabel: false, ...options.rotation };
-    this.#table = new SecretTable(this.region, this.accountId);
+    this.#table = new SecretTable(this.region, this.accountId, readStaleReads(options.eventualConsistency));
     this.#driver = new RotationDriver(this.#table, this.#functions, this.#settings);
     this.#service = new SecretsManagerService(this.#table, this.#functions, this.#driver, this.#settings);
   }
@@ -155,7 +183,8 @@ export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
   /**
    * Registers the rotation function behind `arn`: an in-process handler, or the URL of a
    * Lambda-style endpoint (POST the event; non-2xx or an X-Amz-Function-Error header is a
-   * function error).
+   * function error). An invocation still running at `options.timeoutMs` (default 3 s, Lambda's
+   * default) is a function error, as Lambda reports a timeout.
    */
   registerRotationFunction(arn: string, handlerOrUrl: RotationHandler | string, options?: RotationFunctionOptions): void {
     this.#functions.register(arn, handlerOrUrl, options);
@@ -272,12 +301,8 @@ export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
   seed(document: AwsSeedDocument): void {
     for (const secret of document.secrets ?? []) this.seedSecret(secret);
     for (const managed of document.rdsManagedSecrets ?? []) this.seedRdsManagedSecret(managed);
-    for (const fn of document.rotationFunctions ?? []) {
-      this.registerRotationFunction(
-        fn.arn,
-        fn.url,
-        fn.allowSecretsManager === undefined ? {} : { allowSecretsManager: fn.allowSecretsManager },
-      );
+    for (const { arn, url, ...options } of document.rotationFunctions ?? []) {
+      this.registerRotationFunction(arn, url, options);
     }
     if (document.rotation) this.configureRotation(document.rotation);
   }
@@ -336,6 +361,8 @@ export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
           : undefined;
       },
       handle: async (request: EmulatorRequest, operation: string | undefined) => {
+        const refused = await this.authenticate(request);
+        if (refused) return signatureErrorResponse(refused);
         try {
           if (request.method !== 'POST' || !operation || !(OPERATIONS as readonly string[]).includes(operation)) {
             throw awsErrors.unknownOperation(operation ?? String(request.headers['x-amz-target'] ?? '(none)'));

@@ -17,6 +17,7 @@ export {
   type RotationEvent,
   type RotationFunctionOptions,
   type RotationFunctionSource,
+  type RotationFunctionState,
   type RotationHandler,
   type RotationInvocation,
   type RotationRecord,
@@ -26,9 +27,13 @@ export {
   AwsLambdaEmulator,
   startAwsLambdaEmulator,
   type AwsLambdaEmulatorOptions,
+  type LambdaFunctionOptions,
   type LambdaHandler,
   type LambdaPolicyStatement,
 } from './lambda.js';
+export { LAMBDA_DEFAULT_TIMEOUT_MS } from './timeout.js';
+export { AWS_EMULATOR_CREDENTIALS, SIGV4_CLOCK_SKEW_MS, type AwsEmulatorCredentials } from './sigv4.js';
+export type { AwsEmulatorIdentity } from './base.js';
 export {
   AwsRdsEmulator,
   RDS_OPERATIONS,

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { optionChecks } from '@rotakit/core';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
-import { AwsEmulatorBase, type AwsEmulatorIdentity } from './base.js';
+import { AwsEmulatorBase, checkEmulatorOptions, type AwsEmulatorIdentity } from './base.js';
+import { jsonSignatureErrorCode } from './sigv4.js';
 import type { RotationEvent, RotationFunctionSource } from './rotation.js';
+import { lambdaTimeout, LambdaTimeoutError, readTimeoutMs } from './timeout.js';
 
 /** An in-process function: its return value is the invocation's result; throwing is a function error. */
 export type LambdaHandler = (event: unknown) => unknown;
@@ -22,11 +25,21 @@ export interface LambdaPolicyStatement {
   Condition?: Record<string, Record<string, string>>;
 }
 
+/** How a function is deployed. */
+export interface LambdaFunctionOptions {
+  /**
+   * Milliseconds an invocation may run before Lambda stops it with a function error
+   * (`Task timed out after … seconds`), from 1 to 900,000. Default 3,000, Lambda's default.
+   */
+  timeoutMs?: number;
+}
+
 interface LambdaFunction {
   name: string;
   arn: string;
   handler: LambdaHandler;
   statements: LambdaPolicyStatement[];
+  timeoutMs: number;
 }
 
 const ROUTE = /^\/2015-03-31\/functions\/([^/]+)(\/policy|\/invocations)?\/?$/;
@@ -52,7 +65,8 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
 
   /** Use `startAwsLambdaEmulator`; the constructor does not listen. */
   constructor(options: Omit<AwsLambdaEmulatorOptions, 'port' | 'host'> = {}) {
-    super(options);
+    checkEmulatorOptions(options, 'the AWS Lambda emulator');
+    super(options, { service: 'lambda', wording: 'json' });
   }
 
   /** The ARN function `name` has (or would have) in this emulator. */
@@ -61,9 +75,11 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
   }
 
   /** Deploys (or replaces) function `name`; returns its ARN. Its policy starts empty. */
-  addFunction(name: string, handler: LambdaHandler): string {
+  addFunction(name: string, handler: LambdaHandler, options: LambdaFunctionOptions = {}): string {
+    const check = optionChecks('the AWS Lambda emulator');
+    check.refuseUnknownKeys(check.record(options, 'options'), ['timeoutMs']);
     const arn = this.functionArn(name);
-    this.#functions.set(name, { name, arn, handler, statements: [] });
+    this.#functions.set(name, { name, arn, handler, statements: [], timeoutMs: readTimeoutMs(options.timeoutMs) });
     return arn;
   }
 
@@ -82,9 +98,10 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
     );
   }
 
-  /** Invokes the function as the service would (RotationFunctionSource). */
+  /** Invokes the function as the service would (RotationFunctionSource), under its timeout. */
   async invoke(arn: string, event: RotationEvent): Promise<void> {
-    await this.#get(arn).handler(event);
+    const fn = this.#get(arn);
+    await lambdaTimeout(fn.timeoutMs, async () => fn.handler(event));
   }
 
   #find(nameOrArn: string): LambdaFunction | undefined {
@@ -112,6 +129,9 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
         return request.method === 'GET' ? 'GetFunction' : undefined;
       },
       handle: async (request: EmulatorRequest, operation: string | undefined) => {
+        const refused = await this.authenticate(request);
+        // Lambda's front door answers a refused signature with 403 and a lower-case message member.
+        if (refused) return errorResponse(new LambdaError(jsonSignatureErrorCode(refused.kind), refused.message, 403), 'message');
         try {
           const name = decodeURIComponent(ROUTE.exec(request.url.split('?')[0] ?? '')?.[1] ?? '');
           switch (operation) {
@@ -132,7 +152,7 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
       throttleResponse: () => errorResponse(new LambdaError('TooManyRequestsException', 'Rate exceeded', 429)),
       errorResponse: () => errorResponse(new LambdaError('ServiceException', 'An internal error occurred.', 500)),
       snapshot: () =>
-        [...this.#functions.values()].map(({ name, arn, statements }) => ({ name, arn, statements })),
+        [...this.#functions.values()].map(({ name, arn, statements, timeoutMs }) => ({ name, arn, statements, timeoutMs })),
     };
   }
 
@@ -146,6 +166,8 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
         Handler: 'index.handler',
         State: 'Active',
         Version: '$LATEST',
+        // Lambda's Timeout is whole seconds; a sub-second test timeout shows as 1.
+        Timeout: Math.ceil(fn.timeoutMs / 1000),
       },
       Code: { RepositoryType: 'S3' },
     };
@@ -199,9 +221,12 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
     }
     const headers = { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), 'x-amz-executed-version': '$LATEST' };
     try {
-      const result = await fn.handler(event);
+      const result = await lambdaTimeout(fn.timeoutMs, async () => fn.handler(event));
       return { status: 200, headers, body: JSON.stringify(result ?? null) };
     } catch (error) {
+      if (error instanceof LambdaTimeoutError) {
+        return { status: 200, headers: { ...headers, 'x-amz-function-error': 'Unhandled' }, body: JSON.stringify(error.payload) };
+      }
       const failure = error instanceof Error ? error : new Error(String(error));
       return {
         status: 200,
@@ -224,10 +249,11 @@ function json(status: number, body: unknown): EmulatorResponse {
   return { status, headers: { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() }, body: JSON.stringify(body) };
 }
 
-function errorResponse(error: LambdaError): EmulatorResponse {
+function errorResponse(error: LambdaError, messageMember: 'Message' | 'message' = 'Message'): EmulatorResponse {
+  const body = messageMember === 'Message' ? { Type: error.status >= 500 ? 'Service' : 'User', Message: error.message } : { message: error.message };
   return {
     status: error.status,
     headers: { 'content-type': 'application/json', 'x-amzn-errortype': error.code, 'x-amzn-requestid': randomUUID() },
-    body: JSON.stringify({ Type: error.status >= 500 ? 'Service' : 'User', Message: error.message }),
+    body: JSON.stringify(body),
   };
 }

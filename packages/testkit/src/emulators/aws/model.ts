@@ -50,6 +50,8 @@ export interface SecretRecord {
   owningService?: string;
   /** In creation order. */
   versions: Map<string, SecretVersion>;
+  /** The versions as they were before the latest write, and how many stage reads still see them. */
+  stale?: { versions: Map<string, SecretVersion>; readsLeft: number };
 }
 
 /** Seconds in a day, for dates kept in epoch seconds. */
@@ -158,10 +160,32 @@ export class SecretTable {
   readonly region: string;
   readonly accountId: string;
   readonly #secrets = new Map<string, SecretRecord>();
+  readonly #staleReads: number;
 
-  constructor(region: string, accountId: string) {
+  /** `staleReads`: how many stage reads after a write still see the versions as before it (0: none). */
+  constructor(region: string, accountId: string, staleReads = 0) {
     this.region = region;
     this.accountId = accountId;
+    this.#staleReads = staleReads;
+  }
+
+  /**
+   * To be called just before a write changes the secret's versions or labels: under
+   * read-after-write lag, the next stage reads see the versions as they are now.
+   */
+  beforeWrite(secret: SecretRecord): void {
+    if (this.#staleReads === 0) return;
+    const versions = new Map([...secret.versions].map(([id, version]) => [id, { ...version, stages: new Set(version.stages) }]));
+    secret.stale = { versions, readsLeft: this.#staleReads };
+  }
+
+  /** The secret as a stage read (Get, Describe, List) sees it: stale while the lag lasts. */
+  readView(secret: SecretRecord): SecretRecord {
+    const stale = secret.stale;
+    if (!stale) return secret;
+    stale.readsLeft -= 1;
+    if (stale.readsLeft <= 0) delete secret.stale;
+    return { ...secret, versions: stale.versions };
   }
 
   /** The ARN prefix before the secret name. */

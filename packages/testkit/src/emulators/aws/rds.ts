@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EmulatorProtocol, EmulatorRequest, EmulatorResponse } from '../http.js';
-import { AwsEmulatorBase, type AwsEmulatorIdentity } from './base.js';
+import { AwsEmulatorBase, checkEmulatorOptions, type AwsEmulatorIdentity } from './base.js';
+import { querySignatureError } from './sigv4.js';
 
 /** A DB cluster to seed (Aurora). */
 export interface RdsClusterSeed {
@@ -79,7 +80,8 @@ export class AwsRdsEmulator extends AwsEmulatorBase {
 
   /** Use `startAwsRdsEmulator`; the constructor does not listen. */
   constructor(options: Omit<AwsRdsEmulatorOptions, 'port' | 'host'> = {}) {
-    super(options);
+    checkEmulatorOptions(options, 'the AWS RDS emulator');
+    super(options, { service: 'rds', wording: 'query' });
   }
 
   /** The ARN a cluster of this identifier has. */
@@ -120,7 +122,12 @@ export class AwsRdsEmulator extends AwsEmulatorBase {
   protected protocol(): EmulatorProtocol {
     return {
       operationOf: (request: EmulatorRequest) => new URLSearchParams(request.body).get('Action') ?? undefined,
-      handle: (request: EmulatorRequest, operation: string | undefined) => {
+      handle: async (request: EmulatorRequest, operation: string | undefined) => {
+        const refused = await this.authenticate(request);
+        if (refused) {
+          const { code, status } = querySignatureError(refused.kind);
+          return errorXml(new RdsError(code, refused.message, status));
+        }
         try {
           const params = new URLSearchParams(request.body);
           switch (operation) {

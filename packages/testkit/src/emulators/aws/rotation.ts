@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { optionChecks } from '@rotakit/core';
 import {
   AWSCURRENT,
   AWSPENDING,
@@ -9,6 +10,8 @@ import {
   type SecretTable,
 } from './model.js';
 import { randomPassword } from './password.js';
+import { lambdaInvocationHeaders, type AwsEmulatorCredentials } from './sigv4.js';
+import { lambdaTimeout, readTimeoutMs } from './timeout.js';
 
 /** The four steps, in the order the service invokes them. */
 export const ROTATION_STEPS = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const;
@@ -37,6 +40,13 @@ export interface RotationFunctionOptions {
    * Defaults to true; false makes RotateSecret answer AccessDeniedException.
    */
   allowSecretsManager?: boolean;
+  /**
+   * How long an invocation may run before Lambda stops it and reports a function error
+   * (`Task timed out after … seconds`), in milliseconds from 1 to 900,000 (Lambda's 1 to 900
+   * seconds, finer for tests). Default 3,000: Lambda's default timeout. An in-process handler
+   * cannot be killed: the emulator stops waiting for it and lets its promise run on unobserved.
+   */
+  timeoutMs?: number;
 }
 
 /** One invocation of a rotation function as the emulator saw it. */
@@ -77,7 +87,18 @@ interface RegisteredFunction {
   arn: string;
   target: RotationHandler | string;
   allowSecretsManager: boolean;
+  timeoutMs: number;
 }
+
+/** A registration as `state()` shows it (handlers shown as `in-process`). */
+export interface RotationFunctionState {
+  arn: string;
+  target: string;
+  allowSecretsManager: boolean;
+  timeoutMs: number;
+}
+
+const FUNCTION_OPTION_KEYS = ['allowSecretsManager', 'timeoutMs'] as const;
 
 /**
  * Where rotation functions can also be found: a Lambda emulator whose functions carry their own
@@ -96,7 +117,13 @@ export interface RotationFunctionSource {
  */
 export class RotationFunctions {
   readonly #functions = new Map<string, RegisteredFunction>();
+  readonly #signer: { credentials: AwsEmulatorCredentials; region: string };
   #source: RotationFunctionSource | undefined;
+
+  /** URL functions are invoked signed with `credentials` for Lambda in `region`. */
+  constructor(signer: { credentials: AwsEmulatorCredentials; region: string }) {
+    this.#signer = signer;
+  }
 
   /** Looks up functions not registered here in `source` too. */
   connect(source: RotationFunctionSource): void {
@@ -105,7 +132,17 @@ export class RotationFunctions {
 
   /** Registers (or replaces) the function behind `arn`. */
   register(arn: string, target: RotationHandler | string, options: RotationFunctionOptions = {}): void {
-    this.#functions.set(arn, { arn, target, allowSecretsManager: options.allowSecretsManager ?? true });
+    const check = optionChecks('the AWS emulator');
+    check.refuseUnknownKeys(check.record(options, 'options'), FUNCTION_OPTION_KEYS);
+    if (options.allowSecretsManager !== undefined && typeof options.allowSecretsManager !== 'boolean') {
+      throw check.invalid('allowSecretsManager', 'must be a boolean');
+    }
+    this.#functions.set(arn, {
+      arn,
+      target,
+      allowSecretsManager: options.allowSecretsManager ?? true,
+      timeoutMs: readTimeoutMs(options.timeoutMs),
+    });
   }
 
   /** Whether secretsmanager.amazonaws.com may invoke `arn`; an unknown function may not. */
@@ -113,33 +150,40 @@ export class RotationFunctions {
     return this.#functions.get(arn)?.allowSecretsManager ?? this.#source?.mayInvoke(arn) ?? false;
   }
 
-  /** Invokes the function synchronously; a function error rejects with its message. */
+  /**
+   * Invokes the function synchronously; a function error rejects with its message, and so does
+   * an invocation still running at the function's timeout.
+   */
   async invoke(arn: string, event: RotationEvent): Promise<void> {
     const registered = this.#functions.get(arn);
     if (!registered && this.#source) return this.#source.invoke(arn, event);
     if (!registered) throw new Error(`rotation function ${arn} is not registered`);
-    if (typeof registered.target === 'function') {
-      await registered.target(event);
-      return;
-    }
-    const response = await fetch(registered.target, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(event),
+    const { target, timeoutMs } = registered;
+    await lambdaTimeout(timeoutMs, async (signal) => {
+      if (typeof target === 'function') {
+        await target(event);
+        return;
+      }
+      const body = JSON.stringify(event);
+      const headers = await lambdaInvocationHeaders(target, body, this.#signer.credentials, this.#signer.region);
+      // fetch sets Host itself, from the URL: the same value that was signed.
+      delete headers['host'];
+      const response = await fetch(target, { method: 'POST', headers, body, signal });
+      const payload = await response.text();
+      const functionError = response.headers.get('x-amz-function-error');
+      if (!response.ok || functionError) {
+        throw new Error(`${functionError ?? `HTTP ${response.status}`}: ${describeFunctionError(payload)}`);
+      }
     });
-    const payload = await response.text();
-    const functionError = response.headers.get('x-amz-function-error');
-    if (!response.ok || functionError) {
-      throw new Error(`${functionError ?? `HTTP ${response.status}`}: ${describeFunctionError(payload)}`);
-    }
   }
 
   /** The registrations as plain JSON (handlers shown as `in-process`). */
-  snapshot(): { arn: string; target: string; allowSecretsManager: boolean }[] {
-    return [...this.#functions.values()].map(({ arn, target, allowSecretsManager }) => ({
+  snapshot(): RotationFunctionState[] {
+    return [...this.#functions.values()].map(({ arn, target, allowSecretsManager, timeoutMs }) => ({
       arn,
       target: typeof target === 'string' ? target : 'in-process',
       allowSecretsManager,
+      timeoutMs,
     }));
   }
 }
@@ -217,6 +261,11 @@ export class RotationDriver {
     if (running) running.cancelled = true;
   }
 
+  /** Whether the secret's latest rotation is still running. */
+  isRunning(secretArn: string): boolean {
+    return this.#latest.get(secretArn)?.record.status === 'running';
+  }
+
   /** The secret's latest rotation once it has ended, or undefined if it never rotated. */
   async settled(secretArn: string): Promise<RotationRecord | undefined> {
     return this.#latest.get(secretArn)?.done;
@@ -244,7 +293,10 @@ export class RotationDriver {
       record.status = 'failed';
       return record;
     } finally {
-      if (start.kind === 'test-only') start.secret.versions.delete(start.token);
+      if (start.kind === 'test-only') {
+        this.#table.beforeWrite(start.secret);
+        start.secret.versions.delete(start.token);
+      }
     }
   }
 
@@ -285,7 +337,10 @@ export class RotationDriver {
   }
 
   #completed(secret: SecretRecord, token: string): void {
-    if (!this.#settings.keepPendingLabel) secret.versions.get(token)?.stages.delete(AWSPENDING);
+    if (!this.#settings.keepPendingLabel) {
+      this.#table.beforeWrite(secret);
+      secret.versions.get(token)?.stages.delete(AWSPENDING);
+    }
     const now = nowSeconds();
     secret.lastRotatedDate = now;
     secret.lastChangedDate = now;
@@ -304,6 +359,7 @@ export class RotationDriver {
     // RDS master passwords may not contain / " @ (nor space).
     value['password'] = randomPassword({ ExcludeCharacters: '/"@\' ', PasswordLength: 32 });
     version.secretString = JSON.stringify(value);
+    this.#table.beforeWrite(secret);
     attachStages(secret, version, [AWSCURRENT]);
   }
 }

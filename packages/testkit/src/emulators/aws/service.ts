@@ -67,7 +67,7 @@ export class SecretsManagerService {
       case 'CreateSecret':
         return this.#createSecret(input);
       case 'DescribeSecret':
-        return describeSecret(this.#table.get(secretIdOf(input)));
+        return describeSecret(this.#table.readView(this.#table.get(secretIdOf(input))));
       case 'GetSecretValue':
         return this.#getSecretValue(input);
       case 'PutSecretValue':
@@ -130,7 +130,8 @@ export class SecretsManagerService {
   }
 
   #getSecretValue(input: RequestInput): Json {
-    const secret = this.#table.getLive(secretIdOf(input));
+    const stored = this.#table.getLive(secretIdOf(input));
+    const secret = this.#table.readView(stored);
     const versionId = input.optionalString('VersionId');
     const stage = input.optionalString('VersionStage');
     let version: SecretVersion | undefined;
@@ -150,8 +151,10 @@ export class SecretsManagerService {
         : awsErrors.stageNotFound(stage ?? AWSCURRENT);
     }
     const today = todaySeconds();
-    secret.lastAccessedDate = today;
+    stored.lastAccessedDate = today;
     version.lastAccessedDate = today;
+    const storedVersion = stored.versions.get(version.versionId);
+    if (storedVersion) storedVersion.lastAccessedDate = today;
     return {
       ARN: secret.arn,
       Name: secret.name,
@@ -181,6 +184,7 @@ export class SecretsManagerService {
     const now = nowSeconds();
     const version: SecretVersion = existing ?? { versionId: token, stages: new Set(), createdDate: now };
     const labels = stages ?? [AWSCURRENT];
+    this.#table.beforeWrite(secret);
     attachStages(secret, version, labels);
     Object.assign(version, value);
     secret.versions.set(token, version);
@@ -209,6 +213,7 @@ export class SecretsManagerService {
     if (target && holder && holder !== target && holder !== source) {
       throw awsErrors.removeFromRequired(stage, holder.versionId);
     }
+    this.#table.beforeWrite(secret);
     if (target) {
       attachStages(secret, target, [stage]);
     } else if (source) {
@@ -220,7 +225,7 @@ export class SecretsManagerService {
   }
 
   #listSecretVersionIds(input: RequestInput): Json {
-    const secret = this.#table.get(secretIdOf(input));
+    const secret = this.#table.readView(this.#table.get(secretIdOf(input)));
     const maxResults = input.optionalInteger('MaxResults');
     if (maxResults !== undefined && (maxResults < 1 || maxResults > 100)) {
       throw awsErrors.constraint('maxResults', 'Member must have value between 1 and 100', maxResults);
@@ -256,9 +261,13 @@ export class SecretsManagerService {
     const managed = functionArn === undefined && secret.owningService !== undefined;
     if (functionArn === undefined && !managed) throw awsErrors.noRotationFunction();
     if (functionArn !== undefined && !this.#functions.mayInvoke(functionArn)) throw awsErrors.cannotInvoke();
+    // AWSPENDING left on a version that is not AWSCURRENT is an unfinished rotation: only a
+    // RotateSecret with that rotation's token, once its attempts have ended, re-attempts it.
     const pending = holderOf(secret, AWSPENDING);
-    if (pending && !pending.stages.has(AWSCURRENT)) throw awsErrors.previousRotationIncomplete();
-    if (secret.versions.has(token)) throw awsErrors.tokenInUse(token, secret.arn);
+    const unfinished = pending && !pending.stages.has(AWSCURRENT) ? pending : undefined;
+    const reattempt = unfinished?.versionId === token && rotateImmediately && !this.#driver.isRunning(secret.arn);
+    if (unfinished && !reattempt) throw awsErrors.previousRotationIncomplete();
+    if (!reattempt && secret.versions.has(token)) throw awsErrors.tokenInUse(token, secret.arn);
 
     const now = nowSeconds();
     if (lambdaArn !== undefined) secret.rotationLambdaArn = lambdaArn;
@@ -275,14 +284,18 @@ export class SecretsManagerService {
     // for RotateImmediately=false a temporary copy of AWSCURRENT that only testSecret sees.
     // That temporary version is named by the request's token [unverified: AWS was seen using
     // a new id, which the token is].
-    const current = holderOf(secret, AWSCURRENT);
-    const placeholder: SecretVersion = { versionId: token, stages: new Set(), createdDate: now };
-    if (!rotateImmediately && current) {
-      if (current.secretString !== undefined) placeholder.secretString = current.secretString;
-      if (current.secretBinary !== undefined) placeholder.secretBinary = current.secretBinary;
+    // A re-attempt runs the steps again on the version the unfinished rotation left.
+    if (!reattempt) {
+      const current = holderOf(secret, AWSCURRENT);
+      const placeholder: SecretVersion = { versionId: token, stages: new Set(), createdDate: now };
+      if (!rotateImmediately && current) {
+        if (current.secretString !== undefined) placeholder.secretString = current.secretString;
+        if (current.secretBinary !== undefined) placeholder.secretBinary = current.secretBinary;
+      }
+      this.#table.beforeWrite(secret);
+      attachStages(secret, placeholder, [AWSPENDING]);
+      secret.versions.set(token, placeholder);
     }
-    attachStages(secret, placeholder, [AWSPENDING]);
-    secret.versions.set(token, placeholder);
     const done = this.#driver.start({
       secret,
       token,
