@@ -44,6 +44,7 @@ async function thirdPartyRanges(): Promise<Record<string, string>> {
     JSON.parse(await readFile(join(workspace, path), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
   const root = await manifest('package.json');
   const aws = await manifest('packages/provider-aws/package.json');
+  const mysql = await manifest('packages/target-mysql/package.json');
   const pick = (from: Record<string, string> | undefined, name: string): string => {
     const range = from?.[name];
     if (range === undefined) throw new Error(`no range for ${name}`);
@@ -53,10 +54,23 @@ async function thirdPartyRanges(): Promise<Record<string, string>> {
     '@aws-lambda-powertools/logger': pick(root.devDependencies, '@aws-lambda-powertools/logger'),
     '@types/aws-lambda': pick(aws.dependencies, '@types/aws-lambda'),
     '@types/node': pick(root.devDependencies, '@types/node'),
+    // The testkit guide's examples send RotateSecret themselves and create their database user with mysql2.
+    '@aws-sdk/client-secrets-manager': pick(aws.dependencies, '@aws-sdk/client-secrets-manager'),
+    mysql2: pick(mysql.dependencies, 'mysql2'),
   };
 }
 
-const USED = ['@rotakit/core', '@rotakit/provider-aws', '@rotakit/provider-alibaba', '@rotakit/provider-ncloud', '@rotakit/target-mysql'];
+const USED = ['@rotakit/core', '@rotakit/provider-aws', '@rotakit/provider-alibaba', '@rotakit/provider-ncloud', '@rotakit/target-mysql', '@rotakit/testkit'];
+
+/** The testkit README's guide examples, each a test file for `node --test`, by cloud. */
+async function guideExamples(): Promise<Record<string, string>> {
+  const readme = await readFile(join(workspace, 'packages/testkit/README.md'), 'utf8');
+  const examples = Object.fromEntries(
+    [...readme.matchAll(/<!-- guide-example: (\w+) -->\n```ts\n([\s\S]*?)```/g)].map(([, cloud, code]) => [cloud ?? '', code ?? '']),
+  );
+  expect(Object.keys(examples)).toEqual(['aws', 'alibaba', 'ncloud']);
+  return examples;
+}
 
 /**
  * Packs every package under packages/ and writes the user project beside the tarballs: its
@@ -74,6 +88,8 @@ async function makeProject(root: string): Promise<string> {
   }
   const project = join(root, 'project');
   await cp(userFiles, project, { recursive: true });
+  // The guide's examples as a user copies them: ES module test files beside the handlers, compiled with them.
+  for (const [cloud, code] of Object.entries(await guideExamples())) await writeFile(join(project, 'esm', `guide-${cloud}.test.ts`), code);
   const dependencies = Object.fromEntries(
     USED.map((name) => {
       const spec = packed[name];
@@ -334,4 +350,18 @@ describe.each(COMPILERS)('the packed packages in a fresh project, compiled by $t
     expect(await logsIn(user, rotated?.cdbPassword ?? '')).toBe(true);
     expect(await logsIn(user, PASSWORD)).toBe(false);
   }, 60_000);
+});
+
+// The testkit guide's examples, compiled above with the handlers, run as their README says:
+// `node --test`, each starting its emulators and a MariaDB server of its own.
+describe.each(['aws', 'alibaba', 'ncloud'])('the testkit guide\'s %s example', (cloud) => {
+  test('passes under node --test, from the packed packages', async () => {
+    const file = join(project, `dist/${COMPILERS[0].tag}/guide-${cloud}.test.js`);
+    // A failing run rejects with its output attached: the assertion then shows the runner's report.
+    const { stdout } = await run(process.execPath, ['--test', '--test-reporter=tap', file], { cwd: project, timeout: 120_000 }).catch(
+      (error: { stdout?: string; stderr?: string }) => ({ stdout: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+    );
+    expect(stdout).toMatch(/^# pass 1$/m);
+    expect(stdout).toMatch(/^# fail 0$/m);
+  }, 150_000);
 });

@@ -40,7 +40,7 @@ export type {
 export { MARIADB_URL_ENV, startMariaDb } from './fixtures/mariadb.js';
 export type { MariaDbFixtureOptions, MariaDbServer } from './fixtures/mariadb.js';
 export { POSTGRES_URL_VARIABLE, startPostgres } from './fixtures/postgres.js';
-export type { PostgresFixture, PostgresFixtureOptions, PostgresFixtureTls } from './fixtures/postgres.js';
+export type { PostgresFixture, PostgresFixtureOptions, PostgresFixtureTls, PostgresQueryResult } from './fixtures/postgres.js';
 export { MssqlFake, MssqlFakeCatalog, PUBLIC_ROLE, SERVER_PERMISSIONS, SERVER_ROLES } from './fixtures/mssql-fake/index.js';
 export type {
   FakeDatabase,

@@ -96,7 +96,7 @@ export interface NcloudSecretManagerEmulator {
 export interface NcloudRotationRequestOptions {
   /** The key pair that signs; default the first the emulator accepts. */
   readonly credential?: NcloudCredential;
-  /** Through the region-isolated host shape (`/secretmanager`), as for ISOLATED secrets; default the global one. */
+  /** Through the region-isolated host shape (`/secretmanager`) or the global one; default the one the secret's key boundary is served on (ISOLATED: regional). */
   readonly regional?: boolean;
 }
 
@@ -110,7 +110,9 @@ export async function startNcloudSecretManagerEmulator(options: NcloudEmulatorOp
   const executeRotation = async (secretId: string, request: NcloudRotationRequestOptions = {}): Promise<string> => {
     const signer = request.credential ?? credentials[0];
     if (!signer) throw new Error('executeRotation needs a credential: the emulator accepts none');
-    const path = `${request.regional === true ? '/secretmanager' : ''}/api/v1/secrets/${encodeURIComponent(secretId)}/rotation`;
+    const boundary = protocol.snapshot().secrets.find((secret) => secret.secretId === secretId)?.kmsBoundaryType;
+    const regional = request.regional ?? boundary === 'ISOLATED';
+    const path = `${regional ? '/secretmanager' : ''}/api/v1/secrets/${encodeURIComponent(secretId)}/rotation`;
     const response = await fetch(`${url}${path}`, {
       method: 'POST',
       headers: { ...signNcloudRequest('POST', path, signer.accessKey, signer.secretKey, clock()) },
