@@ -82,23 +82,49 @@ export interface SeededSecret {
   name: string;
 }
 
+/** One version of a secret in {@link AwsEmulatorState}, its value included. Dates are epoch seconds. */
+export interface AwsSecretVersionState {
+  VersionId: string;
+  SecretString?: string;
+  /** Base64. */
+  SecretBinary?: string;
+  /** Sorted; empty for a deprecated version. */
+  VersionStages: string[];
+  CreatedDate: number;
+  LastAccessedDate?: number;
+}
+
+/**
+ * One secret in {@link AwsEmulatorState}: the members DescribeSecret answers with (those the secret
+ * has), the purge date of a secret pending deletion, and every version. Dates are epoch seconds.
+ */
+export interface AwsSecretState {
+  ARN: string;
+  Name: string;
+  Description?: string;
+  KmsKeyId?: string;
+  RotationEnabled?: boolean;
+  RotationLambdaARN?: string;
+  RotationRules?: RotationRules;
+  LastRotatedDate?: number;
+  LastChangedDate?: number;
+  LastAccessedDate?: number;
+  DeletedDate?: number;
+  NextRotationDate?: number;
+  Tags?: { Key: string; Value: string }[];
+  VersionIdsToStages?: Record<string, string[]>;
+  OwningService?: string;
+  CreatedDate?: number;
+  /** When a secret pending deletion is purged. */
+  DeletionDate?: number;
+  Versions: AwsSecretVersionState[];
+}
+
 /** The emulator's whole state, for assertions: secrets as DescribeSecret shows them plus every version. */
 export interface AwsEmulatorState {
   region: string;
   accountId: string;
-  secrets: (Record<string, unknown> & {
-    ARN: string;
-    Name: string;
-    DeletionDate?: number;
-    Versions: {
-      VersionId: string;
-      SecretString?: string;
-      SecretBinary?: string;
-      VersionStages: string[];
-      CreatedDate: number;
-      LastAccessedDate?: number;
-    }[];
-  })[];
+  secrets: AwsSecretState[];
   rotationFunctions: RotationFunctionState[];
   rotations: RotationRecord[];
   rotationSettings: AwsRotationSettings;
@@ -313,7 +339,7 @@ export class AwsSecretsManagerEmulator extends AwsEmulatorBase {
       region: this.region,
       accountId: this.accountId,
       secrets: this.#table.all().map((secret) => ({
-        ...describeSecret(secret),
+        ...(describeSecret(secret) as Omit<AwsSecretState, 'Versions'>),
         ARN: secret.arn,
         Name: secret.name,
         ...(secret.deletionDate !== undefined ? { DeletionDate: secret.deletionDate } : {}),

@@ -2,6 +2,8 @@ export {
   AwsSecretsManagerEmulator,
   startAwsSecretsManagerEmulator,
   type AwsEmulatorState,
+  type AwsSecretState,
+  type AwsSecretVersionState,
   type AwsSecretsManagerEmulatorOptions,
   type AwsSeedDocument,
   type SeedRdsManagedSecretInput,
