@@ -4,7 +4,11 @@ import { defineConfig } from 'tsup';
 // its dependencies, ready to zip (the package is CommonJS for that reason). flow.mjs prints the workflow definition and schedule payload.
 export default defineConfig([
   {
-    entry: { 'rds-account-api/index': 'src/rds-account-api.ts', 'self-managed-mysql/index': 'src/self-managed-mysql.ts' },
+    entry: {
+      'rds-account-api/index': 'src/rds-account-api.ts',
+      'self-managed-mysql/index': 'src/self-managed-mysql.ts',
+      'self-managed-postgres/index': 'src/self-managed-postgres.ts',
+    },
     format: ['cjs'],
     outExtension: () => ({ js: '.js' }),
     target: 'node20',
