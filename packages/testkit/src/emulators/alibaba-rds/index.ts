@@ -1,4 +1,5 @@
-import { EmulatorServer, type EmulatorResponse, type Fault } from '../http.js';
+import { alibabaEmulatorControls, type AlibabaEmulatorControls } from '../alibaba/controls.js';
+import { EmulatorServer, type Fault } from '../http.js';
 import type { AlibabaCredentials } from '../alibaba/signature.js';
 import type { RdsAccountState, RdsEmulatorState, RdsErrorCode, AlibabaRdsInstanceSeed } from './accounts.js';
 import { AlibabaRdsProtocol, type RdsAction } from './protocol.js';
@@ -29,8 +30,11 @@ export interface AlibabaRdsEmulatorOptions {
 /** A fault aimed at one RDS action, or at every action with `'*'`. */
 export type AlibabaRdsFault = Fault & { operation: RdsAction | '*' };
 
-/** A running emulator of the RDS account API. */
-export interface AlibabaRdsEmulator {
+/**
+ * A running emulator of the RDS account API. Its faults: `throttle` answers Throttling.User, `error`
+ * InternalError (500) unless a response is given.
+ */
+export interface AlibabaRdsEmulator extends AlibabaEmulatorControls<RdsAction, RdsErrorCode> {
   readonly url: string;
   /** `host:port`, what `@alicloud/rds20140815` takes as `endpoint` (with `protocol: 'http'`). */
   readonly endpoint: string;
@@ -40,22 +44,6 @@ export interface AlibabaRdsEmulator {
   state(): RdsEmulatorState;
   /** One account, or undefined. */
   account(instanceId: string, accountName: string): RdsAccountState | undefined;
-  /** Calls received per action, faulted ones included. */
-  calls(): Record<string, number>;
-  /** Calls received for one action. */
-  callCount(action: RdsAction): number;
-  /** Actions received since the last reset, in order, faulted ones included. */
-  callLog(): RdsAction[];
-  /** Forgets the call counts and the call log. */
-  resetCalls(): void;
-  /** `throttle` answers Throttling.User, `error` InternalError (500) unless a response is given. */
-  injectFault(fault: AlibabaRdsFault): void;
-  /** Disarms every fault. */
-  clearFaults(): void;
-  /** The RDS error answer for `code`, to use as an `error` fault's response. */
-  errorResponse(code: RdsErrorCode): EmulatorResponse;
-  /** Stops the server and drops open connections. */
-  close(): Promise<void>;
 }
 
 /** Starts an emulator of the ApsaraDB RDS account API that the unmodified `@alicloud/rds20140815` talks to. */
@@ -71,13 +59,6 @@ export async function startAlibabaRdsEmulator(options: AlibabaRdsEmulatorOptions
     state: () => protocol.snapshot(),
     account: (instanceId, accountName) =>
       protocol.snapshot().instances.find((i) => i.id === instanceId)?.accounts.find((a) => a.name === accountName),
-    calls: () => server.callCounts(),
-    callCount: (action) => server.calls(action),
-    callLog: () => server.callLog() as RdsAction[],
-    resetCalls: () => server.resetCalls(),
-    injectFault: (fault) => server.injectFault(fault),
-    clearFaults: () => server.clearFaults(),
-    errorResponse: (code) => protocol.errorResponseFor(code),
-    close: () => server.close(),
+    ...alibabaEmulatorControls<RdsAction, RdsErrorCode>(server, protocol),
   };
 }

@@ -1,5 +1,6 @@
 import { optionChecks } from '@rotakit/core';
-import { EmulatorServer, type EmulatorResponse, type Fault } from '../http.js';
+import { alibabaEmulatorControls, type AlibabaEmulatorControls } from '../alibaba/controls.js';
+import { EmulatorServer, type Fault } from '../http.js';
 import type { AlibabaCredentials } from '../alibaba/signature.js';
 import type { WorkflowErrorCode } from './errors.js';
 import { AlibabaWorkflowProtocol, type WorkflowAction } from './protocol.js';
@@ -55,8 +56,11 @@ export interface AlibabaWorkflowEmulatorOptions {
 /** A fault aimed at one workflow API action, or at every action with `'*'`. */
 export type AlibabaWorkflowFault = Fault & { operation: WorkflowAction | '*' };
 
-/** A running Serverless Workflow emulator. */
-export interface AlibabaWorkflowEmulator {
+/**
+ * A running Serverless Workflow emulator. Its faults: `throttle` answers Throttled (429), `error`
+ * InternalServerError (500) unless a response is given.
+ */
+export interface AlibabaWorkflowEmulator extends AlibabaEmulatorControls<WorkflowAction, WorkflowErrorCode> {
   /** Base URL, e.g. `http://127.0.0.1:18081`. */
   readonly url: string;
   /** `host:port`. `@alicloud/fnf-2019-03-15` takes the URL itself as `endpoint`. */
@@ -72,22 +76,6 @@ export interface AlibabaWorkflowEmulator {
   waitForExecution(flowName: string, executionName: string): Promise<WorkflowExecutionState>;
   /** Every flow and execution. */
   state(): WorkflowEmulatorState;
-  /** Calls received per action, faulted ones included. */
-  calls(): Record<string, number>;
-  /** Calls received for one action. */
-  callCount(action: WorkflowAction): number;
-  /** Actions received since the last reset, in order, faulted ones included. */
-  callLog(): WorkflowAction[];
-  /** Forgets the call counts and the call log. */
-  resetCalls(): void;
-  /** `throttle` answers Throttled (429), `error` InternalServerError (500) unless a response is given; as on the other emulators. */
-  injectFault(fault: AlibabaWorkflowFault): void;
-  /** Disarms every fault. */
-  clearFaults(): void;
-  /** The workflow error answer for `code`, to use as an `error` fault's response. */
-  errorResponse(code: WorkflowErrorCode): EmulatorResponse;
-  /** Stops the server and drops open connections. */
-  close(): Promise<void>;
 }
 
 const OPTION_KEYS = ['port', 'host', 'regionId', 'accountId', 'credentials', 'functions', 'flows', 'functionCredentials', 'timeScale'];
@@ -128,13 +116,6 @@ export async function startAlibabaWorkflowEmulator(options: AlibabaWorkflowEmula
       }).finished,
     waitForExecution: async (flowName, executionName) => service.execution(flowName, executionName).finished,
     state: () => protocol.snapshot(),
-    calls: () => server.callCounts(),
-    callCount: (action) => server.calls(action),
-    callLog: () => server.callLog() as WorkflowAction[],
-    resetCalls: () => server.resetCalls(),
-    injectFault: (fault) => server.injectFault(fault),
-    clearFaults: () => server.clearFaults(),
-    errorResponse: (code) => protocol.errorResponseFor(code),
-    close: () => server.close(),
+    ...alibabaEmulatorControls<WorkflowAction, WorkflowErrorCode>(server, protocol),
   };
 }

@@ -1,4 +1,7 @@
-import { EmulatorServer, type EmulatorResponse, type Fault } from '../http.js';
+import { alibabaEmulatorControls, type AlibabaEmulatorControls } from './controls.js';
+
+export type { AlibabaEmulatorControls } from './controls.js';
+import { EmulatorServer, type Fault } from '../http.js';
 import { stageValuesOf, type StageValues } from '../../assertions/rotation.js';
 import type { KmsErrorCode } from './errors.js';
 import type { KmsAction } from './operations.js';
@@ -46,8 +49,11 @@ export interface AlibabaKmsEmulatorOptions {
 /** A fault aimed at one KMS action, or at every action with `'*'`. */
 export type AlibabaKmsFault = Fault & { operation: KmsAction | '*' };
 
-/** A running KMS secrets emulator. */
-export interface AlibabaKmsEmulator {
+/**
+ * A running KMS secrets emulator. Its faults: `throttle` answers Rejected.Throttling (429), `error`
+ * InternalFailure (500) unless a response is given.
+ */
+export interface AlibabaKmsEmulator extends AlibabaEmulatorControls<KmsAction, KmsErrorCode> {
   /** Base URL, e.g. `http://127.0.0.1:18080`. */
   readonly url: string;
   /** `host:port`, what the official clients take as `endpoint` (with `protocol: 'http'`). */
@@ -62,27 +68,6 @@ export interface AlibabaKmsEmulator {
    * ACSPending only where it sits on a version other than ACSCurrent. Throws for an unknown name.
    */
   stageValues(secretName: string): StageValues;
-  /** Calls received per action, faulted ones included. */
-  calls(): Record<string, number>;
-  /** Calls received for one action. */
-  callCount(action: KmsAction): number;
-  /** Actions received since the last reset, in order, faulted ones included. */
-  callLog(): KmsAction[];
-  /** Forgets the call counts and the call log. */
-  resetCalls(): void;
-  /**
-   * Arms a fault for the next `times` (default 1) calls: `throttle` answers Rejected.Throttling
-   * (429), `error` InternalFailure (500) unless a response is given, `latency` delays, `drop`
-   * closes the connection without an answer, `lose-answer` carries the call out and then closes the
-   * connection without answering (the write happened; the caller cannot know).
-   */
-  injectFault(fault: AlibabaKmsFault): void;
-  /** Disarms every fault. */
-  clearFaults(): void;
-  /** The KMS error answer for `code`, to use as an `error` fault's response. */
-  errorResponse(code: KmsErrorCode): EmulatorResponse;
-  /** Stops the server and drops open connections. */
-  close(): Promise<void>;
 }
 
 /** Starts an Alibaba Cloud KMS secrets emulator that the unmodified official clients talk to. */
@@ -114,13 +99,6 @@ export async function startAlibabaKmsEmulator(options: AlibabaKmsEmulatorOptions
         previous: holding('ACSPrevious')?.data,
       });
     },
-    calls: () => server.callCounts(),
-    callCount: (action) => server.calls(action),
-    callLog: () => server.callLog() as KmsAction[],
-    resetCalls: () => server.resetCalls(),
-    injectFault: (fault) => server.injectFault(fault),
-    clearFaults: () => server.clearFaults(),
-    errorResponse: (code) => protocol.errorResponseFor(code),
-    close: () => server.close(),
+    ...alibabaEmulatorControls<KmsAction, KmsErrorCode>(server, protocol),
   };
 }
