@@ -20,7 +20,9 @@ export type NcloudOperation =
   | 'generateRandomSecret'
   | 'completeRotationJob'
   | 'failRotationJob'
-  | 'getSecretValue';
+  | 'getSecretValue'
+  | 'getSecretChain'
+  | 'getSecret';
 
 /** The error member of both the API Gateway's and Secret Manager's error envelopes. */
 export interface NcloudErrorBody {

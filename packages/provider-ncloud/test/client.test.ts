@@ -95,6 +95,29 @@ describe('NcloudSecretManagerClient against the emulator', () => {
     expect(isRotakitError(onRegional, 'SecretNotFound')).toBe(true);
   });
 
+  it('reads a secret\'s detail and its chain through the management API, opening no job', async () => {
+    const client = clientOf(emulator);
+    const secretId = emulator.seedSecret({
+      chain: { active: cdbSecret('active-password'), pending: cdbSecret('pending-password') },
+      rotationTargets: ['cdbPassword'],
+      autoRotationYN: 'Y',
+      autoRotationPeriod: 30,
+      triggerId: 'trigger-1',
+    });
+    const detail = await client.getSecret(secretId);
+    expect(detail).toMatchObject({ secretId, autoRotation: true, autoRotationPeriodDays: 30, rotationPhase: 'NONE', triggerId: 'trigger-1' });
+    expect(typeof detail.nextRotationDate).toBe('number');
+    expect(await client.getSecretChain(secretId)).toEqual({
+      chain: { active: JSON.stringify(cdbSecret('active-password')), pending: JSON.stringify(cdbSecret('pending-password')) },
+      rotationTargets: ['cdbPassword'],
+    });
+    expect(emulator.calls().startRotationJob ?? 0).toBe(0);
+    emulator.openJob(secretId);
+    expect((await client.getSecret(secretId)).rotationPhase).not.toBe('NONE');
+    const missing = await refusal(client.getSecret('no-such-secret'));
+    expect(isRotakitError(missing, 'SecretNotFound')).toBe(true);
+  });
+
   it('accepts data null sent as the string "null" (older documentation)', async () => {
     const client = clientOf(emulator);
     const token = emulator.openJob(regionalSecret);
