@@ -4,6 +4,7 @@ import { CLOUDS, inferCloud, type CloudConnectionOptions, type CloudName, type C
 import { alibabaSecrets } from './clouds/alibaba.js';
 import { awsSecrets } from './clouds/aws.js';
 import { ncloudSecrets } from './clouds/ncloud.js';
+import { rotateInCloud, rotateLocally, STRATEGIES, strategyOf, type RotateReport } from './rotate.js';
 import { statusOf, statusText, type SecretStatus } from './status.js';
 import { ENGINES, TargetPicker, type Engine } from './targets.js';
 
@@ -73,6 +74,8 @@ const COMMON_HELP: readonly (readonly [string, string])[] = [
 ];
 
 const DEFAULT_STUCK_AFTER_MINUTES = 60;
+/** A Lambda runs at most 15 minutes a step; most rotations end in seconds. */
+const DEFAULT_WAIT_SECONDS = 900;
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   status: {
@@ -97,6 +100,30 @@ const COMMANDS: Readonly<Record<string, Command>> = {
       'rotakit status 7Fq2mK --cloud ncloud --region KR',
     ],
     run: runStatus,
+  },
+  rotate: {
+    summary: 'rotate a secret now, as the cloud console does, and follow it to its end',
+    usage: 'rotakit rotate <secret> [options]',
+    options: {
+      local: { type: 'boolean' },
+      strategy: { type: 'string' },
+      engine: { type: 'string' },
+      tls: { type: 'string' },
+      wait: { type: 'string' },
+    },
+    optionHelp: [
+      ['--local', 'run the four steps in this process (self-hosted databases, your own scheduled job)'],
+      ['--strategy single|alternating', 'with --local: the rotation strategy; default single'],
+      ['--engine mysql|postgres|mssql', "with --local: the database engine, when the secret's engine or port does not say"],
+      ['--tls verify|require|disable', 'with --local: TLS for logins the secret does not decide; default verify'],
+      ['--wait SECONDS', `how long to follow the cloud's rotation before giving up; default ${DEFAULT_WAIT_SECONDS}`],
+    ],
+    examples: [
+      'rotakit rotate arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf',
+      'rotakit rotate app/db --cloud aws --local --engine postgres',
+      'rotakit rotate rds/orders --cloud alibaba --region cn-hangzhou --local --json',
+    ],
+    run: runRotate,
   },
 };
 
@@ -247,4 +274,36 @@ async function runStatus(context: RunContext, values: Values, secretIds: readonl
   }
   if (context.json) context.out(JSON.stringify({ secrets: results }, null, 2));
   return code;
+}
+
+function wholeNumber(values: Values, name: string, fallback: number): number {
+  const text = stringOption(values, name);
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new InvalidOptionsError(`--${name} must be a whole number`, { field: `--${name}` });
+  return Number(text);
+}
+
+async function runRotate(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
+  const [secretId, ...extra] = positionals;
+  if (secretId === undefined || extra.length > 0) throw new UsageError('rotate takes exactly one secret id');
+  const secrets = secretsOf(cloudOf(values, secretId), values, context.env);
+  const engine = oneOf(values['engine'], ENGINES, '--engine') as Engine | undefined;
+  const tls = oneOf(values['tls'], TLS_MODES, '--tls') as TlsMode | undefined;
+  const strategy = oneOf(values['strategy'], STRATEGIES, '--strategy');
+  const waitMs = wholeNumber(values, 'wait', DEFAULT_WAIT_SECONDS) * 1000;
+  const onStep = (step: string): void => {
+    if (!context.json) context.out(`  ${step}`);
+  };
+  if (!context.json) context.out(`rotating ${secretId} (${secrets.cloud}${values['local'] === true ? ', in this process' : ''})`);
+  const report: RotateReport =
+    values['local'] === true
+      ? await rotateLocally(secrets, secretId, {
+          picker: new TargetPicker({ tls: tls ?? 'verify', ...(engine === undefined ? {} : { engine }) }),
+          strategy: strategyOf(strategy),
+          onStep,
+        })
+      : await rotateInCloud(secrets, secretId, { waitMs, onStep });
+  if (context.json) context.out(JSON.stringify(report, null, 2));
+  else context.out(report.ok ? `rotated ${secretId}` : `rotation of ${secretId} failed: ${report.reason ?? 'no reason given'}`);
+  return report.ok ? EXIT_CODES.ok : EXIT_CODES.finding;
 }

@@ -1,4 +1,4 @@
-import type { CredentialSchema, Stage } from '@rotakit/core';
+import type { CredentialSchema, SecretStore, Stage } from '@rotakit/core';
 
 /** The clouds the CLI reaches, by the name `--cloud` takes. */
 export const CLOUDS = ['aws', 'alibaba', 'ncloud'] as const;
@@ -59,6 +59,21 @@ export interface CloudSecrets {
   inspect(secretId: string): Promise<SecretInspection>;
   /** The value of one version (by {@link SecretVersion.id}). */
   readValue(secretId: string, version: SecretVersion): Promise<string>;
+  /**
+   * The store `rotate --local` runs core's four steps on, and the id that store knows the secret
+   * by; absent where only the cloud can open a rotation.
+   */
+  readonly localStore?: (secretId: string) => { readonly store: SecretStore; readonly secretId: string };
+  /** Asks the cloud to rotate, as its console does; resolves to the rotation's token. */
+  readonly requestRotation?: (secretId: string) => Promise<string>;
+  /** Watches a rotation the cloud runs until it ends or `deadline` passes, reporting each step seen. */
+  readonly followRotation?: (secretId: string, token: string, report: (step: string) => void, deadline: number) => Promise<RotationEnd>;
+}
+
+/** How a rotation the cloud ran ended: `ok`, or the cloud's reason it failed (or was not seen to finish). */
+export interface RotationEnd {
+  readonly ok: boolean;
+  readonly reason?: string;
 }
 
 /** How the command line reaches a cloud: `--region`, `--endpoint`, and the environment for credentials. */

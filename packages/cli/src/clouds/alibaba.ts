@@ -6,6 +6,7 @@ import {
   endpointFromEnvironment,
   KMS_STAGE_LABELS,
   kmsError,
+  KmsSecretStore,
   type KmsClient,
 } from '@rotakit/provider-alibaba';
 import type { CloudConnectionOptions, CloudSecrets, SecretInspection, SecretVersion } from '../cloud.js';
@@ -33,6 +34,7 @@ export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
       );
       return answer.secretData ?? '';
     },
+    localStore: (secretId) => ({ store: new KmsSecretStore({ client }), secretId: secretNameOf(secretId) }),
   };
 }
 
