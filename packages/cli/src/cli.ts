@@ -4,6 +4,8 @@ import { CLOUDS, inferCloud, type CloudConnectionOptions, type CloudName, type C
 import { alibabaSecrets } from './clouds/alibaba.js';
 import { awsSecrets } from './clouds/aws.js';
 import { ncloudSecrets } from './clouds/ncloud.js';
+import { createInterface } from 'node:readline/promises';
+import { carryOut, planRecovery, type RecoveryPlan } from './recover.js';
 import { rotateInCloud, rotateLocally, STRATEGIES, strategyOf, type RotateReport } from './rotate.js';
 import { statusOf, statusText, type SecretStatus } from './status.js';
 import { ENGINES, TargetPicker, type Engine } from './targets.js';
@@ -29,6 +31,11 @@ export interface CliIo {
   readonly stderr?: (text: string) => void;
   /** Where the CLI's own variables (credentials, region, endpoints) are read; default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Asks a yes/no question (`recover` without `--yes`); default: on a terminal, a prompt on
+   * stdin; elsewhere undefined, and `recover` then needs `--yes`.
+   */
+  readonly confirm?: (question: string) => Promise<boolean>;
 }
 
 /** A mistake in the command line: exit code 2. */
@@ -53,6 +60,7 @@ interface RunContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly redactor: Redactor;
   readonly json: boolean;
+  readonly confirm: ((question: string) => Promise<boolean>) | undefined;
 }
 
 const COMMON_OPTIONS: Options = {
@@ -125,6 +133,30 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     ],
     run: runRotate,
   },
+  recover: {
+    summary: 'finish or withdraw a stuck or half-finished rotation, keeping a current password that logs in',
+    usage: 'rotakit recover <secret> [options]',
+    options: {
+      'dry-run': { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+      strategy: { type: 'string' },
+      engine: { type: 'string' },
+      tls: { type: 'string' },
+    },
+    optionHelp: [
+      ['--dry-run', 'print the plan and change nothing'],
+      ['-y, --yes', 'do not ask for confirmation (needed when not on a terminal)'],
+      ['--strategy single|alternating', 'the rotation strategy, for finishing; default single'],
+      ['--engine mysql|postgres|mssql', "the database engine, when the secret's engine or port does not say"],
+      ['--tls verify|require|disable', 'TLS for logins the secret does not decide; default verify'],
+    ],
+    examples: [
+      'rotakit recover app/db --cloud aws --dry-run',
+      'rotakit recover arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf --yes',
+      'rotakit recover rds/orders --cloud alibaba --region cn-hangzhou --engine mysql --json --yes',
+    ],
+    run: runRecover,
+  },
 };
 
 const MAIN_HELP = `rotakit — rotate database passwords held in a cloud secret manager
@@ -186,7 +218,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<E
       out(commandHelp(name, command));
       return EXIT_CODES.ok;
     }
-    return await command.run({ out, env: io.env ?? process.env, redactor, json: values['json'] === true }, values, positionals);
+    const confirm = io.confirm ?? (process.stdin.isTTY && process.stdout.isTTY ? terminalConfirm : undefined);
+    return await command.run({ out, env: io.env ?? process.env, redactor, json: values['json'] === true, confirm }, values, positionals);
   } catch (error) {
     writeError(`${redactor.text(errorLine(error, debug))}\n`);
     return error instanceof UsageError || isRotakitError(error, 'InvalidOptions') ? EXIT_CODES.usage : EXIT_CODES.finding;
@@ -306,4 +339,51 @@ async function runRotate(context: RunContext, values: Values, positionals: reado
   if (context.json) context.out(JSON.stringify(report, null, 2));
   else context.out(report.ok ? `rotated ${secretId}` : `rotation of ${secretId} failed: ${report.reason ?? 'no reason given'}`);
   return report.ok ? EXIT_CODES.ok : EXIT_CODES.finding;
+}
+
+async function terminalConfirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return /^y(es)?$/i.test((await prompt.question(`${question} [y/N] `)).trim());
+  } finally {
+    prompt.close();
+  }
+}
+
+function planText(plan: RecoveryPlan): string {
+  const logins = [
+    plan.current === undefined ? undefined : `current ${plan.current.version}: ${plan.current.login}`,
+    plan.pending === undefined ? undefined : `pending ${plan.pending.version}: ${plan.pending.login}`,
+  ].filter((line) => line !== undefined);
+  return [`${plan.secretId}: ${plan.action} (${plan.reason})`, ...logins.map((line) => `  ${line}`)].join('\n');
+}
+
+async function runRecover(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
+  const [secretId, ...extra] = positionals;
+  if (secretId === undefined || extra.length > 0) throw new UsageError('recover takes exactly one secret id');
+  const secrets = secretsOf(cloudOf(values, secretId), values, context.env);
+  const engine = oneOf(values['engine'], ENGINES, '--engine') as Engine | undefined;
+  const tls = oneOf(values['tls'], TLS_MODES, '--tls') as TlsMode | undefined;
+  const strategy = strategyOf(oneOf(values['strategy'], STRATEGIES, '--strategy'));
+  const picker = new TargetPicker({ tls: tls ?? 'verify', ...(engine === undefined ? {} : { engine }) });
+  const plan = await planRecovery(secrets, secretId, { picker, redactor: context.redactor });
+  const dryRun = values['dry-run'] === true;
+  const acts = plan.action === 'finish' || plan.action === 'withdraw';
+  if (!context.json) context.out(planText(plan));
+  if (dryRun || !acts) {
+    if (context.json) context.out(JSON.stringify({ plan, done: false }, null, 2));
+    return plan.action === 'refuse' ? EXIT_CODES.finding : EXIT_CODES.ok;
+  }
+  if (values['yes'] !== true) {
+    if (context.confirm === undefined) throw new UsageError('recover changes the secret: pass --yes when not on a terminal (or --dry-run to see the plan)');
+    if (!(await context.confirm(`${plan.action} the rotation of ${secretId}?`))) {
+      if (!context.json) context.out('nothing changed');
+      else context.out(JSON.stringify({ plan, done: false }, null, 2));
+      return EXIT_CODES.finding;
+    }
+  }
+  await carryOut(secrets, plan, { picker, strategy });
+  if (context.json) context.out(JSON.stringify({ plan, done: true }, null, 2));
+  else context.out(plan.action === 'finish' ? `finished: ${plan.pending?.version} is current` : `withdrawn: ${plan.pending?.version} is no longer pending`);
+  return EXIT_CODES.ok;
 }

@@ -27,7 +27,10 @@ export async function statusOf(secrets: CloudSecrets, secretId: string, options:
   const inspection = await secrets.inspect(secretId);
   const stages: StageRow[] = [];
   for (const version of inspection.versions) {
-    const login = options.checkDb === undefined || version.stages.length === 0 ? undefined : await loginOfVersion(secrets, secretId, version, options);
+    const login =
+      options.checkDb === undefined || version.stages.length === 0
+        ? undefined
+        : await checkVersionLogin(secrets, secretId, version, options.checkDb, options.redactor);
     stages.push({
       version: version.id,
       stages: version.stages,
@@ -45,25 +48,29 @@ export async function statusOf(secrets: CloudSecrets, secretId: string, options:
   return { cloud: inspection.cloud, secretId: inspection.secretId, verdict, reason, stages, schedule: inspection.schedule };
 }
 
-async function loginOfVersion(secrets: CloudSecrets, secretId: string, version: SecretVersion, options: StatusOptions): Promise<LoginCheck> {
-  let raw: string;
-  try {
-    raw = await secrets.readValue(secretId, version);
-  } catch (error) {
-    // RotateSecret's placeholder AWSPENDING has no value yet.
-    if (isRotakitError(error, 'SecretNotFound')) return 'unreadable';
-    throw error;
-  }
-  options.redactor.add(raw);
+/**
+ * Logs in (read-only) with the credentials of one version: its value is read, added to the
+ * redactor, parsed with the cloud's schema, and tried through the picker's target.
+ */
+export async function checkVersionLogin(
+  secrets: CloudSecrets,
+  secretId: string,
+  version: SecretVersion,
+  picker: TargetPicker,
+  redactor: Redactor,
+): Promise<LoginCheck> {
   let credentials;
   try {
+    const raw = await secrets.readValue(secretId, version);
+    redactor.add(raw);
     credentials = secrets.schema.parse(raw).credentials;
   } catch (error) {
-    if (isRotakitError(error, 'InvalidSecretValue')) return 'unreadable';
+    // RotateSecret's placeholder AWSPENDING has no value yet; a value may not be credentials.
+    if (isRotakitError(error, 'SecretNotFound') || isRotakitError(error, 'InvalidSecretValue')) return 'unreadable';
     throw error;
   }
-  options.redactor.add(credentials.password);
-  return checkLogin(options.checkDb!.targetFor(credentials), credentials);
+  redactor.add(credentials.password);
+  return checkLogin(picker.targetFor(credentials), credentials);
 }
 
 /** The text `status` prints for one secret. */
