@@ -1,5 +1,6 @@
 import { singleUser } from '@rotakit/core';
 import { createRotationHandler, type RotationHandlerEvent } from '@rotakit/provider-aws';
+import { createCloudFunctionsAction } from '@rotakit/provider-ncloud';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import {
   startAlibabaKmsEmulator,
@@ -24,9 +25,15 @@ async function cli(args: string[], env: Record<string, string>): Promise<CliRun>
   return run;
 }
 
-async function databaseUser(username: string): Promise<string> {
-  const value = password(username);
+/** A password the output scan looks for. */
+function secretPassword(label: string): string {
+  const value = password(label);
   passwords.push(value);
+  return value;
+}
+
+async function databaseUser(username: string): Promise<string> {
+  const value = secretPassword(username);
   await createUser(db, username, value);
   return value;
 }
@@ -116,7 +123,7 @@ describe('rotakit rotate on AWS Secrets Manager', () => {
   it('--local exits 1 with the step and rotakit\'s code when the database cannot be reached', async () => {
     sm.seedSecret({
       name: 'cli/local-unreachable',
-      versions: [{ secretString: JSON.stringify({ engine: 'mysql', host: '127.0.0.1', port: 9, username: 'nobody', password: password('unreachable') }), stages: ['AWSCURRENT'] }],
+      versions: [{ secretString: JSON.stringify({ engine: 'mysql', host: '127.0.0.1', port: 9, username: 'nobody', password: secretPassword('unreachable') }), stages: ['AWSCURRENT'] }],
     });
     const run = await cli(['rotate', 'cli/local-unreachable', '--cloud', 'aws', '--local', '--tls', 'disable'], env);
     expect(run.code).toBe(1);
@@ -154,8 +161,35 @@ describe('rotakit rotate on NAVER Cloud Secret Manager', () => {
   });
   afterAll(() => ncloud.close());
 
+  it('executes a rotation as the console does, follows the job to its end, and the new active password logs in', async () => {
+    const env = ncloudEnv(ncloud.regionalUrl);
+    const main = createCloudFunctionsAction({ target: mysqlTarget({ tls: 'disable' }), strategy: singleUser(), endpoint: ncloud.regionalUrl });
+    ncloud.registerAction('cli-rotate', (args) => main(args), { defaultParams: { ...NCLOUD_KEY } });
+    const initial = await databaseUser('nc_rot');
+    const secretId = ncloud.seedSecret({
+      chain: { active: { cdbUser: 'nc_rot', cdbPassword: initial, cdbHost: db.host, cdbPort: String(db.port) } },
+      rotationTargets: ['cdbPassword'],
+      triggerId: 'cli-rotate',
+    });
+    const run = await cli(['rotate', secretId, '--cloud', 'ncloud'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('complete: the chain shifted (pending is active)');
+    expect(await loginsOf([secretId, '--cloud', 'ncloud', '--engine', 'mysql'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
+
+    // The action cannot reach the database: it fails the job, and rotate says so with exit 1.
+    const unreachable = ncloud.seedSecret({
+      chain: { active: { cdbUser: 'nobody', cdbPassword: secretPassword('nc-unreachable'), cdbHost: '127.0.0.1', cdbPort: '9' } },
+      rotationTargets: ['cdbPassword'],
+      triggerId: 'cli-rotate',
+    });
+    const failed = await cli(['rotate', unreachable, '--cloud', 'ncloud', '--json'], env);
+    expect(failed.code).toBe(1);
+    expect((JSON.parse(failed.stdout) as { reason: string }).reason).toContain("ended without completing: the trigger's action failed it");
+  });
+
   it('refuses --local, naming it: only the service opens a rotation job', async () => {
-    const secretId = ncloud.seedSecret({ chain: { active: { cdbUser: 'app', cdbPassword: password('nc') } }, rotationTargets: ['cdbPassword'] });
+    const secretId = ncloud.seedSecret({ chain: { active: { cdbUser: 'app', cdbPassword: secretPassword('nc') } }, rotationTargets: ['cdbPassword'] });
     const run = await cli(['rotate', secretId, '--cloud', 'ncloud', '--local'], ncloudEnv(ncloud.regionalUrl));
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^rotakit: InvalidOptions: --local is not possible on --cloud ncloud/);

@@ -79,6 +79,8 @@ export interface NcloudSecretDetail {
   readonly registerDate?: number;
   readonly lastRotationDate?: number;
   readonly nextRotationDate?: number;
+  /** The job of the last rotation that ended (completed or failed). */
+  readonly lastRotationResultId?: string;
   /** The trigger whose action rotates the secret. */
   readonly triggerId?: string;
 }
@@ -224,12 +226,24 @@ export class NcloudSecretManagerClient {
       registerDate: number('registerDate'),
       lastRotationDate: number('lastRotationDate'),
       nextRotationDate: number('nextRotationDate'),
+      lastRotationResultId: text('lastRotationResultId'),
       triggerId: trigger,
     };
     for (const [key, value] of Object.entries(optional)) {
       if (value !== undefined) (detail as Record<string, unknown>)[key] = value;
     }
     return detail;
+  }
+
+  /**
+   * Execute Rotation (the console's "rotate now", `POST /api/v1/secrets/{id}/rotation`): the
+   * service opens a job and runs the secret's trigger action. Resolves to the job's token when the
+   * answer carries one (`jobToken`), which the reference leaves undocumented, else undefined.
+   */
+  async executeRotation(secretId: string): Promise<string | undefined> {
+    const context = { operation: 'executeRotation', secretId } as const;
+    const data = await this.#call(context, 'POST', `/api/v1/secrets/${encodeURIComponent(secretId)}/rotation`);
+    return isRecord(data) && typeof data.jobToken === 'string' ? data.jobToken : undefined;
   }
 
   /** Sends one request and unwraps `{"code":"SUCCESS","data":…}`; `data` null (or the string "null") is null. */

@@ -22,7 +22,8 @@ export type NcloudOperation =
   | 'failRotationJob'
   | 'getSecretValue'
   | 'getSecretChain'
-  | 'getSecret';
+  | 'getSecret'
+  | 'executeRotation';
 
 /** The error member of both the API Gateway's and Secret Manager's error envelopes. */
 export interface NcloudErrorBody {

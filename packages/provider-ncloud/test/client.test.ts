@@ -118,6 +118,26 @@ describe('NcloudSecretManagerClient against the emulator', () => {
     expect(isRotakitError(missing, 'SecretNotFound')).toBe(true);
   });
 
+  it('executes a rotation as the console does: the trigger\'s action runs under the job token it answers', async () => {
+    const client = clientOf(emulator);
+    const secretId = emulator.seedSecret({ chain: { active: cdbSecret('before-password') }, rotationTargets: ['cdbPassword'], triggerId: 'exec-trigger' });
+    const seen: unknown[] = [];
+    emulator.registerAction('exec-trigger', async (args) => {
+      seen.push(args['jobToken']);
+      // An action that gives up ends its job, as the rotation process asks.
+      await client.failRotationJob(secretId, String(args['jobToken']));
+      return { ok: false };
+    });
+    const jobToken = await client.executeRotation(secretId);
+    expect(typeof jobToken).toBe('string');
+    await emulator.jobSettled(jobToken!);
+    expect(seen).toEqual([jobToken]);
+    expect((await client.getSecret(secretId)).lastRotationResultId).toBe(jobToken);
+    const noTrigger = emulator.seedSecret({ chain: { active: cdbSecret('x') }, rotationTargets: ['cdbPassword'] });
+    const refused = await refusal(client.executeRotation(noTrigger));
+    expect(isRotakitError(refused)).toBe(true);
+  });
+
   it('accepts data null sent as the string "null" (older documentation)', async () => {
     const client = clientOf(emulator);
     const token = emulator.openJob(regionalSecret);

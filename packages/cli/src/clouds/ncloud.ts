@@ -1,6 +1,9 @@
-import { InvalidOptionsError, STAGES, type Stage } from '@rotakit/core';
+import { InvalidOptionsError, STAGES, StepFailedError, type Stage } from '@rotakit/core';
 import { ncloudSchema, NcloudSecretManagerClient, type NcloudRegion } from '@rotakit/provider-ncloud';
-import type { CloudConnectionOptions, CloudSecrets, RotationSchedule, SecretInspection, SecretVersion } from '../cloud.js';
+import type { CloudConnectionOptions, CloudSecrets, RotationEnd, RotationSchedule, SecretInspection, SecretVersion } from '../cloud.js';
+
+/** Between two looks at a rotation job. */
+const POLL_MS = 1000;
 
 /** The environment variables NAVER's own tools (CLI, Terraform, SDKs) read for the API key and region. */
 const ENV = {
@@ -19,6 +22,7 @@ const STAGE_NAMES: Readonly<Record<Stage, 'active' | 'pending' | 'previous'>> = 
 export function ncloudSecrets(options: CloudConnectionOptions): CloudSecrets {
   const client = clientOf(options);
   let chain: Promise<Readonly<Partial<Record<Stage, string>>>> | undefined;
+  const activeBefore = new Map<string, string>();
   const chainOf = (secretId: string) =>
     (chain ??= client.getSecretChain(secretId).then(({ chain: values }) => ({
       current: values.active,
@@ -58,7 +62,47 @@ export function ncloudSecrets(options: CloudConnectionOptions): CloudSecrets {
       const value = stage === undefined ? undefined : (await chainOf(secretId))[stage];
       return value ?? '';
     },
+    requestRotation: async (secretId) => {
+      activeBefore.set(secretId, (await client.getSecretChain(secretId)).chain.active);
+      const jobToken = await client.executeRotation(secretId);
+      if (jobToken === undefined) throw new StepFailedError(`executeRotation (secret ${secretId}): the answer names no job token to follow`, false);
+      return jobToken;
+    },
+    followRotation: (secretId, jobToken, report, deadline) => follow(client, secretId, jobToken, activeBefore.get(secretId), report, deadline),
   };
+}
+
+/**
+ * Watches the job: the secret is ROTATING once the action started it; the job has ended when the
+ * secret's last rotation result names it. Completed moved the chain (active changed); a failed job
+ * left active as it was. The API says no more of why: the action's own logs do.
+ */
+async function follow(
+  client: NcloudSecretManagerClient,
+  secretId: string,
+  jobToken: string,
+  activeBefore: string | undefined,
+  report: (step: string) => void,
+  deadline: number,
+): Promise<RotationEnd> {
+  let started = false;
+  for (;;) {
+    const detail = await client.getSecret(secretId);
+    if (!started && detail.secretStatus === 'ROTATING') {
+      started = true;
+      report('start: the action opened the rotation job');
+    }
+    if (detail.lastRotationResultId === jobToken) {
+      const { chain } = await client.getSecretChain(secretId);
+      if (chain.active !== activeBefore) {
+        report('complete: the chain shifted (pending is active)');
+        return { ok: true };
+      }
+      return { ok: false, reason: `rotation job ${jobToken} ended without completing: the trigger's action failed it (its Cloud Functions logs say why)` };
+    }
+    if (Date.now() >= deadline) return { ok: false, reason: `rotation job ${jobToken} has not ended within --wait (${started ? 'started' : 'not started'} by the action)` };
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
 }
 
 function clientOf({ region, endpoint, env }: CloudConnectionOptions): NcloudSecretManagerClient {
