@@ -324,6 +324,11 @@ async function runRotate(context: RunContext, values: Values, positionals: reado
   const tls = oneOf(values['tls'], TLS_MODES, '--tls') as TlsMode | undefined;
   const strategy = oneOf(values['strategy'], STRATEGIES, '--strategy');
   const waitMs = wholeNumber(values, 'wait', DEFAULT_WAIT_SECONDS) * 1000;
+  // The cloud's own rotation function picks its target and strategy: these would be ignored.
+  const localOnly = ['strategy', 'engine', 'tls'].find((name) => values[name] !== undefined);
+  if (values['local'] !== true && localOnly !== undefined) {
+    throw new InvalidOptionsError(`--${localOnly} applies only with --local`, { field: `--${localOnly}` });
+  }
   const onStep = (step: string): void => {
     if (!context.json) context.out(`  ${step}`);
   };

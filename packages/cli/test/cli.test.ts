@@ -46,6 +46,12 @@ describe('rotakit, the command line (spawned)', () => {
     }
   });
 
+  it('refuses rotate options that only --local uses, rather than ignore them', async () => {
+    const run = await runBin(['rotate', 'app/db', '--cloud', 'aws', '--strategy', 'alternating']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^rotakit: InvalidOptions: --strategy applies only with --local/);
+  });
+
   it('reports a cloud it cannot reach in one line with the error code, and the stack only with --debug', async () => {
     // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
     const env = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1', AWS_MAX_ATTEMPTS: '1' };

@@ -11,6 +11,7 @@ import {
   type AwsSecretsManagerEmulator,
   type MariaDbServer,
 } from '@rotakit/testkit';
+import { runCli } from '@rotakit/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALIBABA_KEYS, alibabaEnv, awsEnv, createUser, expectNoSecret, NCLOUD_KEY, ncloudEnv, password, runBin, type CliRun } from './helpers.js';
 
@@ -164,6 +165,29 @@ describe('rotakit recover on Alibaba Cloud KMS', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('withdrawn: v2');
     expect(await statusOf(['cli/ali-w', '--cloud', 'alibaba', '--engine', 'mysql'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted' } });
+  });
+
+  it('asks before it changes anything: a no leaves the secret stuck (exit 1), a yes withdraws', async () => {
+    await stuck('cli/ali-ask', 'ali_rec_ask', false);
+    const args = ['recover', 'cli/ali-ask', '--cloud', 'alibaba', '--engine', 'mysql', '--tls', 'disable'];
+    const questions: string[] = [];
+    const output: string[] = [];
+    const ask = (answer: boolean) => ({
+      env,
+      stdout: (text: string) => output.push(text),
+      stderr: (text: string) => output.push(text),
+      confirm: async (question: string) => {
+        questions.push(question);
+        return answer;
+      },
+    });
+    expect(await runCli(args, ask(false))).toBe(1);
+    expect(output.join('')).toContain('nothing changed');
+    expect((await statusOf(['cli/ali-ask', '--cloud', 'alibaba', '--engine', 'mysql'], env)).verdict).toBe('stuck');
+    expect(await runCli(args, ask(true))).toBe(0);
+    expect(questions).toEqual(['withdraw the rotation of cli/ali-ask?', 'withdraw the rotation of cli/ali-ask?']);
+    expect(await statusOf(['cli/ali-ask', '--cloud', 'alibaba', '--engine', 'mysql'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted' } });
+    runs.push({ code: 0, stdout: output.join(''), stderr: '' });
   });
 
   it('finishes a rotation whose password the database already has', async () => {

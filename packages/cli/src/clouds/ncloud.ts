@@ -21,14 +21,21 @@ const STAGE_NAMES: Readonly<Record<Stage, 'active' | 'pending' | 'previous'>> = 
 /** Secret Manager through the provider's client: the secret's detail and its chain, read without opening a job. */
 export function ncloudSecrets(options: CloudConnectionOptions): CloudSecrets {
   const client = clientOf(options);
-  let chain: Promise<Readonly<Partial<Record<Stage, string>>>> | undefined;
+  // One read of the chain per secret serves the stage table and every stage's login.
+  const chains = new Map<string, Promise<Readonly<Partial<Record<Stage, string>>>>>();
   const activeBefore = new Map<string, string>();
-  const chainOf = (secretId: string) =>
-    (chain ??= client.getSecretChain(secretId).then(({ chain: values }) => ({
-      current: values.active,
-      ...(values.pending === undefined ? {} : { pending: values.pending }),
-      ...(values.previous === undefined ? {} : { previous: values.previous }),
-    })));
+  const chainOf = (secretId: string): Promise<Readonly<Partial<Record<Stage, string>>>> => {
+    let chain = chains.get(secretId);
+    if (chain === undefined) {
+      chain = client.getSecretChain(secretId).then(({ chain: values }) => ({
+        current: values.active,
+        ...(values.pending === undefined ? {} : { pending: values.pending }),
+        ...(values.previous === undefined ? {} : { previous: values.previous }),
+      }));
+      chains.set(secretId, chain);
+    }
+    return chain;
+  };
   return {
     cloud: 'ncloud',
     schema: ncloudSchema,
