@@ -5,7 +5,7 @@
  *
  * @module @rotakit/provider-alibaba
  */
-export { InvalidEventError, UnsupportedSecretTypeError } from './errors.js';
+export { InvalidEventError, kmsError, UnsupportedSecretTypeError } from './errors.js';
 export { createFcHandler, parseFcEvent, versionIdOfExecution } from './handler.js';
 export type {
   FcContext,

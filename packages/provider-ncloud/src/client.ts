@@ -65,6 +65,26 @@ export interface NcloudRandomSecretOptions extends PasswordPolicy {
 /** A stage as the management API names it in paths. */
 export type NcloudStageName = 'active' | 'pending' | 'previous';
 
+/** A secret's detail as the management API answers it (dates in epoch milliseconds); never a value. */
+export interface NcloudSecretDetail {
+  readonly secretId: string;
+  readonly secretName?: string;
+  /** `ENABLE`, `DISABLE`, `REVOKE`, `ROTATING`, `DESTROYED`. */
+  readonly secretStatus?: string;
+  /** Whether Secret Manager rotates the secret on its period. */
+  readonly autoRotation: boolean;
+  readonly autoRotationPeriodDays?: number;
+  /** `NONE` when no rotation runs. */
+  readonly rotationPhase?: string;
+  readonly registerDate?: number;
+  readonly lastRotationDate?: number;
+  readonly nextRotationDate?: number;
+  /** The job of the last rotation that ended (completed or failed). */
+  readonly lastRotationResultId?: string;
+  /** The trigger whose action rotates the secret. */
+  readonly triggerId?: string;
+}
+
 const BASE_URLS: Readonly<Record<NcloudKeyIsolation, Partial<Record<NcloudRegion, string>>>> = {
   global: { KR: 'https://secretmanager.apigw.ntruss.com' },
   regional: { KR: 'https://ocapi-kr.ncloud.com/secretmanager', JPN: 'https://ocapi-jp.ncloud.com/secretmanager' },
@@ -143,29 +163,7 @@ export class NcloudSecretManagerClient {
   /** Start Rotation Job: puts the secret's rotation in progress; answers the chain and the rotation targets. */
   async startRotationJob(secretId: string, jobToken: string): Promise<NcloudRotationJob> {
     const context = { operation: 'startRotationJob', secretId, jobToken } as const;
-    const data = await this.#call(context, 'POST', `${jobPath(secretId, jobToken)}/start`);
-    const chain = isRecord(data) ? data.decryptedSecretChain : undefined;
-    const targets = isRecord(data) ? data.rotationTargets : undefined;
-    if (!isRecord(chain) || typeof chain.active !== 'string') throw unexpected(context, 'decryptedSecretChain.active');
-    if (!Array.isArray(targets) || !targets.every((target) => typeof target === 'string')) {
-      throw unexpected(context, 'rotationTargets');
-    }
-    const optional = (name: 'pending' | 'previous'): string | undefined => {
-      const value = chain[name];
-      if (value === undefined || value === null) return undefined;
-      if (typeof value !== 'string') throw unexpected(context, `decryptedSecretChain.${name}`);
-      return value;
-    };
-    const pending = optional('pending');
-    const previous = optional('previous');
-    return {
-      chain: {
-        active: chain.active,
-        ...(pending === undefined ? {} : { pending }),
-        ...(previous === undefined ? {} : { previous }),
-      },
-      rotationTargets: targets,
-    };
+    return rotationJobOf(context, await this.#call(context, 'POST', `${jobPath(secretId, jobToken)}/start`));
   }
 
   /** Update Pending Stage: stores `value` (a JSON-object string) as the pending stage. */
@@ -202,6 +200,52 @@ export class NcloudSecretManagerClient {
     return value;
   }
 
+  /** Reads the chain (every stage's value) and the rotation targets through the management API, opening no job. */
+  async getSecretChain(secretId: string): Promise<NcloudRotationJob> {
+    const context = { operation: 'getSecretChain', secretId } as const;
+    return rotationJobOf(context, await this.#call(context, 'GET', `/api/v1/secrets/${encodeURIComponent(secretId)}/values`));
+  }
+
+  /** Reads a secret's detail (status, rotation schedule and phase, trigger) through the management API. */
+  async getSecret(secretId: string): Promise<NcloudSecretDetail> {
+    const context = { operation: 'getSecret', secretId } as const;
+    const data = await this.#call(context, 'GET', `/api/v1/secrets/${encodeURIComponent(secretId)}`);
+    if (!isRecord(data) || typeof data.secretId !== 'string') throw unexpected(context, 'secretId');
+    const text = (name: string): string | undefined => (typeof data[name] === 'string' ? (data[name] as string) : undefined);
+    const number = (name: string): number | undefined => (typeof data[name] === 'number' ? (data[name] as number) : undefined);
+    const trigger = isRecord(data.trigger) && typeof data.trigger.id === 'string' ? data.trigger.id : undefined;
+    const detail: { -readonly [K in keyof NcloudSecretDetail]: NcloudSecretDetail[K] } = {
+      secretId: data.secretId,
+      autoRotation: data.autoRotationYN === 'Y',
+    };
+    const optional = {
+      secretName: text('secretName'),
+      secretStatus: text('secretStatus'),
+      rotationPhase: text('rotationPhase'),
+      autoRotationPeriodDays: number('autoRotationPeriod'),
+      registerDate: number('registerDate'),
+      lastRotationDate: number('lastRotationDate'),
+      nextRotationDate: number('nextRotationDate'),
+      lastRotationResultId: text('lastRotationResultId'),
+      triggerId: trigger,
+    };
+    for (const [key, value] of Object.entries(optional)) {
+      if (value !== undefined) (detail as Record<string, unknown>)[key] = value;
+    }
+    return detail;
+  }
+
+  /**
+   * Execute Rotation (the console's "rotate now", `POST /api/v1/secrets/{id}/rotation`): the
+   * service opens a job and runs the secret's trigger action. Resolves to the job's token when the
+   * answer carries one (`jobToken`), which the reference leaves undocumented, else undefined.
+   */
+  async executeRotation(secretId: string): Promise<string | undefined> {
+    const context = { operation: 'executeRotation', secretId } as const;
+    const data = await this.#call(context, 'POST', `/api/v1/secrets/${encodeURIComponent(secretId)}/rotation`);
+    return isRecord(data) && typeof data.jobToken === 'string' ? data.jobToken : undefined;
+  }
+
   /** Sends one request and unwraps `{"code":"SUCCESS","data":…}`; `data` null (or the string "null") is null. */
   async #call(context: RequestContext, method: Method, path: string, body?: object): Promise<unknown> {
     let payload: unknown;
@@ -222,4 +266,30 @@ function jobPath(secretId: string, jobToken: string): string {
 
 function unexpected(context: RequestContext, member: string): StepFailedError {
   return new StepFailedError(`${context.operation} (secret ${context.secretId}): Secret Manager's answer lacks ${member}`, false);
+}
+
+/** The chain and rotation targets of Start Rotation Job's and the management API's `/values` answers. */
+function rotationJobOf(context: RequestContext, data: unknown): NcloudRotationJob {
+  const chain = isRecord(data) ? data.decryptedSecretChain : undefined;
+  const targets = isRecord(data) ? data.rotationTargets : undefined;
+  if (!isRecord(chain) || typeof chain.active !== 'string') throw unexpected(context, 'decryptedSecretChain.active');
+  if (!Array.isArray(targets) || !targets.every((target) => typeof target === 'string')) {
+    throw unexpected(context, 'rotationTargets');
+  }
+  const optional = (name: 'pending' | 'previous'): string | undefined => {
+    const value = chain[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') throw unexpected(context, `decryptedSecretChain.${name}`);
+    return value;
+  };
+  const pending = optional('pending');
+  const previous = optional('previous');
+  return {
+    chain: {
+      active: chain.active,
+      ...(pending === undefined ? {} : { pending }),
+      ...(previous === undefined ? {} : { previous }),
+    },
+    rotationTargets: targets,
+  };
 }

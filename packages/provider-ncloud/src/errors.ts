@@ -20,7 +20,10 @@ export type NcloudOperation =
   | 'generateRandomSecret'
   | 'completeRotationJob'
   | 'failRotationJob'
-  | 'getSecretValue';
+  | 'getSecretValue'
+  | 'getSecretChain'
+  | 'getSecret'
+  | 'executeRotation';
 
 /** The error member of both the API Gateway's and Secret Manager's error envelopes. */
 export interface NcloudErrorBody {

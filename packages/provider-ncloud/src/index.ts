@@ -23,6 +23,7 @@ export type {
   NcloudRetryOptions,
   NcloudRotationJob,
   NcloudSecretChain,
+  NcloudSecretDetail,
   NcloudStageName,
 } from './client.js';
 export { NcloudAuthenticationError } from './errors.js';

@@ -95,6 +95,49 @@ describe('NcloudSecretManagerClient against the emulator', () => {
     expect(isRotakitError(onRegional, 'SecretNotFound')).toBe(true);
   });
 
+  it('reads a secret\'s detail and its chain through the management API, opening no job', async () => {
+    const client = clientOf(emulator);
+    const secretId = emulator.seedSecret({
+      chain: { active: cdbSecret('active-password'), pending: cdbSecret('pending-password') },
+      rotationTargets: ['cdbPassword'],
+      autoRotationYN: 'Y',
+      autoRotationPeriod: 30,
+      triggerId: 'trigger-1',
+    });
+    const detail = await client.getSecret(secretId);
+    expect(detail).toMatchObject({ secretId, autoRotation: true, autoRotationPeriodDays: 30, rotationPhase: 'NONE', triggerId: 'trigger-1' });
+    expect(typeof detail.nextRotationDate).toBe('number');
+    expect(await client.getSecretChain(secretId)).toEqual({
+      chain: { active: JSON.stringify(cdbSecret('active-password')), pending: JSON.stringify(cdbSecret('pending-password')) },
+      rotationTargets: ['cdbPassword'],
+    });
+    expect(emulator.calls().startRotationJob ?? 0).toBe(0);
+    emulator.openJob(secretId);
+    expect((await client.getSecret(secretId)).rotationPhase).not.toBe('NONE');
+    const missing = await refusal(client.getSecret('no-such-secret'));
+    expect(isRotakitError(missing, 'SecretNotFound')).toBe(true);
+  });
+
+  it('executes a rotation as the console does: the trigger\'s action runs under the job token it answers', async () => {
+    const client = clientOf(emulator);
+    const secretId = emulator.seedSecret({ chain: { active: cdbSecret('before-password') }, rotationTargets: ['cdbPassword'], triggerId: 'exec-trigger' });
+    const seen: unknown[] = [];
+    emulator.registerAction('exec-trigger', async (args) => {
+      seen.push(args['jobToken']);
+      // An action that gives up ends its job, as the rotation process asks.
+      await client.failRotationJob(secretId, String(args['jobToken']));
+      return { ok: false };
+    });
+    const jobToken = await client.executeRotation(secretId);
+    expect(typeof jobToken).toBe('string');
+    await emulator.jobSettled(jobToken!);
+    expect(seen).toEqual([jobToken]);
+    expect((await client.getSecret(secretId)).lastRotationResultId).toBe(jobToken);
+    const noTrigger = emulator.seedSecret({ chain: { active: cdbSecret('x') }, rotationTargets: ['cdbPassword'] });
+    const refused = await refusal(client.executeRotation(noTrigger));
+    expect(isRotakitError(refused)).toBe(true);
+  });
+
   it('accepts data null sent as the string "null" (older documentation)', async () => {
     const client = clientOf(emulator);
     const token = emulator.openJob(regionalSecret);

@@ -1,0 +1,84 @@
+import type { CredentialSchema, SecretStore, Stage } from '@rotakit/core';
+
+/** The clouds the CLI reaches, by the name `--cloud` takes. */
+export const CLOUDS = ['aws', 'alibaba', 'ncloud'] as const;
+
+/** One of {@link CLOUDS}. */
+export type CloudName = (typeof CLOUDS)[number];
+
+/**
+ * The cloud a secret id names by its form, or undefined when the form says nothing: an AWS
+ * Secrets Manager ARN (`arn:aws:secretsmanager:…`, also the China and GovCloud partitions) or an
+ * Alibaba KMS secret ARN (`acs:kms:…:secret/…`). NAVER's ids have no telling form.
+ */
+export function inferCloud(secretId: string): CloudName | undefined {
+  if (/^arn:aws[a-z-]*:secretsmanager:/.test(secretId)) return 'aws';
+  if (/^acs:kms:[^:]*:[^:]*:secret\//.test(secretId)) return 'alibaba';
+  return undefined;
+}
+
+/** One version of a secret as the cloud lists it, with the rotakit stages it holds. */
+export interface SecretVersion {
+  /** The cloud's version id (NAVER, which has none, names the stage). */
+  readonly id: string;
+  /** rotakit stages on this version. */
+  readonly stages: readonly Stage[];
+  /** The cloud's own labels on this version, as listed. */
+  readonly labels: readonly string[];
+  /** When the version was created, if the cloud says. */
+  readonly created?: Date;
+}
+
+/** What a cloud says about a secret's rotation schedule. */
+export interface RotationSchedule {
+  /** Whether the cloud rotates the secret on a schedule; undefined when the secret store does not record it. */
+  readonly enabled?: boolean;
+  /** The schedule in the cloud's words (`every 30 days`, `cron(…)`). */
+  readonly rule?: string;
+  readonly lastRotated?: Date;
+  readonly nextRotation?: Date;
+  /** Why the secret store cannot say more (Alibaba keeps the schedule in the flow's trigger). */
+  readonly note?: string;
+}
+
+/** A secret as `status` shows it: its versions and stages, its schedule, and whether the cloud reports a rotation running. */
+export interface SecretInspection {
+  readonly cloud: CloudName;
+  readonly secretId: string;
+  readonly versions: readonly SecretVersion[];
+  readonly schedule: RotationSchedule;
+  /** True or false when the cloud reports whether a rotation runs; undefined when it cannot tell. */
+  readonly rotationRunning?: boolean;
+}
+
+/** What the commands need of a cloud: reading a secret's stages, schedule and values. */
+export interface CloudSecrets {
+  readonly cloud: CloudName;
+  /** The cloud's credential schema, for parsing a stage's value into a login. */
+  readonly schema: CredentialSchema;
+  inspect(secretId: string): Promise<SecretInspection>;
+  /** The value of one version (by {@link SecretVersion.id}). */
+  readValue(secretId: string, version: SecretVersion): Promise<string>;
+  /**
+   * The store `rotate --local` runs core's four steps on, and the id that store knows the secret
+   * by; absent where only the cloud can open a rotation.
+   */
+  readonly localStore?: (secretId: string) => { readonly store: SecretStore; readonly secretId: string };
+  /** Asks the cloud to rotate, as its console does; resolves to the rotation's token. */
+  readonly requestRotation?: (secretId: string) => Promise<string>;
+  /** Watches a rotation the cloud runs until it ends or `deadline` passes, reporting each step seen. */
+  readonly followRotation?: (secretId: string, token: string, report: (step: string) => void, deadline: number) => Promise<RotationEnd>;
+}
+
+/** How a rotation the cloud ran ended: `ok`, or the cloud's reason it failed (or was not seen to finish). */
+export interface RotationEnd {
+  readonly ok: boolean;
+  readonly reason?: string;
+}
+
+/** How the command line reaches a cloud: `--region`, `--endpoint`, and the environment for credentials. */
+export interface CloudConnectionOptions {
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}

@@ -1,0 +1,111 @@
+import * as $Kms from '@alicloud/kms20160120';
+import { InvalidOptionsError, stageOfLabel, type Stage } from '@rotakit/core';
+import {
+  alibabaSchema,
+  createKmsClient,
+  endpointFromEnvironment,
+  KMS_STAGE_LABELS,
+  kmsError,
+  KmsSecretStore,
+  type KmsClient,
+} from '@rotakit/provider-alibaba';
+import type { CloudConnectionOptions, CloudSecrets, SecretInspection, SecretVersion } from '../cloud.js';
+
+/** The environment variables Alibaba Cloud's own tools read for a key pair, its STS token and the region. */
+const ENV = {
+  accessKeyId: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  accessKeySecret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  securityToken: 'ALIBABA_CLOUD_SECURITY_TOKEN',
+  region: 'ALIBABA_CLOUD_REGION_ID',
+  endpoint: 'ALIBABA_CLOUD_KMS_ENDPOINT',
+} as const;
+
+/** KMS through the provider's client: DescribeSecret, ListSecretVersionIds, GetSecretValue by version. */
+export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
+  const client = kmsClientOf(options);
+  return {
+    cloud: 'alibaba',
+    schema: alibabaSchema,
+    inspect: (secretId) => inspect(client, secretNameOf(secretId)),
+    readValue: async (secretId, version) => {
+      const secretName = secretNameOf(secretId);
+      const answer = await call('GetSecretValue', secretName, () =>
+        client.getSecretValue(new $Kms.GetSecretValueRequest({ secretName, versionId: version.id })),
+      );
+      return answer.secretData ?? '';
+    },
+    localStore: (secretId) => ({ store: new KmsSecretStore({ client }), secretId: secretNameOf(secretId) }),
+  };
+}
+
+function kmsClientOf({ region, endpoint, env }: CloudConnectionOptions): KmsClient {
+  const accessKeyId = env[ENV.accessKeyId];
+  const accessKeySecret = env[ENV.accessKeySecret];
+  if (!accessKeyId || !accessKeySecret) {
+    throw new InvalidOptionsError(`${ENV.accessKeyId} and ${ENV.accessKeySecret} must be set for --cloud alibaba`, { field: ENV.accessKeyId });
+  }
+  const regionId = region ?? env[ENV.region];
+  const given = endpoint === undefined ? endpointFromEnvironment(ENV.endpoint, env) : endpointFromEnvironment('--endpoint', { '--endpoint': endpoint });
+  if (given === undefined && regionId === undefined) {
+    throw new InvalidOptionsError(`--region (or ${ENV.region}) or --endpoint is needed for --cloud alibaba`, { field: '--region' });
+  }
+  const securityToken = env[ENV.securityToken];
+  return createKmsClient({
+    endpoint: given?.endpoint ?? `kms.${regionId}.aliyuncs.com`,
+    ...(given?.protocol === undefined ? {} : { protocol: given.protocol }),
+    ...(regionId === undefined ? {} : { regionId }),
+    credentials: { accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) },
+  });
+}
+
+/** A KMS secret ARN (`acs:kms:<region>:<account>:secret/<name>`) names the secret after `secret/`. */
+function secretNameOf(secretId: string): string {
+  const arn = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(secretId);
+  return arn?.[1] ?? secretId;
+}
+
+async function inspect(client: KmsClient, secretName: string): Promise<SecretInspection> {
+  await call('DescribeSecret', secretName, () => client.describeSecret(new $Kms.DescribeSecretRequest({ secretName })));
+  const versions: SecretVersion[] = [];
+  for (let page = 1; ; page += 1) {
+    const answer = await call('ListSecretVersionIds', secretName, () =>
+      client.listSecretVersionIds(new $Kms.ListSecretVersionIdsRequest({ secretName, pageNumber: page, pageSize: 100 })),
+    );
+    const listed = answer.versionIds?.versionId ?? [];
+    for (const version of listed) {
+      if (!version.versionId) continue;
+      const labels = version.versionStages?.versionStage ?? [];
+      const created = version.createTime ? new Date(version.createTime) : undefined;
+      versions.push({
+        id: version.versionId,
+        labels,
+        stages: rotakitStages(labels),
+        ...(created === undefined || Number.isNaN(created.getTime()) ? {} : { created }),
+      });
+    }
+    if (listed.length === 0 || page * 100 >= (answer.totalCount ?? 0)) break;
+  }
+  versions.sort((a, b) => (b.created?.getTime() ?? 0) - (a.created?.getTime() ?? 0));
+  return {
+    cloud: 'alibaba',
+    secretId: secretName,
+    versions,
+    // A generic secret's rotation is a Serverless Workflow flow on a timer trigger; KMS keeps no schedule of it.
+    schedule: { note: "the schedule is the rotation flow's timer trigger in Serverless Workflow, which KMS does not record" },
+  };
+}
+
+function rotakitStages(labels: readonly string[]): Stage[] {
+  return labels.flatMap((label) => {
+    const stage = stageOfLabel(KMS_STAGE_LABELS, label);
+    return stage === undefined ? [] : [stage];
+  });
+}
+
+async function call<T>(action: string, secretName: string, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw kmsError(error, action, secretName);
+  }
+}

@@ -1,0 +1,132 @@
+import { InvalidOptionsError, STAGES, StepFailedError, type Stage } from '@rotakit/core';
+import { ncloudSchema, NcloudSecretManagerClient, type NcloudRegion } from '@rotakit/provider-ncloud';
+import type { CloudConnectionOptions, CloudSecrets, RotationEnd, RotationSchedule, SecretInspection, SecretVersion } from '../cloud.js';
+
+/** Between two looks at a rotation job. */
+const POLL_MS = 1000;
+
+/** The environment variables NAVER's own tools (CLI, Terraform, SDKs) read for the API key and region. */
+const ENV = {
+  accessKey: 'NCLOUD_ACCESS_KEY',
+  secretKey: 'NCLOUD_SECRET_KEY',
+  region: 'NCLOUD_REGION',
+  endpoint: 'NCLOUD_SECRET_MANAGER_ENDPOINT',
+} as const;
+
+const REGIONS: readonly NcloudRegion[] = ['KR', 'JPN'];
+
+/** NAVER's stage names, which are also its only "version ids": the chain has one value per stage. */
+const STAGE_NAMES: Readonly<Record<Stage, 'active' | 'pending' | 'previous'>> = { current: 'active', pending: 'pending', previous: 'previous' };
+
+/** Secret Manager through the provider's client: the secret's detail and its chain, read without opening a job. */
+export function ncloudSecrets(options: CloudConnectionOptions): CloudSecrets {
+  const client = clientOf(options);
+  // One read of the chain per secret serves the stage table and every stage's login.
+  const chains = new Map<string, Promise<Readonly<Partial<Record<Stage, string>>>>>();
+  const activeBefore = new Map<string, string>();
+  const chainOf = (secretId: string): Promise<Readonly<Partial<Record<Stage, string>>>> => {
+    let chain = chains.get(secretId);
+    if (chain === undefined) {
+      chain = client.getSecretChain(secretId).then(({ chain: values }) => ({
+        current: values.active,
+        ...(values.pending === undefined ? {} : { pending: values.pending }),
+        ...(values.previous === undefined ? {} : { previous: values.previous }),
+      }));
+      chains.set(secretId, chain);
+    }
+    return chain;
+  };
+  return {
+    cloud: 'ncloud',
+    schema: ncloudSchema,
+    inspect: async (secretId) => {
+      const [detail, values] = await Promise.all([client.getSecret(secretId), chainOf(secretId)]);
+      const versions: SecretVersion[] = STAGES.filter((stage) => values[stage] !== undefined).map((stage) => ({
+        id: STAGE_NAMES[stage],
+        labels: [STAGE_NAMES[stage]],
+        stages: [stage],
+      }));
+      const date = (ms: number | undefined): Date | undefined => (ms === undefined ? undefined : new Date(ms));
+      const lastRotated = date(detail.lastRotationDate);
+      const nextRotation = date(detail.nextRotationDate);
+      const schedule: RotationSchedule = {
+        enabled: detail.autoRotation,
+        ...(detail.autoRotationPeriodDays === undefined ? {} : { rule: `every ${detail.autoRotationPeriodDays} days` }),
+        ...(lastRotated === undefined ? {} : { lastRotated }),
+        ...(nextRotation === undefined ? {} : { nextRotation }),
+      };
+      const inspection: SecretInspection = {
+        cloud: 'ncloud',
+        secretId,
+        versions,
+        schedule,
+        rotationRunning: detail.secretStatus === 'ROTATING' || (detail.rotationPhase !== undefined && detail.rotationPhase !== 'NONE'),
+      };
+      return inspection;
+    },
+    readValue: async (secretId, version) => {
+      const stage = STAGES.find((name) => STAGE_NAMES[name] === version.id);
+      const value = stage === undefined ? undefined : (await chainOf(secretId))[stage];
+      return value ?? '';
+    },
+    requestRotation: async (secretId) => {
+      activeBefore.set(secretId, (await client.getSecretChain(secretId)).chain.active);
+      const jobToken = await client.executeRotation(secretId);
+      if (jobToken === undefined) throw new StepFailedError(`executeRotation (secret ${secretId}): the answer names no job token to follow`, false);
+      return jobToken;
+    },
+    followRotation: (secretId, jobToken, report, deadline) => follow(client, secretId, jobToken, activeBefore.get(secretId), report, deadline),
+  };
+}
+
+/**
+ * Watches the job: the secret is ROTATING once the action started it; the job has ended when the
+ * secret's last rotation result names it. Completed moved the chain (active changed); a failed job
+ * left active as it was. The API says no more of why: the action's own logs do.
+ */
+async function follow(
+  client: NcloudSecretManagerClient,
+  secretId: string,
+  jobToken: string,
+  activeBefore: string | undefined,
+  report: (step: string) => void,
+  deadline: number,
+): Promise<RotationEnd> {
+  let started = false;
+  for (;;) {
+    const detail = await client.getSecret(secretId);
+    if (!started && detail.secretStatus === 'ROTATING') {
+      started = true;
+      report('start: the action opened the rotation job');
+    }
+    if (detail.lastRotationResultId === jobToken) {
+      const { chain } = await client.getSecretChain(secretId);
+      if (chain.active !== activeBefore) {
+        report('complete: the chain shifted (pending is active)');
+        return { ok: true };
+      }
+      return { ok: false, reason: `rotation job ${jobToken} ended without completing: the trigger's action failed it (its Cloud Functions logs say why)` };
+    }
+    if (Date.now() >= deadline) return { ok: false, reason: `rotation job ${jobToken} has not ended within --wait (${started ? 'started' : 'not started'} by the action)` };
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+function clientOf({ region, endpoint, env }: CloudConnectionOptions): NcloudSecretManagerClient {
+  const accessKey = env[ENV.accessKey];
+  const secretKey = env[ENV.secretKey];
+  if (!accessKey || !secretKey) {
+    throw new InvalidOptionsError(`${ENV.accessKey} and ${ENV.secretKey} must be set for --cloud ncloud`, { field: ENV.accessKey });
+  }
+  const regionName = region ?? env[ENV.region];
+  if (regionName !== undefined && !REGIONS.includes(regionName as NcloudRegion)) {
+    throw new InvalidOptionsError(`--region for --cloud ncloud must be one of ${REGIONS.join(', ')}`, { field: '--region' });
+  }
+  const base = endpoint ?? (env[ENV.endpoint] || undefined);
+  return new NcloudSecretManagerClient({
+    accessKey,
+    secretKey,
+    ...(regionName === undefined ? {} : { region: regionName as NcloudRegion }),
+    ...(base === undefined ? {} : { endpoint: base }),
+  });
+}

@@ -1,0 +1,62 @@
+import { InvalidOptionsError, isRotakitError, loginOf, silentLogger, type Credentials, type Target, type TlsMode } from '@rotakit/core';
+import { AWS_ENGINES } from '@rotakit/provider-aws';
+import { mssqlTarget } from '@rotakit/target-mssql';
+import { mysqlTarget } from '@rotakit/target-mysql';
+import { postgresTarget } from '@rotakit/target-postgres';
+import type { LoginCheck } from './verdict.js';
+
+/** The engines `--engine` names, one per target package. */
+export const ENGINES = ['mysql', 'postgres', 'mssql'] as const;
+
+/** One of {@link ENGINES}. */
+export type Engine = (typeof ENGINES)[number];
+
+/** The default port of each engine, which picks the engine of a secret that names none (Alibaba's, NAVER's). */
+const ENGINE_OF_PORT: Readonly<Record<number, Engine>> = { 3306: 'mysql', 5432: 'postgres', 1433: 'mssql' };
+
+/** Picks and builds targets: `--engine` if given, else the secret's engine name, else its port. */
+export class TargetPicker {
+  readonly #built = new Map<Engine, Target>();
+
+  constructor(private readonly options: { readonly engine?: Engine; readonly tls: TlsMode }) {}
+
+  /** The target for a stage's credentials; refuses, naming `--engine`, credentials that name no engine it knows. */
+  targetFor(credentials: Credentials): Target {
+    const engine = this.options.engine ?? engineOf(credentials);
+    if (engine === undefined) {
+      throw new InvalidOptionsError(`the secret names no engine rotakit knows (engine ${credentials.engine ?? 'unset'}, port ${credentials.port ?? 'unset'}); pass --engine`, { field: '--engine' });
+    }
+    let target = this.#built.get(engine);
+    if (target === undefined) {
+      const tls = this.options.tls;
+      target = engine === 'mysql' ? mysqlTarget({ tls }) : engine === 'postgres' ? postgresTarget({ tls }) : mssqlTarget({ tls });
+      this.#built.set(engine, target);
+    }
+    return target;
+  }
+}
+
+function engineOf(credentials: Credentials): Engine | undefined {
+  const named = credentials.engine;
+  if (named !== undefined) {
+    return ENGINES.find((engine) => engine === named || AWS_ENGINES[engine]?.includes(named));
+  }
+  return credentials.port === undefined ? undefined : ENGINE_OF_PORT[credentials.port];
+}
+
+/** Logs in with `credentials` and pings: read-only, changes nothing. */
+export async function checkLogin(target: Target, credentials: Credentials): Promise<LoginCheck> {
+  let session;
+  try {
+    session = await target.connect(loginOf(credentials, target, silentLogger));
+    await session.ping();
+    return 'accepted';
+  } catch (error) {
+    if (isRotakitError(error, 'TargetAuthFailed')) return 'refused';
+    if (isRotakitError(error, 'TlsRequired')) return 'tls-refused';
+    if (isRotakitError(error, 'TargetUnreachable')) return 'unreachable';
+    throw error;
+  } finally {
+    await session?.close();
+  }
+}
