@@ -75,6 +75,8 @@ export class SecretReader {
   readonly #cache = new Map<Stage, CacheEntry>();
   readonly #inFlight = new Map<Stage, Promise<ReadCredentials | undefined>>();
   readonly #redactor = new Redactor();
+  /** Counts refreshes, so a read of another stage begun before one is not cached after it. */
+  #generation = 0;
 
   /** A reader of `source`, parsing with `schema` (a cloud's reader passes its own as the default). */
   constructor(source: SecretSource, schema: CredentialSchema, options: SecretReaderOptions = {}) {
@@ -122,6 +124,7 @@ export class SecretReader {
    * call reads them too. Callers that refresh while a read of current is on its way share it.
    */
   async refresh(): Promise<ReadCredentials> {
+    this.#generation += 1;
     this.#cache.delete('previous');
     this.#cache.delete('pending');
     return this.#required(await this.#fetch('current'));
@@ -148,6 +151,7 @@ export class SecretReader {
   }
 
   async #read(stage: Stage): Promise<ReadCredentials | undefined> {
+    const generation = this.#generation;
     let sourced: SourcedValue | undefined;
     try {
       sourced = await this.#source.read(stage);
@@ -155,7 +159,8 @@ export class SecretReader {
       throw this.#safe(error);
     }
     const read = sourced === undefined ? undefined : this.#parse(stage, sourced);
-    if (this.#ttlMs > 0) this.#cache.set(stage, { read, expiresAt: this.#now() + this.#ttlMs });
+    const outdated = stage !== 'current' && generation !== this.#generation;
+    if (this.#ttlMs > 0 && !outdated) this.#cache.set(stage, { read, expiresAt: this.#now() + this.#ttlMs });
     return read;
   }
 
