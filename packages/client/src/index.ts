@@ -1,7 +1,7 @@
 /**
  * rotakit for applications: `SecretReader`, a cached reader of rotated credentials (time to live,
  * one read shared by concurrent callers, forced refresh, current, previous and pending), over a
- * small `SecretSource` port. Each cloud's reader is its own entry: `@rotakit/client/aws`,
+ * small `SecretSource` port. Each cloud's reader is its own entry: `@rotakit/client/alibaba`, `@rotakit/client/aws`,
  * `@rotakit/client/lambda-extension`, `@rotakit/client/ncloud`.
  *
  * @module @rotakit/client
