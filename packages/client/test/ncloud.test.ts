@@ -1,0 +1,70 @@
+// The NAVER reader against the Secret Manager emulator (signatures verified), reads counted by the emulator.
+import { MemoryTarget, singleUser } from '@rotakit/core';
+import { createCloudFunctionsAction } from '@rotakit/provider-ncloud';
+import { startNcloudSecretManagerEmulator, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ncloudSecretReader } from '../src/ncloud.js';
+
+const API_KEY = { accessKey: 'ncloud-test-access-key', secretKey: 'ncloud-test-secret-key/+=' };
+const PASSWORD = 'Old-password-1';
+const TRIGGER = 'rotate-cdb';
+let emulator: NcloudSecretManagerEmulator;
+
+const cdbSecret = (password: string) => ({ cdbHost: 'db.internal', cdbPort: '3306', cdbUser: 'app', cdbDatabase: 'shop', cdbPassword: password });
+const clientOptions = () => ({ ...API_KEY, endpoint: emulator.regionalUrl, retry: { baseDelayMs: 1 } });
+const seed = () => emulator.seedSecret({ chain: { active: cdbSecret(PASSWORD) }, rotationTargets: ['cdbPassword'], triggerId: TRIGGER });
+const reads = () => emulator.calls()['getSecretValue'] ?? 0;
+
+function fakeClock() {
+  let now = 1_000_000;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+beforeAll(async () => {
+  emulator = await startNcloudSecretManagerEmulator({ credentials: [API_KEY] });
+});
+afterAll(() => emulator.close());
+
+describe('ncloudSecretReader', () => {
+  it('reads once for concurrent callers, not within the time to live, once after it and once per refresh', async () => {
+    const clock = fakeClock();
+    const reader = ncloudSecretReader(seed(), { client: clientOptions(), ttlMs: 60_000, now: clock.now });
+    emulator.resetCalls();
+    const answers = await Promise.all(Array.from({ length: 10 }, () => reader.current()));
+    expect(answers.every((answer) => answer.credentials.password === PASSWORD && answer.credentials.username === 'app')).toBe(true);
+    expect(answers[0]?.versionId).toBeUndefined();
+    expect(reads()).toBe(1);
+    clock.advance(59_999);
+    await reader.current();
+    expect(reads()).toBe(1);
+    clock.advance(1);
+    await reader.current();
+    expect(reads()).toBe(2);
+    await Promise.all([reader.refresh(), reader.refresh()]);
+    expect(reads()).toBe(3);
+  });
+
+  it('after a rotation job, refresh gives the new credentials and previous the former ones', async () => {
+    const secretId = seed();
+    const target = new MemoryTarget({ tls: 'disable', users: { app: { password: PASSWORD } } });
+    const main = createCloudFunctionsAction({ target, strategy: singleUser(), endpoint: emulator.regionalUrl, retry: { baseDelayMs: 1 }, environment: {} });
+    emulator.registerAction(TRIGGER, (args) => main(args), { defaultParams: { ...API_KEY } });
+    const reader = ncloudSecretReader(secretId, { client: clientOptions(), now: fakeClock().now });
+    expect((await reader.current()).credentials.password).toBe(PASSWORD);
+    expect(await reader.previous()).toBeUndefined();
+    expect(await reader.pending()).toBeUndefined();
+    const jobToken = await emulator.executeRotation(secretId, { regional: true });
+    expect((await emulator.jobSettled(jobToken)).job.status).toBe('completed');
+    expect((await reader.current()).credentials.password).toBe(PASSWORD);
+    const after = await reader.refresh();
+    expect(after.credentials.password).not.toBe(PASSWORD);
+    expect(target.accepts('app', after.credentials.password)).toBe(true);
+    expect((await reader.previous())?.credentials.password).toBe(PASSWORD);
+  });
+
+  it('a missing secret is SecretNotFoundError; the client option is required and unknown keys are refused', async () => {
+    await expect(ncloudSecretReader('no-such-secret', { client: clientOptions() }).current()).rejects.toMatchObject({ code: 'SecretNotFound' });
+    expect(() => ncloudSecretReader('s', {} as never)).toThrow(expect.objectContaining({ field: 'client' }));
+    expect(() => ncloudSecretReader('s', { client: clientOptions(), ttl: 1 } as never)).toThrow(expect.objectContaining({ field: 'ttl' }));
+  });
+});
