@@ -63,14 +63,55 @@ export async function createUser(db: MariaDbServer, username: string, password: 
   }
 }
 
-/** Fails when any output of any run holds any of the passwords. */
-export function expectNoSecret(runs: readonly CliRun[], passwords: readonly string[]): void {
-  for (const run of runs) {
-    for (const password of passwords) {
-      expect(run.stdout).not.toContain(password);
-      expect(run.stderr).not.toContain(password);
+/**
+ * A test file's runs of the bin and the passwords it made, so that its `afterAll` can check that
+ * no output of any run (stdout and stderr, text and JSON) holds any of them.
+ */
+export class OutputScan {
+  readonly #runs: CliRun[] = [];
+  readonly #passwords: string[] = [];
+
+  /** Runs `rotakit …args` (see {@link runBin}) and keeps its output for the scan. */
+  async run(args: readonly string[], env: Record<string, string>): Promise<CliRun> {
+    const run = await runBin(args, env);
+    this.#runs.push(run);
+    return run;
+  }
+
+  /** Keeps output the bin did not print itself (a `runCli` call in process) for the scan. */
+  record(run: CliRun): void {
+    this.#runs.push(run);
+  }
+
+  /** A fresh password (see {@link password}) the scan looks for. */
+  password(label: string): string {
+    const value = password(label);
+    this.#passwords.push(value);
+    return value;
+  }
+
+  /** Fails when any output of any run holds any of the passwords. */
+  expectNoSecret(): void {
+    for (const run of this.#runs) {
+      for (const secret of this.#passwords) {
+        expect(run.stdout).not.toContain(secret);
+        expect(run.stderr).not.toContain(secret);
+      }
     }
   }
+}
+
+/** The verdict and the login per rotakit stage that `status … --check-db --json` reports for one secret. */
+export async function stageLogins(
+  scan: OutputScan,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ verdict: string; logins: Record<string, string | undefined> }> {
+  const run = await scan.run(['status', ...args, '--check-db', '--tls', 'disable', '--json'], env);
+  const [status] = (JSON.parse(run.stdout) as { secrets: { verdict: string; stages: { stages: string[]; login?: string }[] }[] }).secrets;
+  const logins: Record<string, string | undefined> = {};
+  for (const row of status!.stages) for (const stage of row.stages) logins[stage] = row.login;
+  return { verdict: status!.verdict, logins };
 }
 
 /** Passwords no test hard-codes twice: each call gives a fresh one. */

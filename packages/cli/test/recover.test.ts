@@ -13,32 +13,14 @@ import {
 } from '@rotakit/testkit';
 import { runCli } from '@rotakit/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALIBABA_KEYS, alibabaEnv, awsEnv, createUser, expectNoSecret, NCLOUD_KEY, ncloudEnv, password, runBin, type CliRun } from './helpers.js';
+import { ALIBABA_KEYS, alibabaEnv, awsEnv, createUser, NCLOUD_KEY, ncloudEnv, OutputScan, stageLogins } from './helpers.js';
 
 let db: MariaDbServer;
-const runs: CliRun[] = [];
-const passwords: string[] = [];
-
-async function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  const run = await runBin(args, env);
-  runs.push(run);
-  return run;
-}
-
-function secretPassword(label: string): string {
-  const value = password(label);
-  passwords.push(value);
-  return value;
-}
-
-/** The verdict and the logins per stage `status --check-db --json` reports. */
-async function statusOf(args: string[], env: Record<string, string>): Promise<{ verdict: string; logins: Record<string, string | undefined> }> {
-  const run = await cli(['status', ...args, '--check-db', '--tls', 'disable', '--stuck-after', '0', '--json'], env);
-  const [status] = (JSON.parse(run.stdout) as { secrets: { verdict: string; stages: { stages: string[]; login?: string }[] }[] }).secrets;
-  const logins: Record<string, string | undefined> = {};
-  for (const row of status!.stages) for (const stage of row.stages) logins[stage] = row.login;
-  return { verdict: status!.verdict, logins };
-}
+const scan = new OutputScan();
+const cli = (args: string[], env: Record<string, string>) => scan.run(args, env);
+const secretPassword = (label: string) => scan.password(label);
+/** The stage logins of one secret, any pending version counted stuck at once. */
+const statusOf = (args: string[], env: Record<string, string>) => stageLogins(scan, [...args, '--stuck-after', '0'], env);
 
 interface PlanJson {
   plan: { action: string; reason: string; current?: { login: string }; pending?: { version: string; login: string } };
@@ -49,7 +31,7 @@ beforeAll(async () => {
   db = await startMariaDb();
 });
 afterAll(async () => {
-  expectNoSecret(runs, passwords);
+  scan.expectNoSecret();
   await db.close();
 });
 
@@ -187,7 +169,7 @@ describe('rotakit recover on Alibaba Cloud KMS', () => {
     expect(await runCli(args, ask(true))).toBe(0);
     expect(questions).toEqual(['withdraw the rotation of cli/ali-ask?', 'withdraw the rotation of cli/ali-ask?']);
     expect(await statusOf(['cli/ali-ask', '--cloud', 'alibaba', '--engine', 'mysql'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted' } });
-    runs.push({ code: 0, stdout: output.join(''), stderr: '' });
+    scan.record({ code: 0, stdout: output.join(''), stderr: '' });
   });
 
   it('finishes a rotation whose password the database already has', async () => {

@@ -13,24 +13,12 @@ import {
   type NcloudSecretManagerEmulator,
 } from '@rotakit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALIBABA_KEYS, alibabaEnv, awsEnv, createUser, expectNoSecret, NCLOUD_KEY, ncloudEnv, password, runBin, type CliRun } from './helpers.js';
+import { ALIBABA_KEYS, alibabaEnv, awsEnv, createUser, NCLOUD_KEY, ncloudEnv, OutputScan, stageLogins } from './helpers.js';
 
 let db: MariaDbServer;
-const runs: CliRun[] = [];
-const passwords: string[] = [];
-
-async function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  const run = await runBin(args, env);
-  runs.push(run);
-  return run;
-}
-
-/** A password the output scan looks for. */
-function secretPassword(label: string): string {
-  const value = password(label);
-  passwords.push(value);
-  return value;
-}
+const scan = new OutputScan();
+const cli = (args: string[], env: Record<string, string>) => scan.run(args, env);
+const secretPassword = (label: string) => scan.password(label);
 
 async function databaseUser(username: string): Promise<string> {
   const value = secretPassword(username);
@@ -38,20 +26,11 @@ async function databaseUser(username: string): Promise<string> {
   return value;
 }
 
-/** The stage logins `status --check-db --json` reports, by rotakit stage. */
-async function loginsOf(args: string[], env: Record<string, string>): Promise<{ verdict: string; logins: Record<string, string | undefined> }> {
-  const run = await cli(['status', ...args, '--check-db', '--tls', 'disable', '--json'], env);
-  const [status] = (JSON.parse(run.stdout) as { secrets: { verdict: string; stages: { stages: string[]; login?: string }[] }[] }).secrets;
-  const logins: Record<string, string | undefined> = {};
-  for (const row of status!.stages) for (const stage of row.stages) logins[stage] = row.login;
-  return { verdict: status!.verdict, logins };
-}
-
 beforeAll(async () => {
   db = await startMariaDb();
 });
 afterAll(async () => {
-  expectNoSecret(runs, passwords);
+  scan.expectNoSecret();
   await db.close();
 });
 
@@ -89,7 +68,7 @@ describe('rotakit rotate on AWS Secrets Manager', () => {
     expect(run.stdout).toContain('requested: rotation ');
     expect(run.stdout).toContain('finishSecret: AWSCURRENT moved to the new version');
     expect(run.stdout).toContain('rotated cli/rot');
-    expect(await loginsOf(['cli/rot', '--cloud', 'aws'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
+    expect(await stageLogins(scan, ['cli/rot', '--cloud', 'aws'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
   });
 
   it('exits 1 with where the rotation stopped when setSecret fails, leaving AWSPENDING as AWS does', async () => {
@@ -106,7 +85,7 @@ describe('rotakit rotate on AWS Secrets Manager', () => {
     expect(report.steps).toContain('createSecret: the pending version was stored');
     expect(report.reason).toContain('after createSecret');
     // The stuck state AWS leaves: current still logs in, the pending password never reached the database.
-    const after = await loginsOf(['cli/rot-fails', '--cloud', 'aws', '--stuck-after', '0'], env);
+    const after = await stageLogins(scan, ['cli/rot-fails', '--cloud', 'aws', '--stuck-after', '0'], env);
     expect(after).toEqual({ verdict: 'stuck', logins: { current: 'accepted', pending: 'refused' } });
   });
 
@@ -117,7 +96,7 @@ describe('rotakit rotate on AWS Secrets Manager', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout.match(/^ {2}(create|set|test|finish): done$/gm)).toEqual(['  create: done', '  set: done', '  test: done', '  finish: done']);
-    expect(await loginsOf(['cli/local', '--cloud', 'aws'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
+    expect(await stageLogins(scan, ['cli/local', '--cloud', 'aws'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
   });
 
   it('--local exits 1 with the step and rotakit\'s code when the database cannot be reached', async () => {
@@ -149,7 +128,7 @@ describe('rotakit rotate --local on Alibaba Cloud KMS', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('  finish: done');
-    const after = await loginsOf(['cli/ali-local', '--cloud', 'alibaba', '--engine', 'mysql'], env);
+    const after = await stageLogins(scan, ['cli/ali-local', '--cloud', 'alibaba', '--engine', 'mysql'], env);
     expect(after).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
   });
 });
@@ -175,7 +154,7 @@ describe('rotakit rotate on NAVER Cloud Secret Manager', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('complete: the chain shifted (pending is active)');
-    expect(await loginsOf([secretId, '--cloud', 'ncloud', '--engine', 'mysql'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
+    expect(await stageLogins(scan, [secretId, '--cloud', 'ncloud', '--engine', 'mysql'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
 
     // The action cannot reach the database: it fails the job, and rotate says so with exit 1.
     const unreachable = ncloud.seedSecret({

@@ -9,18 +9,7 @@ import {
   type MariaDbServer,
   type NcloudSecretManagerEmulator,
 } from '@rotakit/testkit';
-import {
-  ALIBABA_KEYS,
-  alibabaEnv,
-  awsEnv,
-  createUser,
-  expectNoSecret,
-  NCLOUD_KEY,
-  ncloudEnv,
-  password,
-  runBin,
-  type CliRun,
-} from './helpers.js';
+import { ALIBABA_KEYS, alibabaEnv, awsEnv, createUser, NCLOUD_KEY, ncloudEnv, OutputScan, type CliRun } from './helpers.js';
 
 /** What `status --json` prints per secret. */
 interface StatusJson {
@@ -40,21 +29,14 @@ function parsed(run: CliRun): StatusJson[] {
 const TWO_HOURS_AGO = new Date(Math.floor(Date.now() / 1000 - 7200) * 1000);
 
 let db: MariaDbServer;
-const runs: CliRun[] = [];
-const passwords: string[] = [];
+const scan = new OutputScan();
+const cli = (args: string[], env: Record<string, string>) => scan.run(args, env);
 
 /** A password the database knows for `username` (or, with `known: false`, one it never heard of). */
 async function databasePassword(username: string, known = true): Promise<string> {
-  const value = password(username);
-  passwords.push(value);
+  const value = scan.password(username);
   if (known) await createUser(db, username, value);
   return value;
-}
-
-async function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
-  const run = await runBin(args, env);
-  runs.push(run);
-  return run;
 }
 
 beforeAll(async () => {
@@ -62,7 +44,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // Every run of every test, text and JSON, stdout and stderr.
-  expectNoSecret(runs, passwords);
+  scan.expectNoSecret();
   await db.close();
 });
 
