@@ -5,6 +5,8 @@ import { alibabaSchema, KmsSecretStore } from '@rotakit/provider-alibaba';
 import { startAlibabaKmsEmulator, type AlibabaKmsEmulator } from '@rotakit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alibabaSecretReader } from '../src/alibaba.js';
+import { DEFAULT_TTL_MS } from '../src/index.js';
+import { expectCachedReads, fakeClock } from './helpers.js';
 
 const KEY = { accessKeyId: 'LTAI5tClientTests', accessKeySecret: 'client-test-secret' } as const;
 const PASSWORD = 'Initial-app-pw-1';
@@ -22,11 +24,6 @@ function seed(): string {
   return name;
 }
 
-function fakeClock() {
-  let now = 1_000_000;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
-
 beforeAll(async () => {
   kms = await startAlibabaKmsEmulator({ credentials: KEY });
 });
@@ -37,17 +34,8 @@ describe('alibabaSecretReader', () => {
     const clock = fakeClock();
     const reader = alibabaSecretReader(seed(), { kms: kmsOptions(), now: clock.now });
     kms.resetCalls();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => reader.current()));
-    expect(answers.every((read) => read.credentials.password === PASSWORD && read.credentials.username === 'app')).toBe(true);
-    expect(kms.calls()).toEqual({ GetSecretValue: 1 });
-    clock.advance(299_999);
-    await reader.current();
-    expect(reads()).toBe(1);
-    clock.advance(1);
-    await reader.current();
-    expect(reads()).toBe(2);
-    await Promise.all([reader.refresh(), reader.refresh()]);
-    expect(reads()).toBe(3);
+    await expectCachedReads(reader, { clock, ttlMs: DEFAULT_TTL_MS, reads, password: PASSWORD });
+    expect(kms.calls()).toEqual({ GetSecretValue: 3 });
   });
 
   it('after a rotation, refresh gives the new credentials and previous the former ones', async () => {

@@ -6,6 +6,7 @@ import { AWS_EMULATOR_CREDENTIALS, startAwsSecretsManagerEmulator, type AwsSecre
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsSecretReader } from '../src/aws.js';
 import { DEFAULT_TTL_MS } from '../src/index.js';
+import { fakeClock } from './helpers.js';
 
 const PASSWORD = 'initial-app-password-1';
 let sm: AwsSecretsManagerEmulator;
@@ -35,11 +36,6 @@ async function createSecret(): Promise<string> {
 }
 
 /** A clock the test moves by hand. */
-function fakeClock() {
-  let now = 1_000_000;
-  return { now: () => now, advance: (ms: number) => (now += ms) };
-}
-
 const reads = () => sm.callCounts()['GetSecretValue'] ?? 0;
 
 /** Rotates `secretId` through RotateSecret and rotakit's handler on a memory target; `during` runs in the set step. */
