@@ -1,27 +1,13 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { InvalidOptionsError, isRotakitError, Redactor, TLS_MODES, type TlsMode } from '@rotakit/core';
-import { CLOUDS, inferCloud, type CloudConnectionOptions, type CloudName, type CloudSecrets } from './cloud.js';
-import { alibabaSecrets } from './clouds/alibaba.js';
-import { awsSecrets } from './clouds/aws.js';
-import { ncloudSecrets } from './clouds/ncloud.js';
+import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline/promises';
-import { carryOut, planRecovery, type RecoveryPlan } from './recover.js';
-import { rotateInCloud, rotateLocally, STRATEGIES, strategyOf, type RotateReport } from './rotate.js';
-import { statusOf, statusText, type SecretStatus } from './status.js';
-import { ENGINES, TargetPicker, type Engine } from './targets.js';
+import { isRotakitError, Redactor } from '@rotakit/core';
+import { UsageError, type Command, type Options, type Values } from './command.js';
+import { recoverCommand } from './commands/recover.js';
+import { rotateCommand } from './commands/rotate.js';
+import { statusCommand } from './commands/status.js';
+import { EXIT_CODES, type ExitCode } from './exit-codes.js';
 
-/** The exit codes every command uses. */
-export const EXIT_CODES = {
-  /** Done, and nothing found. */
-  ok: 0,
-  /** A finding (a stuck or broken secret) or a failure (the cloud or the database refused). */
-  finding: 1,
-  /** Bad usage: an unknown command or option, a missing argument, a bad value. */
-  usage: 2,
-} as const;
-
-/** One of {@link EXIT_CODES}. */
-export type ExitCode = (typeof EXIT_CODES)[keyof typeof EXIT_CODES];
+export { EXIT_CODES, type ExitCode } from './exit-codes.js';
 
 /** Where a run writes and what environment it reads (credentials, endpoints); the process's by default. */
 export interface CliIo {
@@ -36,31 +22,6 @@ export interface CliIo {
    * stdin; elsewhere undefined, and `recover` then needs `--yes`.
    */
   readonly confirm?: (question: string) => Promise<boolean>;
-}
-
-/** A mistake in the command line: exit code 2. */
-class UsageError extends Error {
-  readonly code = 'Usage';
-}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
-
-interface Command {
-  readonly summary: string;
-  readonly usage: string;
-  readonly options: Options;
-  readonly optionHelp: readonly (readonly [string, string])[];
-  readonly examples: readonly string[];
-  run(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode>;
-}
-
-interface RunContext {
-  readonly out: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly redactor: Redactor;
-  readonly json: boolean;
-  readonly confirm: ((question: string) => Promise<boolean>) | undefined;
 }
 
 const COMMON_OPTIONS: Options = {
@@ -81,82 +42,10 @@ const COMMON_HELP: readonly (readonly [string, string])[] = [
   ['-h, --help', 'this help'],
 ];
 
-const DEFAULT_STUCK_AFTER_MINUTES = 60;
-/** A Lambda runs at most 15 minutes a step; most rotations end in seconds. */
-const DEFAULT_WAIT_SECONDS = 900;
-
 const COMMANDS: Readonly<Record<string, Command>> = {
-  status: {
-    summary: 'the stages, schedule and verdict of each secret',
-    usage: 'rotakit status <secret…> [options]',
-    options: {
-      'check-db': { type: 'boolean' },
-      engine: { type: 'string' },
-      tls: { type: 'string' },
-      'stuck-after': { type: 'string' },
-    },
-    optionHelp: [
-      ['--check-db', "log in (read-only) with each stage's credentials and ping"],
-      ['--engine mysql|postgres|mssql', "the database engine, when the secret's engine or port does not say"],
-      ['--tls verify|require|disable', 'TLS for --check-db logins the secret does not decide; default verify'],
-      ['--stuck-after MINUTES', `a pending version older than this, with no rotation reported running, is stuck; default ${DEFAULT_STUCK_AFTER_MINUTES}`],
-    ],
-    examples: [
-      'rotakit status arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf',
-      'rotakit status app/db --cloud aws --check-db --json',
-      'rotakit status rds/orders --cloud alibaba --region cn-hangzhou --check-db',
-      'rotakit status 7Fq2mK --cloud ncloud --region KR',
-    ],
-    run: runStatus,
-  },
-  rotate: {
-    summary: 'rotate a secret now, as the cloud console does, and follow it to its end',
-    usage: 'rotakit rotate <secret> [options]',
-    options: {
-      local: { type: 'boolean' },
-      strategy: { type: 'string' },
-      engine: { type: 'string' },
-      tls: { type: 'string' },
-      wait: { type: 'string' },
-    },
-    optionHelp: [
-      ['--local', 'run the four steps in this process (self-hosted databases, your own scheduled job)'],
-      ['--strategy single|alternating', 'with --local: the rotation strategy; default single'],
-      ['--engine mysql|postgres|mssql', "with --local: the database engine, when the secret's engine or port does not say"],
-      ['--tls verify|require|disable', 'with --local: TLS for logins the secret does not decide; default verify'],
-      ['--wait SECONDS', `how long to follow the cloud's rotation before giving up; default ${DEFAULT_WAIT_SECONDS}`],
-    ],
-    examples: [
-      'rotakit rotate arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf',
-      'rotakit rotate app/db --cloud aws --local --engine postgres',
-      'rotakit rotate rds/orders --cloud alibaba --region cn-hangzhou --local --json',
-    ],
-    run: runRotate,
-  },
-  recover: {
-    summary: 'finish or withdraw a stuck or half-finished rotation, keeping a current password that logs in',
-    usage: 'rotakit recover <secret> [options]',
-    options: {
-      'dry-run': { type: 'boolean' },
-      yes: { type: 'boolean', short: 'y' },
-      strategy: { type: 'string' },
-      engine: { type: 'string' },
-      tls: { type: 'string' },
-    },
-    optionHelp: [
-      ['--dry-run', 'print the plan and change nothing'],
-      ['-y, --yes', 'do not ask for confirmation (needed when not on a terminal)'],
-      ['--strategy single|alternating', 'the rotation strategy, for finishing; default single'],
-      ['--engine mysql|postgres|mssql', "the database engine, when the secret's engine or port does not say"],
-      ['--tls verify|require|disable', 'TLS for logins the secret does not decide; default verify'],
-    ],
-    examples: [
-      'rotakit recover app/db --cloud aws --dry-run',
-      'rotakit recover arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf --yes',
-      'rotakit recover rds/orders --cloud alibaba --region cn-hangzhou --engine mysql --json --yes',
-    ],
-    run: runRecover,
-  },
+  status: statusCommand,
+  rotate: rotateCommand,
+  recover: recoverCommand,
 };
 
 const MAIN_HELP = `rotakit — rotate database passwords held in a cloud secret manager
@@ -244,108 +133,6 @@ function errorLine(error: unknown, debug: boolean): string {
   return debug && error instanceof Error && error.stack !== undefined ? `${line}\n${error.stack}` : line;
 }
 
-function oneOf<T extends string>(value: string | boolean | undefined, allowed: readonly T[], flag: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw new InvalidOptionsError(`${flag} must be one of ${allowed.join(', ')}`, { field: flag });
-  }
-  return value as T;
-}
-
-function stringOption(values: Values, name: string): string | undefined {
-  const value = values[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/** The cloud of a secret: `--cloud`, else the form of its id. */
-function cloudOf(values: Values, secretId: string): CloudName {
-  const given = oneOf(values['cloud'], CLOUDS, '--cloud');
-  const cloud = given ?? inferCloud(secretId);
-  if (cloud === undefined) throw new UsageError(`--cloud is required: "${secretId}" is not an ARN that names its cloud`);
-  return cloud;
-}
-
-function secretsOf(cloud: CloudName, values: Values, env: RunContext['env']): CloudSecrets {
-  const region = stringOption(values, 'region');
-  const endpoint = stringOption(values, 'endpoint');
-  const connection: CloudConnectionOptions = {
-    env,
-    ...(region === undefined ? {} : { region }),
-    ...(endpoint === undefined ? {} : { endpoint }),
-  };
-  return cloud === 'aws' ? awsSecrets(connection) : cloud === 'alibaba' ? alibabaSecrets(connection) : ncloudSecrets(connection);
-}
-
-async function runStatus(context: RunContext, values: Values, secretIds: readonly string[]): Promise<ExitCode> {
-  if (secretIds.length === 0) throw new UsageError('status needs at least one secret id');
-  const engine = oneOf(values['engine'], ENGINES, '--engine') as Engine | undefined;
-  const tls = oneOf(values['tls'], TLS_MODES, '--tls') as TlsMode | undefined;
-  const stuckAfter = stringOption(values, 'stuck-after') ?? String(DEFAULT_STUCK_AFTER_MINUTES);
-  if (!/^\d+$/.test(stuckAfter)) throw new InvalidOptionsError('--stuck-after must be a whole number of minutes', { field: '--stuck-after' });
-  const picker = values['check-db'] === true ? new TargetPicker({ tls: tls ?? 'verify', ...(engine === undefined ? {} : { engine }) }) : undefined;
-  const clouds = secretIds.map((secretId) => cloudOf(values, secretId));
-  const results: (SecretStatus | { secretId: string; error: { code: string; message: string } })[] = [];
-  let code: ExitCode = EXIT_CODES.ok;
-  for (const [index, secretId] of secretIds.entries()) {
-    try {
-      const status = await statusOf(secretsOf(clouds[index]!, values, context.env), secretId, {
-        ...(picker === undefined ? {} : { checkDb: picker }),
-        stuckAfterMs: Number(stuckAfter) * 60_000,
-        redactor: context.redactor,
-      });
-      if (status.verdict === 'stuck' || status.verdict === 'broken') code = EXIT_CODES.finding;
-      results.push(status);
-      if (!context.json) context.out(statusText(status));
-    } catch (error) {
-      // With many secrets, one that cannot be read is reported and the others still are.
-      if (secretIds.length === 1 || isRotakitError(error, 'InvalidOptions')) throw error;
-      code = EXIT_CODES.finding;
-      const reported = { code: isRotakitError(error) ? error.code : 'Unexpected', message: error instanceof Error ? error.message : String(error) };
-      results.push({ secretId, error: reported });
-      if (!context.json) context.out(`${secretId}: rotakit: ${reported.code}: ${reported.message}`);
-    }
-  }
-  if (context.json) context.out(JSON.stringify({ secrets: results }, null, 2));
-  return code;
-}
-
-function wholeNumber(values: Values, name: string, fallback: number): number {
-  const text = stringOption(values, name);
-  if (text === undefined) return fallback;
-  if (!/^\d+$/.test(text)) throw new InvalidOptionsError(`--${name} must be a whole number`, { field: `--${name}` });
-  return Number(text);
-}
-
-async function runRotate(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
-  const [secretId, ...extra] = positionals;
-  if (secretId === undefined || extra.length > 0) throw new UsageError('rotate takes exactly one secret id');
-  const secrets = secretsOf(cloudOf(values, secretId), values, context.env);
-  const engine = oneOf(values['engine'], ENGINES, '--engine') as Engine | undefined;
-  const tls = oneOf(values['tls'], TLS_MODES, '--tls') as TlsMode | undefined;
-  const strategy = oneOf(values['strategy'], STRATEGIES, '--strategy');
-  const waitMs = wholeNumber(values, 'wait', DEFAULT_WAIT_SECONDS) * 1000;
-  // The cloud's own rotation function picks its target and strategy: these would be ignored.
-  const localOnly = ['strategy', 'engine', 'tls'].find((name) => values[name] !== undefined);
-  if (values['local'] !== true && localOnly !== undefined) {
-    throw new InvalidOptionsError(`--${localOnly} applies only with --local`, { field: `--${localOnly}` });
-  }
-  const onStep = (step: string): void => {
-    if (!context.json) context.out(`  ${step}`);
-  };
-  if (!context.json) context.out(`rotating ${secretId} (${secrets.cloud}${values['local'] === true ? ', in this process' : ''})`);
-  const report: RotateReport =
-    values['local'] === true
-      ? await rotateLocally(secrets, secretId, {
-          picker: new TargetPicker({ tls: tls ?? 'verify', ...(engine === undefined ? {} : { engine }) }),
-          strategy: strategyOf(strategy),
-          onStep,
-        })
-      : await rotateInCloud(secrets, secretId, { waitMs, onStep });
-  if (context.json) context.out(JSON.stringify(report, null, 2));
-  else context.out(report.ok ? `rotated ${secretId}` : `rotation of ${secretId} failed: ${report.reason ?? 'no reason given'}`);
-  return report.ok ? EXIT_CODES.ok : EXIT_CODES.finding;
-}
-
 async function terminalConfirm(question: string): Promise<boolean> {
   const prompt = createInterface({ input: process.stdin, output: process.stdout });
   try {
@@ -355,40 +142,3 @@ async function terminalConfirm(question: string): Promise<boolean> {
   }
 }
 
-function planText(plan: RecoveryPlan): string {
-  const logins = [
-    plan.current === undefined ? undefined : `current ${plan.current.version}: ${plan.current.login}`,
-    plan.pending === undefined ? undefined : `pending ${plan.pending.version}: ${plan.pending.login}`,
-  ].filter((line) => line !== undefined);
-  return [`${plan.secretId}: ${plan.action} (${plan.reason})`, ...logins.map((line) => `  ${line}`)].join('\n');
-}
-
-async function runRecover(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
-  const [secretId, ...extra] = positionals;
-  if (secretId === undefined || extra.length > 0) throw new UsageError('recover takes exactly one secret id');
-  const secrets = secretsOf(cloudOf(values, secretId), values, context.env);
-  const engine = oneOf(values['engine'], ENGINES, '--engine') as Engine | undefined;
-  const tls = oneOf(values['tls'], TLS_MODES, '--tls') as TlsMode | undefined;
-  const strategy = strategyOf(oneOf(values['strategy'], STRATEGIES, '--strategy'));
-  const picker = new TargetPicker({ tls: tls ?? 'verify', ...(engine === undefined ? {} : { engine }) });
-  const plan = await planRecovery(secrets, secretId, { picker, redactor: context.redactor });
-  const dryRun = values['dry-run'] === true;
-  const acts = plan.action === 'finish' || plan.action === 'withdraw';
-  if (!context.json) context.out(planText(plan));
-  if (dryRun || !acts) {
-    if (context.json) context.out(JSON.stringify({ plan, done: false }, null, 2));
-    return plan.action === 'refuse' ? EXIT_CODES.finding : EXIT_CODES.ok;
-  }
-  if (values['yes'] !== true) {
-    if (context.confirm === undefined) throw new UsageError('recover changes the secret: pass --yes when not on a terminal (or --dry-run to see the plan)');
-    if (!(await context.confirm(`${plan.action} the rotation of ${secretId}?`))) {
-      if (!context.json) context.out('nothing changed');
-      else context.out(JSON.stringify({ plan, done: false }, null, 2));
-      return EXIT_CODES.finding;
-    }
-  }
-  await carryOut(secrets, plan, { picker, strategy });
-  if (context.json) context.out(JSON.stringify({ plan, done: true }, null, 2));
-  else context.out(plan.action === 'finish' ? `finished: ${plan.pending?.version} is current` : `withdrawn: ${plan.pending?.version} is no longer pending`);
-  return EXIT_CODES.ok;
-}
