@@ -1,10 +1,11 @@
 import type { ParseArgsConfig } from 'node:util';
-import { InvalidOptionsError, type Redactor } from '@rotakit/core';
+import { InvalidOptionsError, TLS_MODES, type Redactor, type TlsMode } from '@rotakit/core';
 import { CLOUDS, inferCloud, type CloudConnectionOptions, type CloudName, type CloudSecrets } from './cloud.js';
 import { alibabaSecrets } from './clouds/alibaba.js';
 import { awsSecrets } from './clouds/aws.js';
 import { ncloudSecrets } from './clouds/ncloud.js';
 import type { ExitCode } from './exit-codes.js';
+import { ENGINES, TargetPicker, type Engine } from './targets.js';
 
 /** A mistake in the command line: exit code 2. */
 export class UsageError extends Error {
@@ -78,3 +79,9 @@ export function wholeNumber(values: Values, name: string, fallback: number): num
   return Number(text);
 }
 
+/** The targets a command's logins use, from `--engine` (else the secret's own) and `--tls` (default verify). */
+export function pickerOf(values: Values): TargetPicker {
+  const engine = oneOf(values['engine'], ENGINES, '--engine') as Engine | undefined;
+  const tls = oneOf(values['tls'], TLS_MODES, '--tls') as TlsMode | undefined;
+  return new TargetPicker({ tls: tls ?? 'verify', ...(engine === undefined ? {} : { engine }) });
+}

@@ -1,36 +1,33 @@
-import { TLS_MODES, type TlsMode } from '@rotakit/core';
-import { cloudOf, oneOf, secretsOf, UsageError, type Command, type RunContext, type Values } from '../command.js';
+import { cloudOf, oneOf, pickerOf, secretsOf, UsageError, type Command, type RunContext, type Values } from '../command.js';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
 import { carryOut, planRecovery, type RecoveryPlan } from '../recover.js';
 import { STRATEGIES, strategyOf } from '../rotate.js';
-import { ENGINES, TargetPicker, type Engine } from '../targets.js';
-
 
 /** `rotakit recover`. */
 export const recoverCommand: Command = {
-    summary: 'finish or withdraw a stuck or half-finished rotation, keeping a current password that logs in',
-    usage: 'rotakit recover <secret> [options]',
-    options: {
-      'dry-run': { type: 'boolean' },
-      yes: { type: 'boolean', short: 'y' },
-      strategy: { type: 'string' },
-      engine: { type: 'string' },
-      tls: { type: 'string' },
-    },
-    optionHelp: [
-      ['--dry-run', 'print the plan and change nothing'],
-      ['-y, --yes', 'do not ask for confirmation (needed when not on a terminal)'],
-      ['--strategy single|alternating', 'the rotation strategy, for finishing; default single'],
-      ['--engine mysql|postgres|mssql', "the database engine, when the secret's engine or port does not say"],
-      ['--tls verify|require|disable', 'TLS for logins the secret does not decide; default verify'],
-    ],
-    examples: [
-      'rotakit recover app/db --cloud aws --dry-run',
-      'rotakit recover arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf --yes',
-      'rotakit recover rds/orders --cloud alibaba --region cn-hangzhou --engine mysql --json --yes',
-    ],
-    run: runRecover,
-  };
+  summary: 'finish or withdraw a stuck or half-finished rotation, keeping a current password that logs in',
+  usage: 'rotakit recover <secret> [options]',
+  options: {
+    'dry-run': { type: 'boolean' },
+    yes: { type: 'boolean', short: 'y' },
+    strategy: { type: 'string' },
+    engine: { type: 'string' },
+    tls: { type: 'string' },
+  },
+  optionHelp: [
+    ['--dry-run', 'print the plan and change nothing'],
+    ['-y, --yes', 'do not ask for confirmation (needed when not on a terminal)'],
+    ['--strategy single|alternating', 'the rotation strategy, for finishing; default single'],
+    ['--engine mysql|postgres|mssql', "the database engine, when the secret's engine or port does not say"],
+    ['--tls verify|require|disable', 'TLS for logins the secret does not decide; default verify'],
+  ],
+  examples: [
+    'rotakit recover app/db --cloud aws --dry-run',
+    'rotakit recover arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf --yes',
+    'rotakit recover rds/orders --cloud alibaba --region cn-hangzhou --engine mysql --json --yes',
+  ],
+  run: runRecover,
+};
 
 function planText(plan: RecoveryPlan): string {
   const logins = [
@@ -44,10 +41,8 @@ async function runRecover(context: RunContext, values: Values, positionals: read
   const [secretId, ...extra] = positionals;
   if (secretId === undefined || extra.length > 0) throw new UsageError('recover takes exactly one secret id');
   const secrets = secretsOf(cloudOf(values, secretId), values, context.env);
-  const engine = oneOf(values['engine'], ENGINES, '--engine') as Engine | undefined;
-  const tls = oneOf(values['tls'], TLS_MODES, '--tls') as TlsMode | undefined;
+  const picker = pickerOf(values);
   const strategy = strategyOf(oneOf(values['strategy'], STRATEGIES, '--strategy'));
-  const picker = new TargetPicker({ tls: tls ?? 'verify', ...(engine === undefined ? {} : { engine }) });
   const plan = await planRecovery(secrets, secretId, { picker, redactor: context.redactor });
   const dryRun = values['dry-run'] === true;
   const acts = plan.action === 'finish' || plan.action === 'withdraw';

@@ -1,44 +1,42 @@
-import { InvalidOptionsError, TLS_MODES, type TlsMode } from '@rotakit/core';
-import { cloudOf, oneOf, secretsOf, UsageError, wholeNumber, type Command, type RunContext, type Values } from '../command.js';
+import { InvalidOptionsError } from '@rotakit/core';
+import { cloudOf, oneOf, pickerOf, secretsOf, UsageError, wholeNumber, type Command, type RunContext, type Values } from '../command.js';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
 import { rotateInCloud, rotateLocally, STRATEGIES, strategyOf, type RotateReport } from '../rotate.js';
-import { ENGINES, TargetPicker, type Engine } from '../targets.js';
 
 /** A Lambda runs at most 15 minutes a step; most rotations end in seconds. */
 const DEFAULT_WAIT_SECONDS = 900;
 
 /** `rotakit rotate`. */
 export const rotateCommand: Command = {
-    summary: 'rotate a secret now, as the cloud console does, and follow it to its end',
-    usage: 'rotakit rotate <secret> [options]',
-    options: {
-      local: { type: 'boolean' },
-      strategy: { type: 'string' },
-      engine: { type: 'string' },
-      tls: { type: 'string' },
-      wait: { type: 'string' },
-    },
-    optionHelp: [
-      ['--local', 'run the four steps in this process (self-hosted databases, your own scheduled job)'],
-      ['--strategy single|alternating', 'with --local: the rotation strategy; default single'],
-      ['--engine mysql|postgres|mssql', "with --local: the database engine, when the secret's engine or port does not say"],
-      ['--tls verify|require|disable', 'with --local: TLS for logins the secret does not decide; default verify'],
-      ['--wait SECONDS', `how long to follow the cloud's rotation before giving up; default ${DEFAULT_WAIT_SECONDS}`],
-    ],
-    examples: [
-      'rotakit rotate arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf',
-      'rotakit rotate app/db --cloud aws --local --engine postgres',
-      'rotakit rotate rds/orders --cloud alibaba --region cn-hangzhou --local --json',
-    ],
-    run: runRotate,
-  };
+  summary: 'rotate a secret now, as the cloud console does, and follow it to its end',
+  usage: 'rotakit rotate <secret> [options]',
+  options: {
+    local: { type: 'boolean' },
+    strategy: { type: 'string' },
+    engine: { type: 'string' },
+    tls: { type: 'string' },
+    wait: { type: 'string' },
+  },
+  optionHelp: [
+    ['--local', 'run the four steps in this process (self-hosted databases, your own scheduled job)'],
+    ['--strategy single|alternating', 'with --local: the rotation strategy; default single'],
+    ['--engine mysql|postgres|mssql', "with --local: the database engine, when the secret's engine or port does not say"],
+    ['--tls verify|require|disable', 'with --local: TLS for logins the secret does not decide; default verify'],
+    ['--wait SECONDS', `how long to follow the cloud's rotation before giving up; default ${DEFAULT_WAIT_SECONDS}`],
+  ],
+  examples: [
+    'rotakit rotate arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf',
+    'rotakit rotate app/db --cloud aws --local --engine postgres',
+    'rotakit rotate rds/orders --cloud alibaba --region cn-hangzhou --local --json',
+  ],
+  run: runRotate,
+};
 
 async function runRotate(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
   const [secretId, ...extra] = positionals;
   if (secretId === undefined || extra.length > 0) throw new UsageError('rotate takes exactly one secret id');
   const secrets = secretsOf(cloudOf(values, secretId), values, context.env);
-  const engine = oneOf(values['engine'], ENGINES, '--engine') as Engine | undefined;
-  const tls = oneOf(values['tls'], TLS_MODES, '--tls') as TlsMode | undefined;
+  const picker = pickerOf(values);
   const strategy = oneOf(values['strategy'], STRATEGIES, '--strategy');
   const waitMs = wholeNumber(values, 'wait', DEFAULT_WAIT_SECONDS) * 1000;
   // The cloud's own rotation function picks its target and strategy: these would be ignored.
@@ -53,7 +51,7 @@ async function runRotate(context: RunContext, values: Values, positionals: reado
   const report: RotateReport =
     values['local'] === true
       ? await rotateLocally(secrets, secretId, {
-          picker: new TargetPicker({ tls: tls ?? 'verify', ...(engine === undefined ? {} : { engine }) }),
+          picker,
           strategy: strategyOf(strategy),
           onStep,
         })
