@@ -64,10 +64,18 @@ export interface CloudSecrets {
    * by; absent where only the cloud can open a rotation.
    */
   readonly localStore?: (secretId: string) => { readonly store: SecretStore; readonly secretId: string };
-  /** Asks the cloud to rotate, as its console does; resolves to the rotation's token. */
-  readonly requestRotation?: (secretId: string) => Promise<string>;
+  /** Asks the cloud to rotate, as its console (or its schedule) does; resolves to the rotation's token. */
+  readonly requestRotation?: (secretId: string, request: RotationRequest) => Promise<string>;
   /** Watches a rotation the cloud runs until it ends or `deadline` passes, reporting each step seen. */
   readonly followRotation?: (secretId: string, token: string, report: (step: string) => void, deadline: number) => Promise<RotationEnd>;
+}
+
+/** What `rotate` tells the cloud beside the secret: Alibaba's rotation flow and its input. */
+export interface RotationRequest {
+  /** Alibaba: the Serverless Workflow flow that rotates the secret (`--flow`); default `rotakit-rotation`. */
+  readonly flow?: string;
+  /** Alibaba, scenario 1 (RDS account API): the execution input's `InstanceId` (`--instance-id`). */
+  readonly instanceId?: string;
 }
 
 /** How a rotation the cloud ran ended: `ok`, or the cloud's reason it failed (or was not seen to finish). */

@@ -1,5 +1,5 @@
 import { alternatingUsers, InvalidOptionsError, rotate, singleUser, type RotationEvent, type Strategy } from '@rotakit/core';
-import type { CloudSecrets, RotationEnd } from './cloud.js';
+import type { CloudSecrets, RotationEnd, RotationRequest } from './cloud.js';
 import type { TargetPicker } from './targets.js';
 
 /** The strategies `--strategy` names. */
@@ -19,7 +19,7 @@ export interface RotateReport {
 export async function rotateInCloud(
   secrets: CloudSecrets,
   secretId: string,
-  options: { readonly waitMs: number; readonly onStep: (step: string) => void },
+  options: { readonly waitMs: number; readonly onStep: (step: string) => void; readonly request?: RotationRequest },
 ): Promise<RotateReport> {
   if (secrets.requestRotation === undefined || secrets.followRotation === undefined) {
     throw new InvalidOptionsError(`rotate on --cloud ${secrets.cloud} through the cloud is not in this version of the CLI; --local runs the rotation here`, { field: '--local' });
@@ -29,7 +29,7 @@ export async function rotateInCloud(
     steps.push(text);
     options.onStep(text);
   };
-  const token = await secrets.requestRotation(secretId);
+  const token = await secrets.requestRotation(secretId, options.request ?? {});
   step(`requested: rotation ${token}`);
   const end: RotationEnd = await secrets.followRotation(secretId, token, step, Date.now() + options.waitMs);
   return { secretId, mode: 'cloud', token, steps, ok: end.ok, ...(end.reason === undefined ? {} : { reason: end.reason }) };

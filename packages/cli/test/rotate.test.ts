@@ -1,13 +1,17 @@
 import { singleUser } from '@rotakit/core';
 import { createRotationHandler, type RotationHandlerEvent } from '@rotakit/provider-aws';
+import { createFcHandler } from '@rotakit/provider-alibaba';
+import { workflowDefinition } from '@rotakit/provider-alibaba/setup';
 import { createCloudFunctionsAction } from '@rotakit/provider-ncloud';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import {
   startAlibabaKmsEmulator,
+  startAlibabaWorkflowEmulator,
   startAwsSecretsManagerEmulator,
   startMariaDb,
   startNcloudSecretManagerEmulator,
   type AlibabaKmsEmulator,
+  type AlibabaWorkflowEmulator,
   type AwsSecretsManagerEmulator,
   type MariaDbServer,
   type NcloudSecretManagerEmulator,
@@ -110,12 +114,66 @@ describe('rotakit rotate on AWS Secrets Manager', () => {
   });
 });
 
-describe('rotakit rotate --local on Alibaba Cloud KMS', () => {
+describe('rotakit rotate on Alibaba Cloud KMS', () => {
   let kms: AlibabaKmsEmulator;
+  let workflow: AlibabaWorkflowEmulator;
+  const functionArn = 'acs:fc:cn-hangzhou:1234567890123456:services/rotation/functions/rotate';
   beforeAll(async () => {
     kms = await startAlibabaKmsEmulator({ credentials: ALIBABA_KEYS });
+    // The flow workflowDefinition() generates, its steps run by the provider's Function Compute handler.
+    workflow = await startAlibabaWorkflowEmulator({ credentials: ALIBABA_KEYS, functionCredentials: ALIBABA_KEYS, timeScale: 0 });
+    workflow.registerFunction(functionArn, createFcHandler({ target: mysqlTarget({ tls: 'disable' }), strategy: singleUser(), endpoint: kms.endpoint, protocol: 'http' }));
+    workflow.createFlow({ name: 'rotakit-rotation', definition: workflowDefinition({ functionArn }) });
+    workflow.createFlow({ name: 'orders-rotation', definition: workflowDefinition({ functionArn, name: 'orders-rotation' }) });
   });
-  afterAll(() => kms.close());
+  afterAll(async () => {
+    await workflow.close();
+    await kms.close();
+  });
+  const workflowEnv = () => ({ ...alibabaEnv(kms.endpoint), ALIBABA_CLOUD_FNF_ENDPOINT: workflow.url });
+  const data = (username: string, pw: string, port = db.port) => JSON.stringify({ AccountName: username, AccountPassword: pw, Endpoint: db.host, Port: port });
+
+  it('starts an execution of the secret\'s flow, shows each state as it ends, and the new ACSCurrent logs in', async () => {
+    const env = workflowEnv();
+    const initial = await databaseUser('ali_flow');
+    kms.seed({ name: 'cli/ali-flow', versions: [{ versionId: 'v1', data: data('ali_flow', initial), stages: ['ACSCurrent'] }] });
+    const run = await cli(['rotate', 'cli/ali-flow', '--cloud', 'alibaba'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout.match(/^ {2}RotateSecret\w+: .*$/gm)).toEqual(['  RotateSecretNew: done', '  RotateSecretSet: done', '  RotateSecretTest: done', '  RotateSecretEnd: done']);
+    expect(run.stdout).toContain('rotated cli/ali-flow');
+    // The execution had the schedule's payload as its input, and its name is the new version's id.
+    const [execution] = workflow.state().executions;
+    expect(execution).toMatchObject({ flowName: 'rotakit-rotation', status: 'Succeeded', input: { SecretName: 'cli/ali-flow', RegionId: 'cn-hangzhou' } });
+    expect(run.stdout).toContain(`requested: rotation ${execution!.name}`);
+    const after = await stageLogins(scan, ['cli/ali-flow', '--cloud', 'alibaba', '--engine', 'mysql'], env);
+    expect(after).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
+  });
+
+  it('exits 1 with the execution\'s error and cause when a state fails (the database is unreachable), --flow naming the flow', async () => {
+    const env = workflowEnv();
+    kms.seed({ name: 'cli/ali-flow-fails', versions: [{ versionId: 'v1', data: data('nobody', secretPassword('ali-unreachable'), 9), stages: ['ACSCurrent'] }] });
+    const run = await cli(['rotate', 'acs:kms:cn-hangzhou:1234567890123456:secret/cli/ali-flow-fails', '--flow', 'orders-rotation', '--json'], env);
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as { ok: boolean; reason: string; steps: string[] };
+    expect(report.ok).toBe(false);
+    expect(report.steps).toContain('RotateSecretNew: done');
+    expect(report.steps).toContain('RotateSecretSet: failed (FC.Unhandled: the server at 127.0.0.1:9 cannot be reached (ECONNREFUSED))');
+    expect(report.steps.some((step) => step.startsWith('RotateSecretTest'))).toBe(false);
+    expect(report.reason).toMatch(/^execution rotakit-cli-\S+ of flow orders-rotation failed: FC\.Unhandled: the server at 127\.0\.0\.1:9 cannot be reached/);
+    expect(workflow.state().executions.at(-1)).toMatchObject({ flowName: 'orders-rotation', input: { SecretName: 'cli/ali-flow-fails' } });
+  });
+
+  it('refuses --flow on another cloud and with --local, before anything is called', async () => {
+    const env = workflowEnv();
+    const other = await cli(['rotate', 'cli/x', '--cloud', 'aws', '--flow', 'f'], awsEnv('http://127.0.0.1:9'));
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/^rotakit: InvalidOptions: --flow applies only to --cloud alibaba/);
+    const local = await cli(['rotate', 'cli/x', '--cloud', 'alibaba', '--local', '--instance-id', 'rm-1'], env);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toMatch(/^rotakit: InvalidOptions: --instance-id does not apply with --local/);
+    expect(workflow.state().executions.map((execution) => execution.input['SecretName'])).not.toContain('cli/x');
+  });
 
   it('rotates through the KMS store and the new ACSCurrent logs in', async () => {
     const env = alibabaEnv(kms.endpoint);

@@ -10,6 +10,7 @@ import {
   type KmsClient,
 } from '@rotakit/provider-alibaba';
 import type { CloudConnectionOptions, CloudSecrets, SecretInspection, SecretVersion } from '../cloud.js';
+import { WorkflowRotation } from './alibaba-workflow.js';
 
 /** The environment variables Alibaba Cloud's own tools read for a key pair, its STS token and the region. */
 const ENV = {
@@ -20,9 +21,22 @@ const ENV = {
   endpoint: 'ALIBABA_CLOUD_KMS_ENDPOINT',
 } as const;
 
-/** KMS through the provider's client: DescribeSecret, ListSecretVersionIds, GetSecretValue by version. */
+/**
+ * KMS through the provider's client: DescribeSecret, ListSecretVersionIds, GetSecretValue by
+ * version; a rotation in the cloud is an execution of the secret's Serverless Workflow flow.
+ */
 export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
   const client = kmsClientOf(options);
+  const securityToken = options.env[ENV.securityToken];
+  const workflow = new WorkflowRotation({
+    env: options.env,
+    regionId: options.region ?? options.env[ENV.region],
+    credentials: {
+      accessKeyId: options.env[ENV.accessKeyId] ?? '',
+      accessKeySecret: options.env[ENV.accessKeySecret] ?? '',
+      ...(securityToken ? { securityToken } : {}),
+    },
+  });
   return {
     cloud: 'alibaba',
     schema: alibabaSchema,
@@ -35,6 +49,8 @@ export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
       return answer.secretData ?? '';
     },
     localStore: (secretId) => ({ store: new KmsSecretStore({ client }), secretId: secretNameOf(secretId) }),
+    requestRotation: (secretId, request) => workflow.start(secretNameOf(secretId), request),
+    followRotation: (_secretId, token, report, deadline) => workflow.follow(token, report, deadline),
   };
 }
 

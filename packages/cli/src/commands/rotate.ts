@@ -1,5 +1,7 @@
 import { InvalidOptionsError } from '@rotakit/core';
-import { cloudOf, oneOf, pickerOf, secretsOf, UsageError, wholeNumber, type Command, type RunContext, type Values } from '../command.js';
+import { cloudOf, oneOf, pickerOf, secretsOf, stringOption, UsageError, wholeNumber, type Command, type RunContext, type Values } from '../command.js';
+import type { RotationRequest } from '../cloud.js';
+import { DEFAULT_FLOW_NAME, FNF_ENDPOINT_ENV } from '../clouds/alibaba-workflow.js';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
 import { rotateInCloud, rotateLocally, STRATEGIES, strategyOf, type RotateReport } from '../rotate.js';
 
@@ -16,6 +18,8 @@ export const rotateCommand: Command = {
     engine: { type: 'string' },
     tls: { type: 'string' },
     wait: { type: 'string' },
+    flow: { type: 'string' },
+    'instance-id': { type: 'string' },
   },
   optionHelp: [
     ['--local', 'run the four steps in this process (self-hosted databases, your own scheduled job)'],
@@ -23,10 +27,13 @@ export const rotateCommand: Command = {
     ['--engine mysql|postgres|mssql', "with --local: the database engine, when the secret's engine or port does not say"],
     ['--tls verify|require|disable', 'with --local: TLS for logins the secret does not decide; default verify'],
     ['--wait SECONDS', `how long to follow the cloud's rotation before giving up; default ${DEFAULT_WAIT_SECONDS}`],
+    ['--flow NAME', `alibaba: the Serverless Workflow flow that rotates the secret; default ${DEFAULT_FLOW_NAME} (${FNF_ENDPOINT_ENV} to reach another endpoint)`],
+    ['--instance-id ID', "alibaba: the RDS instance the flow's input names (the RDS account API scenario)"],
   ],
   examples: [
     'rotakit rotate arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf',
     'rotakit rotate app/db --cloud aws --local --engine postgres',
+    'rotakit rotate rds/orders --cloud alibaba --region cn-hangzhou --flow orders-rotation',
     'rotakit rotate rds/orders --cloud alibaba --region cn-hangzhou --local --json',
   ],
   run: runRotate,
@@ -35,7 +42,8 @@ export const rotateCommand: Command = {
 async function runRotate(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
   const [secretId, ...extra] = positionals;
   if (secretId === undefined || extra.length > 0) throw new UsageError('rotate takes exactly one secret id');
-  const secrets = secretsOf(cloudOf(values, secretId), values, context.env);
+  const cloud = cloudOf(values, secretId);
+  const secrets = secretsOf(cloud, values, context.env);
   const picker = pickerOf(values);
   const strategy = oneOf(values['strategy'], STRATEGIES, '--strategy');
   const waitMs = wholeNumber(values, 'wait', DEFAULT_WAIT_SECONDS) * 1000;
@@ -44,6 +52,14 @@ async function runRotate(context: RunContext, values: Values, positionals: reado
   if (values['local'] !== true && localOnly !== undefined) {
     throw new InvalidOptionsError(`--${localOnly} applies only with --local`, { field: `--${localOnly}` });
   }
+  const flow = stringOption(values, 'flow');
+  const instanceId = stringOption(values, 'instance-id');
+  for (const [name, given] of [['flow', flow], ['instance-id', instanceId]] as const) {
+    if (given === undefined) continue;
+    if (cloud !== 'alibaba') throw new InvalidOptionsError(`--${name} applies only to --cloud alibaba`, { field: `--${name}` });
+    if (values['local'] === true) throw new InvalidOptionsError(`--${name} does not apply with --local`, { field: `--${name}` });
+  }
+  const request: RotationRequest = { ...(flow === undefined ? {} : { flow }), ...(instanceId === undefined ? {} : { instanceId }) };
   const onStep = (step: string): void => {
     if (!context.json) context.out(`  ${step}`);
   };
@@ -55,7 +71,7 @@ async function runRotate(context: RunContext, values: Values, positionals: reado
           strategy: strategyOf(strategy),
           onStep,
         })
-      : await rotateInCloud(secrets, secretId, { waitMs, onStep });
+      : await rotateInCloud(secrets, secretId, { waitMs, onStep, request });
   if (context.json) context.out(JSON.stringify(report, null, 2));
   else context.out(report.ok ? `rotated ${secretId}` : `rotation of ${secretId} failed: ${report.reason ?? 'no reason given'}`);
   return report.ok ? EXIT_CODES.ok : EXIT_CODES.finding;
