@@ -64,10 +64,23 @@ export interface CloudSecrets {
    * by; absent where only the cloud can open a rotation.
    */
   readonly localStore?: (secretId: string) => { readonly store: SecretStore; readonly secretId: string };
+  /**
+   * How `recover` moves the stages where core's store cannot (NAVER: only the service opens
+   * rotation jobs); absent where `recover` runs on {@link localStore}.
+   */
+  readonly recovery?: StageRecovery;
   /** Asks the cloud to rotate, as its console (or its schedule) does; resolves to the rotation's token. */
   readonly requestRotation?: (secretId: string, request: RotationRequest) => Promise<string>;
   /** Watches a rotation the cloud runs until it ends or `deadline` passes, reporting each step seen. */
   readonly followRotation?: (secretId: string, token: string, report: (step: string) => void, deadline: number) => Promise<RotationEnd>;
+}
+
+/** `recover`'s two changes, by hand through the cloud's management API. */
+export interface StageRecovery {
+  /** Makes the pending value current, the old current previous, and leaves nothing pending. */
+  finish(secretId: string): Promise<void>;
+  /** Deletes the pending value; current and previous stay as they are. */
+  withdraw(secretId: string): Promise<void>;
 }
 
 /** What `rotate` tells the cloud beside the secret: Alibaba's rotation flow and its input. */

@@ -27,10 +27,13 @@ export async function planRecovery(
   secretId: string,
   options: { readonly picker: TargetPicker; readonly redactor: Redactor },
 ): Promise<RecoveryPlan> {
-  if (secrets.localStore === undefined) {
-    throw new InvalidOptionsError(`recover is not possible on --cloud ${secrets.cloud} in this version: only the service opens its rotation jobs`, { field: '--cloud' });
+  if (secrets.localStore === undefined && secrets.recovery === undefined) {
+    throw new InvalidOptionsError(`recover is not possible on --cloud ${secrets.cloud} in this version`, { field: '--cloud' });
   }
   const inspection = await secrets.inspect(secretId);
+  if (inspection.rotationRunning === true) {
+    return { secretId, action: 'refuse', reason: 'the cloud reports a rotation running: let it end (or cancel it) first' };
+  }
   const currentVersion = inspection.versions.find((version) => version.stages.includes('current'));
   const pendingVersion = inspection.versions.find((version) => version.stages.includes('pending') && !version.stages.includes('current'));
   if (currentVersion === undefined) return { secretId, action: 'refuse', reason: 'no version holds the current stage' };
@@ -50,14 +53,23 @@ export async function planRecovery(
   return { secretId, action: 'refuse', reason: `pending's login was ${pending.login}: cannot tell whether the database has it`, ...both };
 }
 
-/** Carries out a `finish` or `withdraw` plan through the cloud's store; `finish` re-runs core's steps under the pending version's token, which find create and set done. */
+/**
+ * Carries out a `finish` or `withdraw` plan: through the cloud's {@link CloudSecrets.recovery}
+ * where it has one (NAVER: Update Secret Value), else through its store, where `finish` re-runs
+ * core's steps under the pending version's token, which find create and set done.
+ */
 export async function carryOut(
   secrets: CloudSecrets,
   plan: RecoveryPlan,
   options: { readonly picker: TargetPicker; readonly strategy: Strategy },
 ): Promise<void> {
+  if (plan.pending === undefined || (plan.action !== 'finish' && plan.action !== 'withdraw')) return;
+  if (secrets.recovery !== undefined) {
+    await (plan.action === 'finish' ? secrets.recovery.finish(plan.secretId) : secrets.recovery.withdraw(plan.secretId));
+    return;
+  }
   const local = secrets.localStore?.(plan.secretId);
-  if (local === undefined || plan.pending === undefined) return;
+  if (local === undefined) return;
   if (plan.action === 'finish') {
     await rotate({
       store: local.store,
@@ -72,4 +84,23 @@ export async function carryOut(
     if (session.withdraw === undefined) throw new InvalidOptionsError(`the ${secrets.cloud} store cannot withdraw a pending version`, { field: '--cloud' });
     await session.withdraw();
   }
+}
+
+/** What recover found after its change: the current version and its login (read-only), and whether anything is still pending. */
+export interface RecoveryCheck {
+  readonly current?: { readonly version: string; readonly login: LoginCheck };
+  readonly pending: boolean;
+}
+
+/** Reads the secret again and logs in with its current stage: the proof that recover left a current password that works. */
+export async function checkAfterRecovery(
+  secrets: CloudSecrets,
+  secretId: string,
+  options: { readonly picker: TargetPicker; readonly redactor: Redactor },
+): Promise<RecoveryCheck> {
+  const inspection = await secrets.inspect(secretId);
+  const currentVersion = inspection.versions.find((version) => version.stages.includes('current'));
+  const pending = inspection.versions.some((version) => version.stages.includes('pending') && !version.stages.includes('current'));
+  if (currentVersion === undefined) return { pending };
+  return { current: { version: currentVersion.id, login: await checkVersionLogin(secrets, secretId, currentVersion, options.picker, options.redactor) }, pending };
 }

@@ -1,6 +1,7 @@
 import { RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { singleUser } from '@rotakit/core';
 import { createRotationHandler, type RotationHandlerEvent } from '@rotakit/provider-aws';
+import { createCloudFunctionsAction, NcloudSecretManagerClient } from '@rotakit/provider-ncloud';
 import { mysqlTarget } from '@rotakit/target-mysql';
 import {
   startAlibabaKmsEmulator,
@@ -10,6 +11,7 @@ import {
   type AlibabaKmsEmulator,
   type AwsSecretsManagerEmulator,
   type MariaDbServer,
+  type NcloudSecretManagerEmulator,
 } from '@rotakit/testkit';
 import { runCli } from '@rotakit/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +27,7 @@ const statusOf = (args: string[], env: Record<string, string>) => stageLogins(sc
 interface PlanJson {
   plan: { action: string; reason: string; current?: { login: string }; pending?: { version: string; login: string } };
   done: boolean;
+  after?: { current?: { version: string; login: string }; pending: boolean };
 }
 
 beforeAll(async () => {
@@ -96,7 +99,7 @@ describe('rotakit recover on AWS Secrets Manager, on the states a failed rotatio
     expect(await statusOf(['cli/stuck-test', '--cloud', 'aws'], env)).toEqual({ verdict: 'broken', logins: { current: 'refused', pending: 'accepted' } });
     const run = await cli(['recover', 'cli/stuck-test', '--cloud', 'aws', '--tls', 'disable', '--yes', '--json'], env);
     expect(run.code).toBe(0);
-    expect(JSON.parse(run.stdout) as PlanJson).toMatchObject({ plan: { action: 'finish' }, done: true });
+    expect(JSON.parse(run.stdout) as PlanJson).toMatchObject({ plan: { action: 'finish' }, done: true, after: { current: { login: 'accepted' }, pending: false } });
     expect(await statusOf(['cli/stuck-test', '--cloud', 'aws'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
   });
 
@@ -146,6 +149,7 @@ describe('rotakit recover on Alibaba Cloud KMS', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('withdrawn: v2');
+    expect(run.stdout).toContain('  after: current v1: accepted');
     expect(await statusOf(['cli/ali-w', '--cloud', 'alibaba', '--engine', 'mysql'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted' } });
   });
 
@@ -178,19 +182,90 @@ describe('rotakit recover on Alibaba Cloud KMS', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('finished: v2 is current');
+    expect(run.stdout).toContain('  after: current v2: accepted');
     expect(await statusOf(['cli/ali-f', '--cloud', 'alibaba', '--engine', 'mysql'], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
   });
 });
 
-describe('rotakit recover on NAVER Cloud Secret Manager', () => {
-  it('is refused in this version, naming --cloud, before anything is read', async () => {
-    const ncloud = await startNcloudSecretManagerEmulator({ credentials: [NCLOUD_KEY] });
-    try {
-      const run = await cli(['recover', 'any-secret', '--cloud', 'ncloud', '--yes'], ncloudEnv(ncloud.regionalUrl));
-      expect(run.code).toBe(2);
-      expect(run.stderr).toMatch(/^rotakit: InvalidOptions: recover is not possible on --cloud ncloud/);
-    } finally {
-      await ncloud.close();
-    }
+describe('rotakit recover on NAVER Cloud Secret Manager, on the chain a failed rotation job leaves', () => {
+  let ncloud: NcloudSecretManagerEmulator;
+  let client: NcloudSecretManagerClient;
+  let env: Record<string, string>;
+  const opts = ['--cloud', 'ncloud', '--engine', 'mysql', '--tls', 'disable'];
+  beforeAll(async () => {
+    ncloud = await startNcloudSecretManagerEmulator({ credentials: [NCLOUD_KEY] });
+    env = ncloudEnv(ncloud.regionalUrl);
+    client = new NcloudSecretManagerClient({ ...NCLOUD_KEY, endpoint: ncloud.regionalUrl, retry: { retries: 0 } });
+    const main = createCloudFunctionsAction({ target: mysqlTarget({ tls: 'disable' }), strategy: singleUser(), endpoint: ncloud.regionalUrl });
+    ncloud.registerAction('cli-recover', (args) => main(args), { defaultParams: { ...NCLOUD_KEY } });
+  });
+  afterAll(() => ncloud.close());
+
+  /**
+   * A job that failed as the provider's action fails one: start, the pending value stored first
+   * (Update Pending Stage), then the database changed to it only when `databaseHasPending` (set
+   * done, test failed), then Fail Rotation Job — which keeps the pending value in the chain.
+   */
+  async function failedJob(username: string, databaseHasPending: boolean): Promise<string> {
+    const [first, second] = [secretPassword(username), secretPassword(username)];
+    await createUser(db, username, first);
+    const value = (pw: string) => ({ cdbUser: username, cdbPassword: pw, cdbHost: db.host, cdbPort: String(db.port) });
+    const secretId = ncloud.seedSecret({ chain: { active: value(first) }, rotationTargets: ['cdbPassword'], triggerId: 'cli-recover' });
+    const jobToken = ncloud.openJob(secretId);
+    await client.startRotationJob(secretId, jobToken);
+    await client.updatePendingStage(secretId, jobToken, JSON.stringify(value(second)));
+    if (databaseHasPending) await createUser(db, username, second);
+    await client.failRotationJob(secretId, jobToken);
+    return secretId;
+  }
+
+  it('withdraws a pending value that never reached the database, after a dry run and a refusal that change nothing; the next rotation succeeds', async () => {
+    const secretId = await failedJob('nc_rec_w', false);
+    expect(await statusOf([secretId, ...opts], env)).toEqual({ verdict: 'stuck', logins: { current: 'accepted', pending: 'refused' } });
+    const chainBefore = ncloud.state().secrets.find((secret) => secret.secretId === secretId)?.chain;
+
+    const dry = await cli(['recover', secretId, ...opts, '--dry-run', '--json'], env);
+    expect(dry.code).toBe(0);
+    expect((JSON.parse(dry.stdout) as PlanJson)).toMatchObject({ plan: { action: 'withdraw', current: { login: 'accepted' }, pending: { version: 'pending', login: 'refused' } }, done: false });
+    const unconfirmed = await cli(['recover', secretId, ...opts], env);
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toMatch(/^rotakit: Usage: recover changes the secret: pass --yes/);
+    expect(ncloud.state().secrets.find((secret) => secret.secretId === secretId)?.chain).toEqual(chainBefore);
+
+    const run = await cli(['recover', secretId, ...opts, '--yes'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('withdrawn: pending is no longer pending');
+    expect(run.stdout).toContain('  after: current active: accepted');
+    const chain = ncloud.state().secrets.find((secret) => secret.secretId === secretId)?.chain;
+    expect(chain).toEqual({ active: chainBefore?.active });
+    expect(await statusOf([secretId, ...opts], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted' } });
+
+    // The trigger's action now rotates the secret afresh.
+    const rotated = await cli(['rotate', secretId, '--cloud', 'ncloud'], env);
+    expect(rotated.code).toBe(0);
+    expect(await statusOf([secretId, ...opts], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
+  });
+
+  it('finishes a rotation whose password the database already has: pending becomes active, and active logs in again', async () => {
+    const secretId = await failedJob('nc_rec_f', true);
+    expect(await statusOf([secretId, ...opts], env)).toEqual({ verdict: 'broken', logins: { current: 'refused', pending: 'accepted' } });
+    const { active: oldActive, pending } = ncloud.state().secrets.find((secret) => secret.secretId === secretId)!.chain;
+    const run = await cli(['recover', secretId, ...opts, '--yes', '--json'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout) as PlanJson).toMatchObject({ plan: { action: 'finish' }, done: true, after: { current: { version: 'active', login: 'accepted' }, pending: false } });
+    expect(ncloud.state().secrets.find((secret) => secret.secretId === secretId)?.chain).toEqual({ active: pending, previous: oldActive });
+    expect(await statusOf([secretId, ...opts], env)).toEqual({ verdict: 'healthy', logins: { current: 'accepted', previous: 'refused' } });
+  });
+
+  it('refuses (exit 1, nothing changed) while a rotation job is open', async () => {
+    const secretId = await failedJob('nc_rec_open', false);
+    ncloud.openJob(secretId);
+    const chainBefore = ncloud.state().secrets.find((secret) => secret.secretId === secretId)?.chain;
+    const run = await cli(['recover', secretId, ...opts, '--yes'], env);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`${secretId}: refuse (the cloud reports a rotation running`);
+    expect(ncloud.state().secrets.find((secret) => secret.secretId === secretId)?.chain).toEqual(chainBefore);
   });
 });

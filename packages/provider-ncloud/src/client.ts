@@ -65,6 +65,13 @@ export interface NcloudRandomSecretOptions extends PasswordPolicy {
 /** A stage as the management API names it in paths. */
 export type NcloudStageName = 'active' | 'pending' | 'previous';
 
+/**
+ * Update Secret Value's body: the stages to change, each a JSON-object string, or `null` to
+ * delete the stage (sent as the empty value the documentation says deletes it); a stage left out
+ * is kept.
+ */
+export type NcloudChainUpdate = { readonly [stage in NcloudStageName]?: string | null };
+
 /** A secret's detail as the management API answers it (dates in epoch milliseconds); never a value. */
 export interface NcloudSecretDetail {
   readonly secretId: string;
@@ -233,6 +240,21 @@ export class NcloudSecretManagerClient {
       if (value !== undefined) (detail as Record<string, unknown>)[key] = value;
     }
     return detail;
+  }
+
+  /**
+   * Update Secret Value (`PUT /api/v1/secrets/{id}/values`, management API): writes the stages
+   * `update` names in one request, deleting those given `null`; the others are kept. No job is
+   * involved: this is how an operator moves the chain by hand (`rotakit recover`).
+   */
+  async updateSecretValue(secretId: string, update: NcloudChainUpdate): Promise<void> {
+    const context = { operation: 'updateSecretValue', secretId, secretBody: true } as const;
+    const body = Object.fromEntries(
+      (['previous', 'active', 'pending'] as const).filter((stage) => update[stage] !== undefined).map((stage) => [stage, update[stage] ?? '']),
+    );
+    if (Object.keys(body).length === 0) throw new InvalidOptionsError('the update must name at least one stage', { field: 'update' });
+    if (body['active'] === '') throw new InvalidOptionsError('the active stage cannot be deleted', { field: 'update.active' });
+    await this.#call(context, 'PUT', `/api/v1/secrets/${encodeURIComponent(secretId)}/values`, body);
   }
 
   /**

@@ -23,7 +23,8 @@ export type NcloudOperation =
   | 'getSecretValue'
   | 'getSecretChain'
   | 'getSecret'
-  | 'executeRotation';
+  | 'executeRotation'
+  | 'updateSecretValue';
 
 /** The error member of both the API Gateway's and Secret Manager's error envelopes. */
 export interface NcloudErrorBody {

@@ -22,6 +22,7 @@ export type {
   NcloudRegion,
   NcloudRetryOptions,
   NcloudRotationJob,
+  NcloudChainUpdate,
   NcloudSecretChain,
   NcloudSecretDetail,
   NcloudStageName,

@@ -118,6 +118,24 @@ describe('NcloudSecretManagerClient against the emulator', () => {
     expect(isRotakitError(missing, 'SecretNotFound')).toBe(true);
   });
 
+  it('updates the chain by hand with Update Secret Value: named stages written, null deletes one, the others kept', async () => {
+    const client = clientOf(emulator);
+    const [active, pending, previous] = [cdbSecret('active-pw'), cdbSecret('pending-pw'), cdbSecret('previous-pw')].map((value) => JSON.stringify(value));
+    const secretId = emulator.seedSecret({ chain: { active: active!, pending: pending!, previous: previous! }, rotationTargets: ['cdbPassword'] });
+    // The chain shift by hand: pending becomes active, active previous, pending deleted.
+    await client.updateSecretValue(secretId, { previous: active!, active: pending!, pending: null });
+    expect((await client.getSecretChain(secretId)).chain).toEqual({ active: pending, previous: active });
+    await client.updateSecretValue(secretId, { pending: previous! });
+    expect((await client.getSecretChain(secretId)).chain).toEqual({ active: pending, previous: active, pending: previous });
+    const refusedActive = await refusal(client.updateSecretValue(secretId, { active: null }));
+    expect(refusedActive).toMatchObject({ code: 'InvalidOptions', field: 'update.active' });
+    const refusedEmpty = await refusal(client.updateSecretValue(secretId, {}));
+    expect(refusedEmpty).toMatchObject({ code: 'InvalidOptions', field: 'update' });
+    const malformed = await refusal(client.updateSecretValue(secretId, { pending: 'not json' }));
+    expect(isRotakitError(malformed)).toBe(true);
+    expect(String((malformed as Error).message)).not.toContain('not json');
+  });
+
   it('executes a rotation as the console does: the trigger\'s action runs under the job token it answers', async () => {
     const client = clientOf(emulator);
     const secretId = emulator.seedSecret({ chain: { active: cdbSecret('before-password') }, rotationTargets: ['cdbPassword'], triggerId: 'exec-trigger' });

@@ -1,4 +1,4 @@
-import { InvalidOptionsError, STAGES, StepFailedError, type Stage } from '@rotakit/core';
+import { InvalidOptionsError, RotationInProgressError, STAGES, StepFailedError, type Stage } from '@rotakit/core';
 import { ncloudSchema, NcloudSecretManagerClient, type NcloudRegion } from '@rotakit/provider-ncloud';
 import type { CloudConnectionOptions, CloudSecrets, RotationEnd, RotationSchedule, SecretInspection, SecretVersion } from '../cloud.js';
 
@@ -29,7 +29,8 @@ export function ncloudSecrets(options: CloudConnectionOptions): CloudSecrets {
     if (chain === undefined) {
       chain = client.getSecretChain(secretId).then(({ chain: values }) => ({
         current: values.active,
-        ...(values.pending === undefined ? {} : { pending: values.pending }),
+        // A pending value equal to active is what a finished rotation may leave: nothing is pending.
+        ...(values.pending === undefined || values.pending === values.active ? {} : { pending: values.pending }),
         ...(values.previous === undefined ? {} : { previous: values.previous }),
       }));
       chains.set(secretId, chain);
@@ -68,6 +69,19 @@ export function ncloudSecrets(options: CloudConnectionOptions): CloudSecrets {
       const stage = STAGES.find((name) => STAGE_NAMES[name] === version.id);
       const value = stage === undefined ? undefined : (await chainOf(secretId))[stage];
       return value ?? '';
+    },
+    recovery: {
+      // Update Secret Value changes the named stages in one request; an empty stage is deleted.
+      finish: async (secretId) => {
+        const { active, pending } = await unchangedChain(client, secretId, chainOf);
+        chains.delete(secretId);
+        await client.updateSecretValue(secretId, { previous: active, active: pending, pending: null });
+      },
+      withdraw: async (secretId) => {
+        await unchangedChain(client, secretId, chainOf);
+        chains.delete(secretId);
+        await client.updateSecretValue(secretId, { pending: null });
+      },
     },
     requestRotation: async (secretId) => {
       activeBefore.set(secretId, (await client.getSecretChain(secretId)).chain.active);
@@ -110,6 +124,26 @@ async function follow(
     if (Date.now() >= deadline) return { ok: false, reason: `rotation job ${jobToken} has not ended within --wait (${started ? 'started' : 'not started'} by the action)` };
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
+}
+
+/**
+ * The chain as the plan read it, re-read just before a change: a rotation job that opened since,
+ * or a chain that moved, refuses the change (the plan logged in with the values it saw).
+ */
+async function unchangedChain(
+  client: NcloudSecretManagerClient,
+  secretId: string,
+  planned: (secretId: string) => Promise<Readonly<Partial<Record<Stage, string>>>>,
+): Promise<{ active: string; pending: string }> {
+  const seen = await planned(secretId);
+  const [detail, { chain }] = await Promise.all([client.getSecret(secretId), client.getSecretChain(secretId)]);
+  if (detail.secretStatus === 'ROTATING' || (detail.rotationPhase !== undefined && detail.rotationPhase !== 'NONE')) {
+    throw new RotationInProgressError(`secret ${secretId} has a rotation job open: let it end (or cancel it) before recover`);
+  }
+  if (seen.pending === undefined || chain.active !== seen.current || chain.pending !== seen.pending) {
+    throw new RotationInProgressError(`the chain of secret ${secretId} changed since recover read it: nothing was changed; run recover again`);
+  }
+  return { active: chain.active, pending: chain.pending };
 }
 
 function clientOf({ region, endpoint, env }: CloudConnectionOptions): NcloudSecretManagerClient {

@@ -1,6 +1,6 @@
 import { cloudOf, oneOf, pickerOf, secretsOf, UsageError, type Command, type RunContext, type Values } from '../command.js';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
-import { carryOut, planRecovery, type RecoveryPlan } from '../recover.js';
+import { carryOut, checkAfterRecovery, planRecovery, type RecoveryPlan } from '../recover.js';
 import { STRATEGIES, strategyOf } from '../rotate.js';
 
 /** `rotakit recover`. */
@@ -25,6 +25,7 @@ export const recoverCommand: Command = {
     'rotakit recover app/db --cloud aws --dry-run',
     'rotakit recover arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf --yes',
     'rotakit recover rds/orders --cloud alibaba --region cn-hangzhou --engine mysql --json --yes',
+    'rotakit recover 7Fq2mK --cloud ncloud --region KR --engine mysql --dry-run',
   ],
   run: runRecover,
 };
@@ -60,7 +61,13 @@ async function runRecover(context: RunContext, values: Values, positionals: read
     }
   }
   await carryOut(secrets, plan, { picker, strategy });
-  if (context.json) context.out(JSON.stringify({ plan, done: true }, null, 2));
-  else context.out(plan.action === 'finish' ? `finished: ${plan.pending?.version} is current` : `withdrawn: ${plan.pending?.version} is no longer pending`);
-  return EXIT_CODES.ok;
+  // The proof: read the secret again and log in with what is current now.
+  const after = await checkAfterRecovery(secrets, secretId, { picker, redactor: context.redactor });
+  const works = after.current?.login === 'accepted' && !after.pending;
+  if (context.json) context.out(JSON.stringify({ plan, done: true, after }, null, 2));
+  else {
+    context.out(plan.action === 'finish' ? `finished: ${plan.pending?.version} is current` : `withdrawn: ${plan.pending?.version} is no longer pending`);
+    context.out(`  after: current ${after.current?.version ?? '(none)'}: ${after.current?.login ?? 'missing'}${after.pending ? '; a version is still pending' : ''}`);
+  }
+  return works ? EXIT_CODES.ok : EXIT_CODES.finding;
 }

@@ -120,6 +120,7 @@ const ROUTES: Array<[method: string, path: RegExp, operation: string]> = [
   ['POST', /^\/api\/v1\/secrets$/, 'createSecret'],
   ['GET', new RegExp(`^/api/v1/secrets/${SECRET}$`), 'getSecret'],
   ['GET', new RegExp(`^/api/v1/secrets/${SECRET}/values$`), 'getSecretValues'],
+  ['PUT', new RegExp(`^/api/v1/secrets/${SECRET}/values$`), 'updateSecretValue'],
   ['GET', new RegExp(`^/api/v1/secrets/${SECRET}/(?<stage>previous|active|pending)$`), 'getSecretValue'],
   ['POST', new RegExp(`^/api/v1/secrets/${SECRET}/rotation$`), 'executeRotation'],
   ['POST', new RegExp(`^/api/v1/secrets/${SECRET}/cancel-rotation$`), 'cancelRotation'],
@@ -305,6 +306,8 @@ export class NcloudSecretManagerProtocol implements EmulatorProtocol {
         if (value === undefined) throw new ServiceFailure('NOT_FOUND', `The secret has no ${route.stage} value.`);
         return { decryptedSecretValue: { value, valueStage: route.stage.toUpperCase() } };
       }
+      case 'updateSecretValue':
+        return this.#updateSecretValue(this.#secret(route), parseBody(body));
       case 'executeRotation':
         return this.#executeRotation(this.#secret(route));
       case 'cancelRotation':
@@ -373,6 +376,34 @@ export class NcloudSecretManagerProtocol implements EmulatorProtocol {
     // Create answers the detail plus the trigger's most recent action (none yet).
     if (isRecord(detail.trigger)) detail.trigger = { ...detail.trigger, recentlyExecutedAction: null };
     return detail;
+  }
+
+  /**
+   * Update Secret Value (`PUT /api/v1/secrets/{id}/values`): only the stages the body names change,
+   * and a stage given an empty value is deleted, as the documentation says. Each other value must
+   * be a JSON-object string. Inferred: active cannot be deleted (INVALID_REQUEST), and the answer's
+   * encrypted chain is a placeholder per stage (`ncpkms:v1:…`), not a real ciphertext.
+   */
+  #updateSecretValue(secret: NcloudSecret, body: unknown): unknown {
+    if (!isRecord(body)) throw new ServiceFailure('INVALID_REQUEST', 'The request body must be a JSON object.');
+    const stages = (['previous', 'active', 'pending'] as const).filter((stage) => body[stage] !== undefined);
+    if (stages.length === 0) throw new ServiceFailure('INVALID_REQUEST', 'Give at least one of previous, active and pending.');
+    const chain: NcloudSecretChain = { ...secret.chain };
+    for (const stage of stages) {
+      const value = body[stage];
+      if (value === '' && stage === 'active') throw new ServiceFailure('INVALID_REQUEST', 'The active stage cannot be deleted.');
+      if (value === '') {
+        delete chain[stage];
+        continue;
+      }
+      parseSecretValue(value, stage);
+      chain[stage] = value as string;
+    }
+    this.#touch(secret, { chain });
+    const encrypted = Object.fromEntries(
+      Object.keys(chain).map((stage) => [stage, `ncpkms:v1:${randomBytes(24).toString('base64')}`]),
+    );
+    return { encryptedSecretChain: encrypted };
   }
 
   #executeRotation(secret: NcloudSecret): unknown {
