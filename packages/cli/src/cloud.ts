@@ -69,6 +69,8 @@ export interface CloudSecrets {
    * rotation jobs); absent where `recover` runs on {@link localStore}.
    */
   readonly recovery?: StageRecovery;
+  /** The {@link RotationRequest} fields {@link requestRotation} takes; the command refuses the others' options. */
+  readonly rotationRequestFields?: readonly (keyof RotationRequest)[];
   /** Asks the cloud to rotate, as its console (or its schedule) does; resolves to the rotation's token. */
   readonly requestRotation?: (secretId: string, request: RotationRequest) => Promise<string>;
   /** Watches a rotation the cloud runs until it ends or `deadline` passes, reporting each step seen. */

@@ -164,11 +164,18 @@ describe('rotakit rotate on Alibaba Cloud KMS', () => {
     expect(workflow.state().executions.at(-1)).toMatchObject({ flowName: 'orders-rotation', input: { SecretName: 'cli/ali-flow-fails' } });
   });
 
+  it('exits 1 naming --flow when the flow does not exist', async () => {
+    kms.seed({ name: 'cli/ali-no-flow', versions: [{ versionId: 'v1', data: data('nobody', secretPassword('ali-no-flow')), stages: ['ACSCurrent'] }] });
+    const run = await cli(['rotate', 'cli/ali-no-flow', '--cloud', 'alibaba', '--flow', 'no-such-flow'], workflowEnv());
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^rotakit: StepFailed: Serverless Workflow StartExecution \(flow no-such-flow\): FlowNotExists: .*--flow names, default rotakit-rotation\)$/m);
+  });
+
   it('refuses --flow on another cloud and with --local, before anything is called', async () => {
     const env = workflowEnv();
     const other = await cli(['rotate', 'cli/x', '--cloud', 'aws', '--flow', 'f'], awsEnv('http://127.0.0.1:9'));
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/^rotakit: InvalidOptions: --flow applies only to --cloud alibaba/);
+    expect(other.stderr).toMatch(/^rotakit: InvalidOptions: --flow does not apply to --cloud aws/);
     const local = await cli(['rotate', 'cli/x', '--cloud', 'alibaba', '--local', '--instance-id', 'rm-1'], env);
     expect(local.code).toBe(2);
     expect(local.stderr).toMatch(/^rotakit: InvalidOptions: --instance-id does not apply with --local/);

@@ -97,6 +97,8 @@ export class WorkflowRotation {
       if (Date.now() >= deadline) {
         return { ok: false, reason: `execution ${executionName} of flow ${flow} is still ${status || 'running'} after --wait; its history in the Serverless Workflow console shows where` };
       }
+      // Under a second left: no long poll, so a short pause between looks.
+      if (wait === 0) await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 
@@ -171,7 +173,8 @@ async function fnfCall<T>(action: string, flow: string, send: () => Promise<T>):
   } catch (error) {
     const { code, data, message } = error as { code?: unknown; data?: { Message?: unknown }; message?: unknown };
     const said = typeof data?.Message === 'string' ? data.Message : typeof message === 'string' ? message.replace(/, URL: .*$/s, '') : String(error);
-    const text = `Serverless Workflow ${action} (flow ${flow}): ${typeof code === 'string' ? `${code}: ` : ''}${said}`;
+    const hint = code === 'FlowNotExists' ? ` (rotate starts the flow --flow names, default ${DEFAULT_FLOW_NAME})` : '';
+    const text = `Serverless Workflow ${action} (flow ${flow}): ${typeof code === 'string' ? `${code}: ` : ''}${said}${hint}`;
     if (typeof code === 'string' && /^(InvalidAccessKeyId|SignatureDoesNotMatch|AccessDenied|Forbidden|NoPermission)/.test(code)) throw new StoreAccessDeniedError(text);
     if (typeof code === 'string' && /^(Throttl|InternalServerError|ServiceUnavailable)/.test(code)) throw new StoreUnavailableError(text);
     if (typeof code !== 'string') throw new StoreUnavailableError(text);

@@ -49,6 +49,7 @@ export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
       return answer.secretData ?? '';
     },
     localStore: (secretId) => ({ store: new KmsSecretStore({ client }), secretId: secretNameOf(secretId) }),
+    rotationRequestFields: ['flow', 'instanceId'],
     requestRotation: (secretId, request) => workflow.start(secretNameOf(secretId), request),
     followRotation: (_secretId, token, report, deadline) => workflow.follow(token, report, deadline),
   };

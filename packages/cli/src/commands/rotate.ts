@@ -42,8 +42,7 @@ export const rotateCommand: Command = {
 async function runRotate(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
   const [secretId, ...extra] = positionals;
   if (secretId === undefined || extra.length > 0) throw new UsageError('rotate takes exactly one secret id');
-  const cloud = cloudOf(values, secretId);
-  const secrets = secretsOf(cloud, values, context.env);
+  const secrets = secretsOf(cloudOf(values, secretId), values, context.env);
   const picker = pickerOf(values);
   const strategy = oneOf(values['strategy'], STRATEGIES, '--strategy');
   const waitMs = wholeNumber(values, 'wait', DEFAULT_WAIT_SECONDS) * 1000;
@@ -54,10 +53,10 @@ async function runRotate(context: RunContext, values: Values, positionals: reado
   }
   const flow = stringOption(values, 'flow');
   const instanceId = stringOption(values, 'instance-id');
-  for (const [name, given] of [['flow', flow], ['instance-id', instanceId]] as const) {
+  for (const [name, field, given] of [['flow', 'flow', flow], ['instance-id', 'instanceId', instanceId]] as const) {
     if (given === undefined) continue;
-    if (cloud !== 'alibaba') throw new InvalidOptionsError(`--${name} applies only to --cloud alibaba`, { field: `--${name}` });
     if (values['local'] === true) throw new InvalidOptionsError(`--${name} does not apply with --local`, { field: `--${name}` });
+    if (!secrets.rotationRequestFields?.includes(field)) throw new InvalidOptionsError(`--${name} does not apply to --cloud ${secrets.cloud}`, { field: `--${name}` });
   }
   const request: RotationRequest = { ...(flow === undefined ? {} : { flow }), ...(instanceId === undefined ? {} : { instanceId }) };
   const onStep = (step: string): void => {
