@@ -2,9 +2,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '@rotakit/cli';
-import { startAwsSecretsManagerEmulator, startMariaDb, type AwsSecretsManagerEmulator, type MariaDbServer } from '@rotakit/testkit';
+import {
+  startAlibabaKmsEmulator,
+  startAwsSecretsManagerEmulator,
+  startMariaDb,
+  startNcloudSecretManagerEmulator,
+  type AwsSecretsManagerEmulator,
+  type MariaDbServer,
+} from '@rotakit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsEnv, createUser, OutputScan, stageLogins } from './helpers.js';
+import { ALIBABA_KEYS, alibabaEnv, awsEnv, createUser, NCLOUD_KEY, ncloudEnv, OutputScan, stageLogins } from './helpers.js';
 
 let db: MariaDbServer;
 let sm: AwsSecretsManagerEmulator;
@@ -189,6 +196,47 @@ describe('rotakit fleet recover', () => {
     expect(run.stdout).toContain('fleet recover: 3 secrets: 3 ok, 0 findings, 0 failed');
     const after = await cli(['fleet', 'status', '--cloud', 'aws', '--match', 'rec/', '--check-db', '--tls', 'disable', '--json']);
     expect((JSON.parse(after.stdout) as Report).labels).toEqual({ healthy: 3 });
+  });
+});
+
+describe('rotakit fleet on Alibaba Cloud KMS and NAVER Cloud Secret Manager', () => {
+  it('Alibaba: --match and --tag list through ListSecrets, each secret checked with its own login', async () => {
+    const kms = await startAlibabaKmsEmulator({ credentials: ALIBABA_KEYS });
+    try {
+      for (const [name, team] of [['ali-a', 'orders'], ['ali-b', 'billing'], ['other-c', 'orders']] as const) {
+        const pw = scan.password(name);
+        await createUser(db, `fl_${name.replace('-', '_')}`, pw);
+        kms.seed({
+          name,
+          tags: { team },
+          versions: [{ versionId: 'v1', data: JSON.stringify({ AccountName: `fl_${name.replace('-', '_')}`, AccountPassword: pw, Endpoint: db.host, Port: db.port }), stages: ['ACSCurrent'] }],
+        });
+      }
+      const run = await cli(['fleet', 'status', '--cloud', 'alibaba', '--match', 'ali-', '--tag', 'team=orders', '--check-db', '--engine', 'mysql', '--tls', 'disable'], alibabaEnv(kms.endpoint));
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^ali-a \(alibaba\): healthy$/m);
+      expect(run.stdout).toContain('fleet status: 1 secret: 1 ok, 0 findings, 0 failed');
+    } finally {
+      await kms.close();
+    }
+  });
+
+  it('NAVER: --from ids with --cloud ncloud; --match is refused, naming it, until NAVER secrets can be listed', async () => {
+    const ncloud = await startNcloudSecretManagerEmulator({ credentials: [NCLOUD_KEY] });
+    try {
+      const ids = [0, 1].map((n) => ncloud.seedSecret({ chain: { active: { cdbUser: `nc${n}`, cdbPassword: scan.password(`nc${n}`) } }, rotationTargets: ['cdbPassword'] }));
+      const file = join(dir, 'ncloud.txt');
+      writeFileSync(file, `${ids.join('\n')}\n`);
+      const run = await cli(['fleet', 'status', '--cloud', 'ncloud', '--from', file, '--json'], ncloudEnv(ncloud.regionalUrl));
+      expect(run.code).toBe(0);
+      expect((JSON.parse(run.stdout) as Report).secrets.map((secret) => secret.secretId).sort()).toEqual([...ids].sort());
+      const listed = await cli(['fleet', 'status', '--cloud', 'ncloud', '--match', 'app'], ncloudEnv(ncloud.regionalUrl));
+      expect(listed.code).toBe(2);
+      expect(listed.stderr).toBe('rotakit: InvalidOptions: --match and --tag cannot list --cloud ncloud secrets in this version; pass the ids with --from\n');
+    } finally {
+      await ncloud.close();
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { ListSecretsCommand, paginateListSecrets, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ListSecretsCommand, paginateListSecrets, type ListSecretsCommandInput, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAwsSecretsManagerEmulator, type AwsSecretsManagerEmulator } from '../src/index.js';
 import { clientFor, expectAwsError } from './aws-emulator-helpers.js';
@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 /** Every name the official paginator reads, page size `pageSize`. */
-async function names(input: ConstructorParameters<typeof ListSecretsCommand>[0], pageSize?: number): Promise<string[]> {
+async function names(input: ListSecretsCommandInput, pageSize?: number): Promise<string[]> {
   const found: string[] = [];
   for await (const page of paginateListSecrets({ client: sm, ...(pageSize === undefined ? {} : { pageSize }) }, input)) {
     for (const secret of page.SecretList ?? []) found.push(secret.Name ?? '');

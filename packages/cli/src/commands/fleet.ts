@@ -113,7 +113,7 @@ export const fleetCommand: Command = {
     tls: { type: 'string' },
   },
   optionHelp: [
-    ['--match PREFIX', 'the secrets whose name starts with PREFIX (listed from --cloud; AWS)'],
+    ['--match PREFIX', 'the secrets whose name starts with PREFIX (listed from --cloud: AWS, Alibaba)'],
     ['--tag KEY[=VALUE]', 'the secrets tagged KEY (with VALUE); with --match, both'],
     ['--from FILE', 'the secret ids in FILE, one a line (# comments, blank lines skipped)'],
     ['--concurrency N', `how many secrets at once; default ${DEFAULT_CONCURRENCY}`],
