@@ -3,8 +3,11 @@ import { resultLine, type FleetOutcomeKind, type FleetResult } from './fleet.js'
 
 /** Where a progress bar may be drawn: a terminal stream (`process.stderr`), or anything shaped like one. */
 export interface ProgressStream {
+  /** True on a terminal: only then is a bar drawn. */
   readonly isTTY?: boolean;
+  /** The terminal's width, which the bar's line is cut to. */
   readonly columns?: number;
+  /** Writes terminal text (the bar and its cursor moves). */
   write(text: string): boolean;
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '@rotakit/cli';
+import { runCli, type ProgressStream } from '@rotakit/cli';
 import {
   startAlibabaKmsEmulator,
   startAwsSecretsManagerEmulator,
@@ -245,7 +245,7 @@ describe('rotakit fleet on a terminal', () => {
     await secretFor('tty/a', 'fl_tty_a');
     await secretFor('tty/b', 'fl_tty_b');
     const drawn: string[] = [];
-    const terminal = { isTTY: true, columns: 100, write: (text: string) => drawn.push(text) > 0 };
+    const terminal: ProgressStream = { isTTY: true, columns: 100, write: (text: string) => drawn.push(text) > 0 };
     const stdout: string[] = [];
     const stderr: string[] = [];
     // In this process the SDK reads its credentials from the process's environment.
