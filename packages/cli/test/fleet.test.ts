@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type ProgressStream } from '@rotakit/cli';
@@ -42,6 +42,8 @@ beforeAll(async () => {
   env = awsEnv(sm.url);
 });
 afterAll(async () => {
+  // The reports written are output too.
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json'))) scan.record({ code: 0, stdout: readFileSync(join(dir, file), 'utf8'), stderr: '' });
   scan.expectNoSecret();
   await Promise.all([db.close(), sm.close()]);
 });
@@ -180,7 +182,7 @@ describe('rotakit fleet recover', () => {
     await stuck('rec/finish', 'fl_rec_f', 'pending');
     await secretFor('rec/healthy', 'fl_rec_h');
 
-    const dry = await cli(['fleet', 'recover', '--cloud', 'aws', '--match', 'rec/', '--tls', 'disable', '--dry-run', '--json']);
+    const dry = await cli(['fleet', 'recover', '--cloud', 'aws', '--match', 'rec/', '--tls', 'disable', '--dry-run', '--json', '--report', join(dir, 'recover-plans.json')]);
     expect(dry.code).toBe(0);
     const plans = JSON.parse(dry.stdout) as Report;
     expect(plans.labels).toEqual({ withdraw: 1, finish: 1, nothing: 1 });
