@@ -236,6 +236,13 @@ describe('rotakit fleet on Alibaba Cloud KMS and NAVER Cloud Secret Manager', ()
       const listed = await cli(['fleet', 'status', '--cloud', 'ncloud', '--match', 'app'], ncloudEnv(ncloud.regionalUrl));
       expect(listed.code).toBe(2);
       expect(listed.stderr).toBe('rotakit: InvalidOptions: --match and --tag cannot list --cloud ncloud secrets in this version; pass the ids with --from\n');
+      // What NAVER cannot do is refused once for the fleet, before any secret runs, not once per secret.
+      const recover = await cli(['fleet', 'recover', '--cloud', 'ncloud', '--from', file, '--yes'], ncloudEnv(ncloud.regionalUrl));
+      expect({ code: recover.code, stdout: recover.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(recover.stderr).toBe('rotakit: InvalidOptions: recover is not possible on --cloud ncloud in this version: only the service opens its rotation jobs\n');
+      const local = await cli(['fleet', 'rotate', '--cloud', 'ncloud', '--from', file, '--local'], ncloudEnv(ncloud.regionalUrl));
+      expect(local.code).toBe(2);
+      expect(local.stderr).toMatch(/^rotakit: InvalidOptions: --local is not possible on --cloud ncloud/);
     } finally {
       await ncloud.close();
     }

@@ -20,6 +20,8 @@ const MAX_CONCURRENCY = 256;
 interface FleetSubcommand {
   readonly accepts: readonly string[];
   prepare(values: Values): FleetOperation;
+  /** Refuses, before any secret runs, a cloud the operation cannot run on with these options (one check per cloud, not one failure per secret). */
+  check?(secrets: CloudSecrets, values: Values): void;
 }
 
 const statusOperation: FleetSubcommand = {
@@ -60,6 +62,14 @@ const rotateOperation: FleetSubcommand = {
       };
     };
   },
+  check(secrets, values) {
+    if (values['local'] === true && secrets.localStore === undefined) {
+      throw new InvalidOptionsError(`--local is not possible on --cloud ${secrets.cloud}: only the service opens its rotation jobs`, { field: '--local' });
+    }
+    if (values['local'] !== true && (secrets.requestRotation === undefined || secrets.followRotation === undefined)) {
+      throw new InvalidOptionsError(`rotate on --cloud ${secrets.cloud} through the cloud is not in this version of the CLI; --local runs the rotation here`, { field: '--local' });
+    }
+  },
 };
 
 const recoverOperation: FleetSubcommand = {
@@ -79,6 +89,11 @@ const recoverOperation: FleetSubcommand = {
       await carryOut(secrets, plan, { picker, strategy });
       return { outcome: 'ok', label: plan.action === 'finish' ? 'finished' : 'withdrawn', reason: plan.reason, details: { plan, done: true } };
     };
+  },
+  check(secrets) {
+    if (secrets.localStore === undefined) {
+      throw new InvalidOptionsError(`recover is not possible on --cloud ${secrets.cloud} in this version: only the service opens its rotation jobs`, { field: '--cloud' });
+    }
   },
 };
 
@@ -146,6 +161,7 @@ async function runFleetCommand(context: RunContext, values: Values, positionals:
   const report = stringOption(values, 'report');
   const secretsOfCloud = cloudClients(values, context.env);
   const targets = await selected(values, secretsOfCloud);
+  for (const cloud of new Set(targets.map((target) => target.cloud))) subcommand.check?.(secretsOfCloud(cloud), values);
 
   const tally = new FleetTally(name!, context.json || report !== undefined);
   const display = fleetDisplay({ title: `fleet ${name}`, ...(context.progress === undefined ? {} : { stream: context.progress }), line: context.out, quiet: context.json });
