@@ -80,17 +80,17 @@ async function refusedLogin(user, password) {
 /**
  * The raw loop: per user, the logins and the password change of a single-user rotation: try the
  * new password (refused), log in with the current one, SET PASSWORD (as @rotakit/target-mysql does
- * on MariaDB), log in with the new one and ping. With `sm`, also the Secrets Manager calls
+ * on MariaDB), log in with the new one and ping. With `client`, also the Secrets Manager calls
  * rotakit's store makes, through one SDK client: ListSecrets once, then per secret
  * DescribeSecret, GetSecretValue, PutSecretValue (AWSPENDING), UpdateSecretVersionStage (a claim
  * label), and after the logins DescribeSecret and UpdateSecretVersionStage three times (AWSCURRENT
  * moved, AWSPENDING and the claim removed).
  */
-async function rawRound(passwords, prefix, sm) {
+async function rawRound(passwords, prefix, client) {
   const started = performance.now();
   const arns = [];
-  if (sm !== undefined) {
-    for await (const page of paginateListSecrets({ client: sm, pageSize: 100 }, { Filters: [{ Key: 'name', Values: [`${prefix}/`] }] })) {
+  if (client !== undefined) {
+    for await (const page of paginateListSecrets({ client, pageSize: 100 }, { Filters: [{ Key: 'name', Values: [`${prefix}/`] }] })) {
       for (const secret of page.SecretList ?? []) arns.push(secret.ARN);
     }
     if (arns.length !== passwords.length) throw new Error(`listed ${arns.length} secrets, not ${passwords.length}`);
@@ -101,13 +101,13 @@ async function rawRound(passwords, prefix, sm) {
     let pendingId;
     let currentId;
     const secretId = arns[i];
-    if (sm !== undefined) {
-      const described = await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
+    if (client !== undefined) {
+      const described = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
       currentId = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes('AWSCURRENT'))?.[0];
-      const value = JSON.parse((await sm.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }))).SecretString);
-      const put = await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ ...value, password: next }), VersionStages: ['AWSPENDING'] }));
+      const value = JSON.parse((await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }))).SecretString);
+      const put = await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: JSON.stringify({ ...value, password: next }), VersionStages: ['AWSPENDING'] }));
       pendingId = put.VersionId;
-      await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'bench-claim', MoveToVersionId: pendingId }));
+      await client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'bench-claim', MoveToVersionId: pendingId }));
     }
     await refusedLogin(user, next);
     const current = await mysql.createConnection({ host: db.host, port: db.port, user, password: passwords[i] });
@@ -117,11 +117,11 @@ async function rawRound(passwords, prefix, sm) {
     await test.ping();
     await test.end();
     passwords[i] = next;
-    if (sm !== undefined) {
-      await sm.send(new DescribeSecretCommand({ SecretId: secretId }));
-      await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: pendingId, RemoveFromVersionId: currentId }));
-      await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: pendingId }));
-      await sm.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'bench-claim', RemoveFromVersionId: pendingId }));
+    if (client !== undefined) {
+      await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+      await client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT', MoveToVersionId: pendingId, RemoveFromVersionId: currentId }));
+      await client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'AWSPENDING', RemoveFromVersionId: pendingId }));
+      await client.send(new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: 'bench-claim', RemoveFromVersionId: pendingId }));
     }
   });
   return performance.now() - started;
