@@ -5,7 +5,9 @@ import { UsageError, type Command, type Options, type Values } from './command.j
 import { recoverCommand } from './commands/recover.js';
 import { rotateCommand } from './commands/rotate.js';
 import { statusCommand } from './commands/status.js';
+import { fleetCommand } from './commands/fleet.js';
 import { EXIT_CODES, type ExitCode } from './exit-codes.js';
+import type { ProgressStream } from './progress.js';
 
 export { EXIT_CODES, type ExitCode } from './exit-codes.js';
 
@@ -22,6 +24,8 @@ export interface CliIo {
    * stdin; elsewhere undefined, and `recover` then needs `--yes`.
    */
   readonly confirm?: (question: string) => Promise<boolean>;
+  /** Where `fleet` draws its progress bar; default `process.stderr` when it is a terminal, else none (plain lines). */
+  readonly progress?: ProgressStream;
 }
 
 const COMMON_OPTIONS: Options = {
@@ -46,6 +50,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   status: statusCommand,
   rotate: rotateCommand,
   recover: recoverCommand,
+  fleet: fleetCommand,
 };
 
 const MAIN_HELP = `rotakit — rotate database passwords held in a cloud secret manager
@@ -108,7 +113,8 @@ export async function runCli(argv: readonly string[], io: CliIo = {}): Promise<E
       return EXIT_CODES.ok;
     }
     const confirm = io.confirm ?? (process.stdin.isTTY && process.stdout.isTTY ? terminalConfirm : undefined);
-    return await command.run({ out, env: io.env ?? process.env, redactor, json: values['json'] === true, confirm }, values, positionals);
+    const progress = io.progress ?? (process.stderr.isTTY ? process.stderr : undefined);
+    return await command.run({ out, env: io.env ?? process.env, redactor, json: values['json'] === true, confirm, ...(progress === undefined ? {} : { progress }) }, values, positionals);
   } catch (error) {
     writeError(`${redactor.text(errorLine(error, debug))}\n`);
     return error instanceof UsageError || isRotakitError(error, 'InvalidOptions') ? EXIT_CODES.usage : EXIT_CODES.finding;

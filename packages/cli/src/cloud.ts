@@ -51,9 +51,22 @@ export interface SecretInspection {
   readonly rotationRunning?: boolean;
 }
 
+/** Which secrets `fleet --match` and `--tag` select: a name prefix and a tag (`key`, or `key=value`); both when both are given. */
+export interface SecretFilter {
+  /** The secret's name starts with this (case-sensitive). */
+  readonly prefix?: string;
+  /** The secret has a tag with this key and, when `value` is given, exactly this value. */
+  readonly tag?: { readonly key: string; readonly value?: string };
+}
+
 /** What the commands need of a cloud: reading a secret's stages, schedule and values. */
 export interface CloudSecrets {
   readonly cloud: CloudName;
+  /**
+   * The ids of the secrets `filter` selects, page by page as the cloud lists them; absent where
+   * the CLI cannot list the cloud's secrets yet (then `fleet` takes `--from`).
+   */
+  readonly list?: (filter: SecretFilter) => AsyncIterable<string>;
   /** The cloud's credential schema, for parsing a stage's value into a login. */
   readonly schema: CredentialSchema;
   inspect(secretId: string): Promise<SecretInspection>;
@@ -104,4 +117,9 @@ export interface CloudConnectionOptions {
   readonly region?: string;
   readonly endpoint?: string;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * Many calls ahead (`fleet`): where the cloud's SDK offers it, retry throttling with its
+   * client-side rate limiter (AWS `retryMode: 'adaptive'`) unless the environment chooses.
+   */
+  readonly manyCalls?: boolean;
 }

@@ -5,6 +5,7 @@ import { alibabaSecrets } from './clouds/alibaba.js';
 import { awsSecrets } from './clouds/aws.js';
 import { ncloudSecrets } from './clouds/ncloud.js';
 import type { ExitCode } from './exit-codes.js';
+import type { ProgressStream } from './progress.js';
 import { ENGINES, TargetPicker, type Engine } from './targets.js';
 
 /** A mistake in the command line: exit code 2. */
@@ -34,6 +35,8 @@ export interface RunContext {
   readonly redactor: Redactor;
   readonly json: boolean;
   readonly confirm: ((question: string) => Promise<boolean>) | undefined;
+  /** A terminal to draw progress on (stderr when it is one); undefined elsewhere, where `fleet` prints plain lines. */
+  readonly progress?: ProgressStream;
 }
 
 /** The value of an option that takes one of `allowed`, or undefined when not given. */
@@ -60,11 +63,12 @@ export function cloudOf(values: Values, secretId: string): CloudName {
 }
 
 /** The cloud adapter for a secret, reached with `--region`, `--endpoint` and the environment. */
-export function secretsOf(cloud: CloudName, values: Values, env: RunContext['env']): CloudSecrets {
+export function secretsOf(cloud: CloudName, values: Values, env: RunContext['env'], manyCalls = false): CloudSecrets {
   const region = stringOption(values, 'region');
   const endpoint = stringOption(values, 'endpoint');
   const connection: CloudConnectionOptions = {
     env,
+    ...(manyCalls ? { manyCalls } : {}),
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
   };

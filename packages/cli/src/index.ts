@@ -1,11 +1,12 @@
 /**
- * The rotakit command line (`rotakit status | rotate | recover`), and the same commands as a
+ * The rotakit command line (`rotakit status | rotate | recover | fleet`), and the same commands as a
  * function for scripts and tests that would rather not spawn a process.
  *
  * @module @rotakit/cli
  */
 export { EXIT_CODES, runCli } from './cli.js';
 export type { CliIo, ExitCode } from './cli.js';
+export type { ProgressStream } from './progress.js';
 export { CLOUDS, inferCloud } from './cloud.js';
 export type { CloudName } from './cloud.js';
 export { verdictOf } from './verdict.js';

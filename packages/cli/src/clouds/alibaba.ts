@@ -9,7 +9,7 @@ import {
   KmsSecretStore,
   type KmsClient,
 } from '@rotakit/provider-alibaba';
-import type { CloudConnectionOptions, CloudSecrets, SecretInspection, SecretVersion } from '../cloud.js';
+import type { CloudConnectionOptions, CloudSecrets, SecretFilter, SecretInspection, SecretVersion } from '../cloud.js';
 import { WorkflowRotation } from './alibaba-workflow.js';
 
 /** The environment variables Alibaba Cloud's own tools read for a key pair, its STS token and the region. */
@@ -41,6 +41,7 @@ export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
     cloud: 'alibaba',
     schema: alibabaSchema,
     inspect: (secretId) => inspect(client, secretNameOf(secretId)),
+    list: (filter) => list(client, filter),
     readValue: async (secretId, version) => {
       const secretName = secretNameOf(secretId);
       const answer = await call('GetSecretValue', secretName, () =>
@@ -79,6 +80,28 @@ function kmsClientOf({ region, endpoint, env }: CloudConnectionOptions): KmsClie
 function secretNameOf(secretId: string): string {
   const arn = /^acs:kms:[^:]*:[^:]*:secret\/(.+)$/.exec(secretId);
   return arn?.[1] ?? secretId;
+}
+
+/**
+ * ListSecrets page by page (100 a page) with the tags: SDK 1.2.0 does not send `Filters`, so the
+ * name prefix and the tag are matched here.
+ */
+async function* list(client: KmsClient, filter: SecretFilter): AsyncIterable<string> {
+  for (let page = 1; ; page += 1) {
+    const answer = await call('ListSecrets', filter.prefix ?? '(all secrets)', () =>
+      client.listSecrets(new $Kms.ListSecretsRequest({ pageNumber: page, pageSize: 100, fetchTags: 'true' })),
+    );
+    const listed = answer.secretList?.secret ?? [];
+    for (const secret of listed) {
+      if (!secret.secretName || secret.plannedDeleteTime) continue;
+      if (filter.prefix !== undefined && !secret.secretName.startsWith(filter.prefix)) continue;
+      const tag = filter.tag;
+      const tags = secret.tags?.tag ?? [];
+      if (tag !== undefined && !tags.some((t) => t.tagKey === tag.key && (tag.value === undefined || t.tagValue === tag.value))) continue;
+      yield secret.secretName;
+    }
+    if (listed.length === 0 || page * 100 >= (answer.totalCount ?? 0)) return;
+  }
 }
 
 async function inspect(client: KmsClient, secretName: string): Promise<SecretInspection> {

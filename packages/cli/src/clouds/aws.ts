@@ -2,22 +2,25 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
+  paginateListSecrets,
   RotateSecretCommand,
+  type Filter,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { stageOfLabel, type Stage } from '@rotakit/core';
 import { AWS_STAGE_LABELS, awsError, awsSchema, SecretsManagerStore, secretsManagerClient } from '@rotakit/provider-aws';
-import type { CloudConnectionOptions, CloudSecrets, RotationEnd, RotationSchedule, SecretInspection, SecretVersion } from '../cloud.js';
+import type { CloudConnectionOptions, CloudSecrets, RotationEnd, RotationSchedule, SecretFilter, SecretInspection, SecretVersion } from '../cloud.js';
 
 /** Between two looks at a rotation the service runs. */
 const POLL_MS = 1000;
 
 /** Secrets Manager through the provider's client: DescribeSecret and ListSecretVersionIds, GetSecretValue by version. */
 export function awsSecrets(options: CloudConnectionOptions): CloudSecrets {
-  const client = secretsManagerClient(options.region === undefined ? {} : { region: options.region }, options.endpoint);
+  const client = secretsManagerClient({ ...(options.region === undefined ? {} : { region: options.region }), ...retryOf(options) }, options.endpoint);
   return {
     cloud: 'aws',
     schema: awsSchema,
+    list: (filter) => list(client, filter),
     inspect: (secretId) => inspect(client, secretId),
     readValue: async (secretId, version) => {
       const answer = await call(client, 'GetSecretValue', secretId, (c) =>
@@ -71,6 +74,42 @@ async function follow(client: SecretsManagerClient, secretId: string, token: str
       };
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/**
+ * The SDK's adaptive retry for many calls: standard retry on throttling (exponential backoff with
+ * jitter) plus a client-side rate limiter that slows down after a throttling answer.
+ * `AWS_RETRY_MODE` and `AWS_MAX_ATTEMPTS` still decide when set.
+ */
+function retryOf({ manyCalls, env }: CloudConnectionOptions): { retryMode?: string; maxAttempts?: number } {
+  if (manyCalls !== true) return {};
+  const attempts = Number(env['AWS_MAX_ATTEMPTS']);
+  return { retryMode: env['AWS_RETRY_MODE'] || 'adaptive', maxAttempts: Number.isInteger(attempts) && attempts > 0 ? attempts : 5 };
+}
+
+/**
+ * ListSecrets through the SDK's paginator: `name` and `tag-key`/`tag-value` filters narrow the
+ * listing on the service (prefix matches, each on any tag); the tag is then matched exactly here.
+ */
+async function* list(client: SecretsManagerClient, filter: SecretFilter): AsyncIterable<string> {
+  const filters: Filter[] = [
+    ...(filter.prefix === undefined ? [] : [{ Key: 'name' as const, Values: [filter.prefix] }]),
+    ...(filter.tag === undefined ? [] : [{ Key: 'tag-key' as const, Values: [filter.tag.key] }]),
+    ...(filter.tag?.value === undefined ? [] : [{ Key: 'tag-value' as const, Values: [filter.tag.value] }]),
+  ];
+  try {
+    for await (const page of paginateListSecrets({ client, pageSize: 100 }, filters.length === 0 ? {} : { Filters: filters })) {
+      for (const secret of page.SecretList ?? []) {
+        if (secret.ARN === undefined || secret.Name === undefined) continue;
+        if (filter.prefix !== undefined && !secret.Name.startsWith(filter.prefix)) continue;
+        const tag = filter.tag;
+        if (tag !== undefined && !(secret.Tags ?? []).some((t) => t.Key === tag.key && (tag.value === undefined || t.Value === tag.value))) continue;
+        yield secret.ARN;
+      }
+    }
+  } catch (error) {
+    throw awsError(error, { service: 'Secrets Manager', operation: 'ListSecrets', subject: filter.prefix ?? '(all secrets)' });
   }
 }
 

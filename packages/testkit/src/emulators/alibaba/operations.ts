@@ -20,6 +20,7 @@ export const KMS_ACTIONS = [
   'GetRandomPassword',
   'DescribeSecret',
   'ListSecretVersionIds',
+  'ListSecrets',
   'DeleteSecret',
 ] as const;
 
@@ -104,6 +105,8 @@ export function runAction(
       return describeSecret(params, secrets);
     case 'ListSecretVersionIds':
       return listSecretVersionIds(params, secrets);
+    case 'ListSecrets':
+      return listSecrets(params, secrets);
     case 'DeleteSecret':
       return deleteSecret(params, secrets);
   }
@@ -212,6 +215,52 @@ function describeSecret(params: Params, secrets: KmsSecrets): ResponseBody {
     }),
     ...(fetchTags ? { Tags: { Tag: secret.tags.map((tag) => ({ TagKey: tag.key, TagValue: tag.value })) } } : {}),
     ...managedFields(secret, true),
+  };
+}
+
+const LIST_FILTER_KEYS = ['SecretName', 'Description', 'TagKey', 'TagValue'];
+
+/**
+ * ListSecrets: every secret in creation order, pages of `PageSize` (1–100, default 10) from
+ * `PageNumber` 1 with `TotalCount`; `Tags` only with `FetchTags=true`. `Filters` is JSON text,
+ * up to 10 `{Key, Values}` (Key SecretName, Description, TagKey, TagValue), keys ANDed, values
+ * ORed. How the service matches a value is not documented: the emulator takes SecretName and
+ * Description as substrings, TagKey and TagValue exactly [unverified].
+ */
+function listSecrets(params: Params, secrets: KmsSecrets): ResponseBody {
+  const pageNumber = params.integer('PageNumber', 1, 1, Number.MAX_SAFE_INTEGER);
+  const pageSize = params.integer('PageSize', 10, 1, 100);
+  const fetchTags = params.boolean('FetchTags', false);
+  const filters = params.json('Filters') ?? [];
+  if (!Array.isArray(filters) || filters.length > 10) throw kmsError('InvalidParameter');
+  const conditions = filters.map((filter: unknown) => {
+    if (!isRecord(filter) || typeof filter['Key'] !== 'string' || !LIST_FILTER_KEYS.includes(filter['Key'])) throw kmsError('InvalidParameter');
+    const values = filter['Values'];
+    if (!Array.isArray(values) || values.length > 10 || values.some((value) => typeof value !== 'string')) throw kmsError('InvalidParameter');
+    return { key: filter['Key'], values: values as string[] };
+  });
+  const matches = (secret: StoredSecret, key: string, value: string): boolean =>
+    key === 'SecretName'
+      ? secret.name.includes(value)
+      : key === 'Description'
+        ? (secret.description ?? '').includes(value)
+        : secret.tags.some((tag) => (key === 'TagKey' ? tag.key : tag.value) === value);
+  const listed = secrets.all().filter((secret) => conditions.every(({ key, values }) => values.some((value) => matches(secret, key, value))));
+  const page = listed.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+  return {
+    PageNumber: pageNumber,
+    PageSize: pageSize,
+    TotalCount: listed.length,
+    SecretList: {
+      Secret: page.map((secret) => ({
+        SecretName: secret.name,
+        SecretType: secret.type,
+        CreateTime: secret.createTime,
+        UpdateTime: secret.updateTime,
+        ...defined({ PlannedDeleteTime: secret.plannedDeleteTime }),
+        ...(fetchTags ? { Tags: { Tag: secret.tags.map((tag) => ({ TagKey: tag.key, TagValue: tag.value })) } } : {}),
+      })),
+    },
   };
 }
 

@@ -171,6 +171,11 @@ export class KmsSecrets {
     return secret;
   }
 
+  /** Every secret, in creation order, those past their deletion window dropped. */
+  all(): StoredSecret[] {
+    return [...this.#secrets.keys()].flatMap((name) => this.#live(name) ?? []);
+  }
+
   /** Creates a secret whose first version carries ACSCurrent. */
   create(input: NewSecret): StoredSecret {
     const existing = this.#live(input.name);

@@ -36,6 +36,7 @@ export const OPERATIONS = [
   'PutSecretValue',
   'UpdateSecretVersionStage',
   'ListSecretVersionIds',
+  'ListSecrets',
   'GetRandomPassword',
   'RotateSecret',
   'CancelRotateSecret',
@@ -76,6 +77,8 @@ export class SecretsManagerService {
         return this.#updateSecretVersionStage(input);
       case 'ListSecretVersionIds':
         return this.#listSecretVersionIds(input);
+      case 'ListSecrets':
+        return this.#listSecrets(input);
       case 'GetRandomPassword':
         return { RandomPassword: randomPassword(readPasswordOptions(input)) };
       case 'RotateSecret':
@@ -224,6 +227,38 @@ export class SecretsManagerService {
     return { ARN: secret.arn, Name: secret.name };
   }
 
+  /**
+   * ListSecrets: secrets in creation order, `Filters` ANDed across keys and ORed within one key's
+   * values, each a case-sensitive prefix match (`description` not case-sensitive), a value
+   * starting with `!` negating; pages of `MaxResults` (1–100; AWS's default page is the
+   * emulator's 100) with an opaque `NextToken`. Secrets pending deletion only with
+   * `IncludePlannedDeletion`. The `all` key is not emulated.
+   */
+  #listSecrets(input: RequestInput): Json {
+    const maxResults = input.optionalInteger('MaxResults') ?? 100;
+    if (maxResults < 1 || maxResults > 100) {
+      throw awsErrors.constraint('maxResults', 'Member must have value between 1 and 100', maxResults);
+    }
+    const offset = decodeNextToken(input.optionalString('NextToken'));
+    const includeDeleted = input.optionalBoolean('IncludePlannedDeletion') ?? false;
+    const filters = (input.optionalObjectList('Filters') ?? []).map((filter) => {
+      const key = filter.string('Key');
+      if (!LIST_FILTER_KEYS.includes(key)) {
+        throw awsErrors.constraint('filters.1.member.key', `Member must satisfy enum value set: [${LIST_FILTER_KEYS.join(', ')}, all]`, key);
+      }
+      const values = filter.optionalStringList('Values') ?? [];
+      if (values.length < 1 || values.length > 10) throw awsErrors.constraint('filters.1.member.values', 'Member must have length between 1 and 10');
+      return { key, values };
+    });
+    const listed = this.#table
+      .all()
+      .filter((secret) => includeDeleted || secret.deletedDate === undefined)
+      .filter((secret) => filters.every(({ key, values }) => values.some((value) => filterMatches(secret, key, value))));
+    const page = listed.slice(offset, offset + maxResults).map((secret) => listEntry(this.#table.readView(secret)));
+    const next = offset + maxResults < listed.length ? Buffer.from(String(offset + maxResults)).toString('base64') : undefined;
+    return { SecretList: page, ...(next === undefined ? {} : { NextToken: next }) };
+  }
+
   #listSecretVersionIds(input: RequestInput): Json {
     const secret = this.#table.readView(this.#table.get(secretIdOf(input)));
     const maxResults = input.optionalInteger('MaxResults');
@@ -355,6 +390,35 @@ export class SecretsManagerService {
     secret.lastChangedDate = nowSeconds();
     return {};
   }
+}
+
+const LIST_FILTER_KEYS = ['description', 'name', 'tag-key', 'tag-value', 'primary-region', 'owning-service'];
+
+/** Whether one Filters value matches a secret (a leading `!` negates). */
+function filterMatches(secret: SecretRecord, key: string, value: string): boolean {
+  const negated = value.startsWith('!');
+  const prefix = negated ? value.slice(1) : value;
+  const candidates =
+    key === 'name'
+      ? [secret.name]
+      : key === 'description'
+        ? [(secret.description ?? '').toLowerCase()]
+        : key === 'tag-key'
+          ? [...secret.tags.keys()]
+          : key === 'tag-value'
+            ? [...secret.tags.values()]
+            : key === 'owning-service'
+              ? secret.owningService === undefined ? [] : [secret.owningService]
+              : [];
+  const wanted = key === 'description' ? prefix.toLowerCase() : prefix;
+  const found = candidates.some((candidate) => candidate.startsWith(wanted));
+  return negated ? !found : found;
+}
+
+/** One SecretList entry: DescribeSecret's members, with the stages as `SecretVersionsToStages`. */
+function listEntry(secret: SecretRecord): Json {
+  const { VersionIdsToStages, ...described } = describeSecret(secret);
+  return { ...described, ...(VersionIdsToStages === undefined ? {} : { SecretVersionsToStages: VersionIdsToStages }) };
 }
 
 /** DescribeSecret's answer: only populated members, label-less versions left out. */
