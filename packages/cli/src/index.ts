@@ -8,5 +8,7 @@ export { EXIT_CODES, runCli } from './cli.js';
 export type { CliIo, ExitCode } from './cli.js';
 export { CLOUDS, inferCloud } from './cloud.js';
 export type { CloudName } from './cloud.js';
+export { doctorSecret } from './doctor.js';
+export type { CheckOutcome, DoctorCheck, DoctorOptions, DoctorReport } from './doctor.js';
 export { verdictOf } from './verdict.js';
 export type { LoginCheck, StageRow, Verdict, VerdictFacts } from './verdict.js';

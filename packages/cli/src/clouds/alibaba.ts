@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import * as $Kms from '@alicloud/kms20160120';
 import { InvalidOptionsError, stageOfLabel, type Stage } from '@rotakit/core';
 import {
@@ -9,7 +10,7 @@ import {
   KmsSecretStore,
   type KmsClient,
 } from '@rotakit/provider-alibaba';
-import type { CloudConnectionOptions, CloudSecrets, SecretInspection, SecretVersion } from '../cloud.js';
+import type { CloudConnectionOptions, CloudPreflight, CloudSecrets, DoctorCheck, SecretInspection, SecretVersion } from '../cloud.js';
 
 /** The environment variables Alibaba Cloud's own tools read for a key pair, its STS token and the region. */
 const ENV = {
@@ -18,6 +19,7 @@ const ENV = {
   securityToken: 'ALIBABA_CLOUD_SECURITY_TOKEN',
   region: 'ALIBABA_CLOUD_REGION_ID',
   endpoint: 'ALIBABA_CLOUD_KMS_ENDPOINT',
+  flowEndpoint: 'ALIBABA_CLOUD_FNF_ENDPOINT',
 } as const;
 
 /** KMS through the provider's client: DescribeSecret, ListSecretVersionIds, GetSecretValue by version. */
@@ -35,7 +37,72 @@ export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
       return answer.secretData ?? '';
     },
     localStore: (secretId) => ({ store: new KmsSecretStore({ client }), secretId: secretNameOf(secretId) }),
+    preflight: alibabaPreflight(client, options),
   };
+}
+
+/** The one call of `@alicloud/fnf-2019-03-15` (untyped; pop-core's RPC client) doctor makes. */
+interface FnfClient {
+  describeFlow(params: { Name: string }): Promise<Record<string, unknown>>;
+}
+
+const requireCjs = createRequire(import.meta.url);
+
+/**
+ * The Alibaba checks: KMS has no permission simulation, so the reads a rotation makes
+ * (DescribeSecret, GetSecretValue) are made and the writes (PutSecretValue,
+ * UpdateSecretVersionStage) reported as not provable without writing; the flow by Serverless
+ * Workflow DescribeFlow (`--flow`; endpoint `ALIBABA_CLOUD_FNF_ENDPOINT`, else the region's).
+ */
+function alibabaPreflight(client: KmsClient, options: CloudConnectionOptions): CloudPreflight {
+  return {
+    readCurrent: async (secretId) => {
+      const secretName = secretNameOf(secretId);
+      const answer = await call('GetSecretValue', secretName, () => client.getSecretValue(new $Kms.GetSecretValueRequest({ secretName })));
+      return answer.secretData ?? '';
+    },
+    checkPermissions: async (secretId): Promise<DoctorCheck> => {
+      const secretName = secretNameOf(secretId);
+      await call('DescribeSecret', secretName, () => client.describeSecret(new $Kms.DescribeSecretRequest({ secretName })));
+      await call('GetSecretValue', secretName, () => client.getSecretValue(new $Kms.GetSecretValueRequest({ secretName })));
+      return {
+        id: 'store.permissions',
+        outcome: 'warn',
+        summary: 'DescribeSecret and GetSecretValue are granted; KMS has no permission check for PutSecretValue and UpdateSecretVersionStage',
+        hint: "make sure the flow's role (and yours for --local) allows kms:PutSecretValue and kms:UpdateSecretVersionStage on the secret",
+      };
+    },
+    checkRotationFunction: async (_secretId, preflight) => {
+      if (preflight.flow === undefined) {
+        return { check: { id: 'rotation.function', outcome: 'warn', summary: 'KMS does not record which flow rotates a generic secret', hint: 'pass --flow <name> to check the Serverless Workflow flow' } };
+      }
+      const flow = flowClientOf(options);
+      try {
+        await flow.describeFlow({ Name: preflight.flow });
+        return { check: { id: 'rotation.function', outcome: 'pass', summary: `the flow ${preflight.flow} exists in Serverless Workflow` } };
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'FlowNotExists') {
+          return { check: { id: 'rotation.function', outcome: 'fail', summary: `the flow ${preflight.flow} does not exist`, hint: "create it from @rotakit/provider-alibaba/setup's workflowDefinition, or pass --flow with the flow that exists" } };
+        }
+        throw kmsError(error, 'DescribeFlow', preflight.flow);
+      }
+    },
+  };
+}
+
+function flowClientOf({ region, env }: CloudConnectionOptions): FnfClient {
+  const regionId = region ?? env[ENV.region];
+  const given = endpointFromEnvironment(ENV.flowEndpoint, env);
+  const base = given === undefined ? `https://${regionId ?? 'cn-hangzhou'}.fnf.aliyuncs.com` : `${given.protocol ?? 'https'}://${given.endpoint}`;
+  const Fnf = requireCjs('@alicloud/fnf-2019-03-15') as new (config: Record<string, string>) => FnfClient;
+  const securityToken = env[ENV.securityToken];
+  return new Fnf({
+    endpoint: base,
+    accessKeyId: env[ENV.accessKeyId] ?? '',
+    accessKeySecret: env[ENV.accessKeySecret] ?? '',
+    ...(securityToken ? { securityToken } : {}),
+  });
 }
 
 function kmsClientOf({ region, endpoint, env }: CloudConnectionOptions): KmsClient {
