@@ -261,7 +261,7 @@ describe('rotakit doctor on NAVER Cloud Secret Manager', () => {
   let ncloud: NcloudSecretManagerEmulator;
   beforeAll(async () => {
     ncloud = await startNcloudSecretManagerEmulator({ credentials: [NCLOUD_KEY] });
-    ncloud.registerAction('doc-rotate', () => ({}));
+    ncloud.registerAction('doc-rotate', async () => ({}));
   });
   afterAll(() => ncloud.close());
 
