@@ -1,5 +1,5 @@
 /**
- * The rotakit command line (`rotakit status | rotate | recover`), and the same commands as a
+ * The rotakit command line (`rotakit status | rotate | recover | doctor`), and the same commands as a
  * function for scripts and tests that would rather not spawn a process.
  *
  * @module @rotakit/cli
@@ -8,7 +8,6 @@ export { EXIT_CODES, runCli } from './cli.js';
 export type { CliIo, ExitCode } from './cli.js';
 export { CLOUDS, inferCloud } from './cloud.js';
 export type { CloudName } from './cloud.js';
-export { doctorSecret } from './doctor.js';
-export type { CheckOutcome, DoctorCheck, DoctorOptions, DoctorReport } from './doctor.js';
+export type { CheckOutcome, DoctorCheck, DoctorReport } from './doctor.js';
 export { verdictOf } from './verdict.js';
 export type { LoginCheck, StageRow, Verdict, VerdictFacts } from './verdict.js';

@@ -221,7 +221,15 @@ describe('rotakit doctor on AWS Secrets Manager', () => {
     expect(Object.keys(oracle.checks).filter((id) => id.startsWith('db.'))).toEqual([]);
   });
 
-  it('exits 2 on bad usage and 1 with one line and the error code for a secret that does not exist', async () => {
+  it('has a --help with its options and examples; exits 2 on bad usage and 1 with one line and the error code for a secret that does not exist', async () => {
+    const help = await scan.run(['doctor', '--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: rotakit doctor <secret> [options]');
+    expect(help.stdout).toMatch(/--check-db .*checks that do not apply are not shown/);
+    expect(help.stdout).toMatch(/Examples:\n {2}rotakit doctor /);
+    const none = await scan.run(['doctor', '--cloud', 'aws'], env);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('rotakit: Usage: doctor needs exactly one secret id\n');
     const usage = await scan.run(['doctor', 'doc/good', '--cloud', 'aws', '--tls', 'disable', '--ca', caFile], env);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/^rotakit: InvalidOptions: --ca goes with --tls verify\n$/);
