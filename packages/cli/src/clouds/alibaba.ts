@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import * as $Kms from '@alicloud/kms20160120';
 import { InvalidOptionsError, stageOfLabel, type Stage } from '@rotakit/core';
 import {
@@ -46,7 +45,8 @@ interface FnfClient {
   describeFlow(params: { Name: string }): Promise<Record<string, unknown>>;
 }
 
-const requireCjs = createRequire(import.meta.url);
+/** The package ships no types and is CommonJS: loaded by name, its constructor is the default export. */
+const FNF_PACKAGE = '@alicloud/fnf-2019-03-15';
 
 /**
  * The Alibaba checks: KMS has no permission simulation, so the reads a rotation makes
@@ -76,7 +76,7 @@ function alibabaPreflight(client: KmsClient, options: CloudConnectionOptions): C
       if (preflight.flow === undefined) {
         return { check: { id: 'rotation.function', outcome: 'warn', summary: 'KMS does not record which flow rotates a generic secret', hint: 'pass --flow <name> to check the Serverless Workflow flow' } };
       }
-      const flow = flowClientOf(options);
+      const flow = await flowClientOf(options);
       try {
         await flow.describeFlow({ Name: preflight.flow });
         return { check: { id: 'rotation.function', outcome: 'pass', summary: `the flow ${preflight.flow} exists in Serverless Workflow` } };
@@ -91,11 +91,11 @@ function alibabaPreflight(client: KmsClient, options: CloudConnectionOptions): C
   };
 }
 
-function flowClientOf({ region, env }: CloudConnectionOptions): FnfClient {
+async function flowClientOf({ region, env }: CloudConnectionOptions): Promise<FnfClient> {
   const regionId = region ?? env[ENV.region];
   const given = endpointFromEnvironment(ENV.flowEndpoint, env);
   const base = given === undefined ? `https://${regionId ?? 'cn-hangzhou'}.fnf.aliyuncs.com` : `${given.protocol ?? 'https'}://${given.endpoint}`;
-  const Fnf = requireCjs('@alicloud/fnf-2019-03-15') as new (config: Record<string, string>) => FnfClient;
+  const { default: Fnf } = (await import(FNF_PACKAGE)) as { default: new (config: Record<string, string>) => FnfClient };
   const securityToken = env[ENV.securityToken];
   return new Fnf({
     endpoint: base,
