@@ -5,14 +5,21 @@ import {
   silentLogger,
   suffixRule,
   type Credentials,
+  type Login,
   type PasswordPolicy,
   type Redactor,
   type SessionIdentity,
   type Target,
   type TargetSession,
+  type UserIntrospection,
+  type UserProfile,
 } from '@rotakit/core';
-import { openMysqlIntrospection } from '@rotakit/target-mysql/internal';
+import type { MssqlTarget } from '@rotakit/target-mssql';
+import { openMssqlIntrospection } from '@rotakit/target-mssql/internal';
 import type { MysqlTarget } from '@rotakit/target-mysql';
+import { openMysqlIntrospection } from '@rotakit/target-mysql/internal';
+import type { PostgresTarget } from '@rotakit/target-postgres';
+import { openPostgresIntrospection } from '@rotakit/target-postgres/internal';
 import type { CloudName, CloudSecrets, DoctorCheck, PreflightOptions } from './cloud.js';
 import type { TargetPicker } from './targets.js';
 
@@ -211,27 +218,51 @@ async function privilegedChecks(secrets: CloudSecrets, target: Target, reference
   }
 }
 
-/** MySQL and MariaDB: the privileged account's grants (its own SHOW GRANTS through the target's introspection). */
-async function rightsCheck(target: Target, login: ReturnType<typeof loginOf>, user: string): Promise<DoctorCheck> {
-  if (target.engine !== 'mysql') {
-    return { id: 'db.master-rights', outcome: 'warn', summary: `the privileged account's rights are not checked on ${target.engine} in this version`, hint: target.engine === 'postgres' ? 'make sure it has CREATEROLE' : 'make sure it has ALTER ANY LOGIN' };
+/** How each engine's privileged account shows it may create users and grant, read through the target's introspection. */
+const RIGHTS: Readonly<Record<string, { open(target: Target, login: Login): Promise<UserIntrospection>; missing(profile: UserProfile): string[]; grant(user: string): string }>> = {
+  // MySQL and MariaDB: its own grants (SHOW GRANTS): CREATE USER (or ALL PRIVILEGES) and GRANT OPTION on *.*.
+  mysql: {
+    open: (target, login) => openMysqlIntrospection(target as MysqlTarget, login),
+    missing: ({ privileges }) => {
+      const global = (name: string): boolean => privileges.some((privilege) => privilege.endsWith(`${name} ON *.*`));
+      return [...(global('ALL PRIVILEGES') || global('CREATE USER') ? [] : ['CREATE USER']), ...(global('GRANT OPTION') ? [] : ['GRANT OPTION'])];
+    },
+    grant: (user) => `GRANT CREATE USER ON *.* TO ${user} WITH GRANT OPTION (and the privileges it passes on)`,
+  },
+  // PostgreSQL: SUPERUSER or CREATEROLE (which creates roles and grants memberships it administers).
+  postgres: {
+    open: (target, login) => openPostgresIntrospection(target as PostgresTarget, login),
+    missing: ({ privileges }) => (privileges.includes('attribute SUPERUSER') || privileges.includes('attribute CREATEROLE') ? [] : ['CREATEROLE']),
+    grant: (user) => `ALTER ROLE ${user} CREATEROLE (and WITH GRANT OPTION on what it passes on)`,
+  },
+  // SQL Server: sysadmin or securityadmin, or ALTER ANY LOGIN granted.
+  mssql: {
+    open: (target, login) => openMssqlIntrospection(target as MssqlTarget, login),
+    missing: ({ privileges, roles }) =>
+      roles.some((role) => /^(sysadmin|securityadmin)$/i.test(role)) || privileges.some((privilege) => /^GRANT(_WITH_GRANT_OPTION)? ALTER ANY LOGIN on /i.test(privilege)) ? [] : ['ALTER ANY LOGIN'],
+    grant: (user) => `GRANT ALTER ANY LOGIN TO [${user}] (and ALTER ANY USER in each database)`,
+  },
+};
+
+/** Whether the privileged account holds the rights to create users and grant, by its own profile. */
+async function rightsCheck(target: Target, login: Login, user: string): Promise<DoctorCheck> {
+  const rights = RIGHTS[target.engine];
+  if (rights === undefined) {
+    return { id: 'db.master-rights', outcome: 'warn', summary: `the privileged account's rights are not checked on ${target.engine}`, hint: 'make sure it may create users and grant' };
   }
-  const introspection = await openMysqlIntrospection(target as MysqlTarget, login);
+  let introspection: UserIntrospection | undefined;
   try {
-    const privileges = (await introspection.inspectUser(user))?.privileges ?? [];
-    const global = (name: string): boolean => privileges.some((privilege) => privilege.endsWith(`${name} ON *.*`));
-    const missing = [
-      ...(global('ALL PRIVILEGES') || global('CREATE USER') ? [] : ['CREATE USER']),
-      ...(global('GRANT OPTION') ? [] : ['GRANT OPTION']),
-    ];
+    introspection = await rights.open(target, login);
+    const profile = await introspection.inspectUser(user);
+    const missing = profile === undefined ? ['its own entry'] : rights.missing(profile);
     if (missing.length > 0) {
-      return { id: 'db.master-rights', outcome: 'fail', summary: `the privileged account ${user} lacks ${missing.join(' and ')} on *.*`, hint: `GRANT CREATE USER ON *.* TO ${user} WITH GRANT OPTION (and the privileges it passes on)` };
+      return { id: 'db.master-rights', outcome: 'fail', summary: `the privileged account ${user} lacks ${missing.join(' and ')}`, hint: rights.grant(user) };
     }
     return { id: 'db.master-rights', outcome: 'pass', summary: `the privileged account ${user} may create users and grant` };
   } catch (error) {
-    return { id: 'db.master-rights', outcome: 'fail', summary: `the privileged account's grants cannot be read: ${errorText(error)}`, hint: 'the privileged account must read its grants and mysql.user' };
+    return { id: 'db.master-rights', outcome: 'fail', summary: `the privileged account's rights cannot be read: ${errorText(error)}`, hint: `it must be able to read its own grants; ${rights.grant(user)}` };
   } finally {
-    await introspection.close();
+    await introspection?.close();
   }
 }
 

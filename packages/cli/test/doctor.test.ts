@@ -11,6 +11,8 @@ import {
   startAwsSecretsManagerEmulator,
   startMariaDb,
   startNcloudSecretManagerEmulator,
+  startPostgres,
+  MssqlFake,
   type AlibabaKmsEmulator,
   type AlibabaWorkflowEmulator,
   type AwsIamEmulator,
@@ -219,6 +221,59 @@ describe('rotakit doctor on AWS Secrets Manager', () => {
     expect(oracle.checks['secret.parse']!.outcome).toBe('pass');
     expect(oracle.checks['secret.engine']).toMatchObject({ outcome: 'fail', hint: expect.stringContaining('--engine') });
     expect(Object.keys(oracle.checks).filter((id) => id.startsWith('db.'))).toEqual([]);
+  });
+
+  /** Seeds `name` as a secret of `engine` at `address` for `user`, with `master` as its privileged secret. */
+  function seedOn(name: string, engine: string, address: { host: string; port: number; dbname?: string }, user: { username: string; password: string }, master: { username: string; password: string }): void {
+    const masterarn = sm.seedSecret({ name: `${name}/master`, versions: [{ secretString: JSON.stringify({ engine, ...address, ...master }), stages: ['AWSCURRENT'] }] }).arn;
+    sm.seedSecret({
+      name,
+      versions: [{ secretString: JSON.stringify({ engine, ...address, ...user, masterarn }), stages: ['AWSCURRENT'] }],
+      rotation: { lambdaArn: lambda.functionArn('rotator'), rules: { AutomaticallyAfterDays: 30 }, enabled: true },
+    });
+  }
+
+  it('PostgreSQL: ✓ db.master-rights for a superuser, ✗ for a role without CREATEROLE', async () => {
+    const pg = await startPostgres({ allowExternal: false });
+    try {
+      const address = { host: pg.host, port: pg.port, dbname: pg.database };
+      const app = { username: 'doc_pg_app', password: scan.password('pg-app') };
+      const weak = { username: 'doc_pg_weak', password: scan.password('pg-weak') };
+      for (const role of [app, weak]) await pg.query(`CREATE ROLE ${role.username} LOGIN PASSWORD '${role.password}'`);
+      seedOn('doc/pg', 'postgres', address, app, pg.admin);
+      const good = await doctorJson(['doc/pg', '--cloud', 'aws', '--check-db', '--tls', 'disable'], env);
+      expect(good.code).toBe(0);
+      expect(outcomes(good.checks)).toMatchObject({ 'db.login': 'pass', 'db.master-server': 'pass', 'db.master-rights': 'pass', 'db.alternate-username': 'pass' });
+      seedOn('doc/pg-weak', 'postgres', address, app, weak);
+      const weakJson = await doctorJson(['doc/pg-weak', '--cloud', 'aws', '--check-db', '--tls', 'disable'], env);
+      expect(weakJson.code).toBe(1);
+      expect(weakJson.checks['db.master-rights']).toMatchObject({ outcome: 'fail', summary: 'the privileged account doc_pg_weak lacks CREATEROLE', hint: expect.stringContaining('CREATEROLE') });
+    } finally {
+      await pg.close();
+    }
+  });
+
+  it('SQL Server (TDS fake): ✓ db.master-rights for sysadmin, ✗ for a login without ALTER ANY LOGIN', async () => {
+    const fake = await MssqlFake.start();
+    try {
+      const admin = { username: 'sa', password: scan.password('Ms-admin') };
+      const app = { username: 'doc_ms_app', password: scan.password('Ms-app') };
+      const weak = { username: 'doc_ms_weak', password: scan.password('Ms-weak') };
+      fake.catalog.addLogin(admin.username, admin.password, { sysadmin: true });
+      fake.catalog.addLogin(app.username, app.password);
+      fake.catalog.addLogin(weak.username, weak.password);
+      const address = { host: '127.0.0.1', port: fake.port, dbname: 'master' };
+      seedOn('doc/ms', 'sqlserver', address, app, admin);
+      const good = await doctorJson(['doc/ms', '--cloud', 'aws', '--check-db', '--tls', 'disable'], env);
+      expect(outcomes(good.checks)).toMatchObject({ 'db.login': 'pass', 'db.master-server': 'pass', 'db.master-rights': 'pass' });
+      expect(good.code).toBe(0);
+      seedOn('doc/ms-weak', 'sqlserver', address, app, weak);
+      const weakJson = await doctorJson(['doc/ms-weak', '--cloud', 'aws', '--check-db', '--tls', 'disable'], env);
+      expect(weakJson.code).toBe(1);
+      expect(weakJson.checks['db.master-rights']).toMatchObject({ outcome: 'fail', summary: 'the privileged account doc_ms_weak lacks ALTER ANY LOGIN', hint: expect.stringContaining('GRANT ALTER ANY LOGIN') });
+    } finally {
+      await fake.close();
+    }
   });
 
   it('has a --help with its options and examples; exits 2 on bad usage and 1 with one line and the error code for a secret that does not exist', async () => {
