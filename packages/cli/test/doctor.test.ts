@@ -69,6 +69,7 @@ describe('rotakit doctor on AWS Secrets Manager', () => {
   let iam: AwsIamEmulator;
   let env: Record<string, string>;
   let role: string;
+  let lambdaClient: LambdaClient;
   const allowRotation = (principal: string, resource: string) =>
     iam.putPolicy(principal, 'rotation', {
       Statement: [{ Effect: 'Allow', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'], Resource: resource }],
@@ -81,8 +82,8 @@ describe('rotakit doctor on AWS Secrets Manager', () => {
     allowRotation(role, 'arn:aws:secretsmanager:us-east-1:123456789012:secret:doc/*');
     lambda.addFunction('rotator', () => null, { role });
     lambda.addFunction('rotator-no-permission', () => null, { role });
-    const client = new LambdaClient({ endpoint: lambda.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
-    await client.send(new AddPermissionCommand({ FunctionName: 'rotator', StatementId: 'sm', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com', SourceAccount: '123456789012' }));
+    lambdaClient = new LambdaClient({ endpoint: lambda.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    await lambdaClient.send(new AddPermissionCommand({ FunctionName: 'rotator', StatementId: 'sm', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com', SourceAccount: '123456789012' }));
   });
   afterAll(() => Promise.all([sm.close(), lambda.close(), iam.close()]));
 
@@ -136,12 +137,23 @@ describe('rotakit doctor on AWS Secrets Manager', () => {
     for (const id of Object.keys(json.checks)) expect(run.stdout).toContain(`✓ ${id}: `);
   });
 
-  it("✗ rotation.function when the Lambda's resource policy does not let Secrets Manager invoke it", async () => {
+  it("✗ rotation.function when the Lambda's resource policy does not let Secrets Manager invoke it for this secret, ! when it lets any account's", async () => {
     await seed('doc/no-permission', { lambda: 'rotator-no-permission' });
     const run = await scan.run(['doctor', 'doc/no-permission', '--cloud', 'aws'], env);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/✗ rotation\.function: .*does not let secretsmanager\.amazonaws\.com invoke it/);
     expect(run.stdout).toMatch(/fix: aws lambda add-permission --function-name \S+rotator-no-permission .*--principal secretsmanager\.amazonaws\.com/);
+    // A statement with no SourceAccount or SourceArn lets any account's secret invoke it: a warning.
+    lambda.addFunction('rotator-open', () => null, { role });
+    lambda.addFunction('rotator-other-secret', () => null, { role });
+    await lambdaClient.send(new AddPermissionCommand({ FunctionName: 'rotator-open', StatementId: 'sm', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com' }));
+    await lambdaClient.send(new AddPermissionCommand({ FunctionName: 'rotator-other-secret', StatementId: 'sm', Action: 'lambda:InvokeFunction', Principal: 'secretsmanager.amazonaws.com', SourceArn: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:other/*' }));
+    await seed('doc/open-function', { lambda: 'rotator-open' });
+    const open = await doctorJson(['doc/open-function', '--cloud', 'aws'], env);
+    expect(open.code).toBe(0);
+    expect(open.checks['rotation.function']).toMatchObject({ outcome: 'warn', hint: expect.stringContaining('--source-account 123456789012') });
+    await seed('doc/other-secret', { lambda: 'rotator-other-secret' });
+    expect((await doctorJson(['doc/other-secret', '--cloud', 'aws'], env)).checks['rotation.function']!.outcome).toBe('fail');
     await seed('doc/no-function', { lambda: 'never-deployed' });
     const missing = await doctorJson(['doc/no-function', '--cloud', 'aws'], env);
     expect(missing.code).toBe(1);
