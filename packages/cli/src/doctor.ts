@@ -93,9 +93,14 @@ export async function doctorSecret(secrets: CloudSecrets, secretId: string, opti
       checks.push({ id: 'secret.engine', outcome: 'fail', summary: errorText(error), hint: 'name a supported engine (mysql, mariadb, postgres, sqlserver) in the secret, or pass --engine' });
     }
   }
-  if (secrets.preflight !== undefined) {
-    const { check: functionCheck, principal } = await secrets.preflight.checkRotationFunction(secretId, options);
-    checks.push(await secrets.preflight.checkPermissions(secretId, { ...options, ...(options.principal === undefined && principal !== undefined ? { principal } : {}) }));
+  const preflight = secrets.preflight;
+  if (preflight !== undefined) {
+    // A cloud call that is refused (the caller may not ask) is that check's finding; the others still run.
+    const { check: functionCheck, principal } = await preflight
+      .checkRotationFunction(secretId, options)
+      .catch((error: unknown) => ({ check: refusedCheck('rotation.function', error), principal: undefined }));
+    const permissions = { ...options, ...(options.principal === undefined && principal !== undefined ? { principal } : {}) };
+    checks.push(await preflight.checkPermissions(secretId, permissions).catch((error: unknown) => refusedCheck('store.permissions', error)));
     checks.push(functionCheck);
   }
   if (target !== undefined && credentials !== undefined) {
@@ -264,6 +269,10 @@ async function rightsCheck(target: Target, login: Login, user: string): Promise<
   } finally {
     await introspection?.close();
   }
+}
+
+function refusedCheck(id: string, error: unknown): DoctorCheck {
+  return { id, outcome: 'fail', summary: `the check could not be made: ${errorText(error)}`, hint: 'let the principal doctor runs as make this read-only call (the error names it), or fix the endpoint' };
 }
 
 function errorText(error: unknown): string {

@@ -154,6 +154,12 @@ describe('rotakit doctor on AWS Secrets Manager', () => {
     expect(open.checks['rotation.function']).toMatchObject({ outcome: 'warn', hint: expect.stringContaining('--source-account 123456789012') });
     await seed('doc/other-secret', { lambda: 'rotator-other-secret' });
     expect((await doctorJson(['doc/other-secret', '--cloud', 'aws'], env)).checks['rotation.function']!.outcome).toBe('fail');
+    // A refused read is that check's finding, in one line with rotakit's code; the other checks still run.
+    lambda.injectFault({ operation: 'GetFunction', kind: 'error', times: 1, response: { status: 403, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' }, body: '{"Message":"not authorized to perform lambda:GetFunction"}' } });
+    const refused = await doctorJson(['doc/open-function', '--cloud', 'aws', '--principal', role], env);
+    expect(refused.code).toBe(1);
+    expect(refused.checks['rotation.function']).toMatchObject({ outcome: 'fail', summary: expect.stringMatching(/^the check could not be made: StoreAccessDenied: /) });
+    expect(refused.checks['store.permissions']!.outcome).toBe('pass');
     await seed('doc/no-function', { lambda: 'never-deployed' });
     const missing = await doctorJson(['doc/no-function', '--cloud', 'aws'], env);
     expect(missing.code).toBe(1);
