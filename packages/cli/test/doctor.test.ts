@@ -50,7 +50,9 @@ async function doctorJson(args: string[], env: Record<string, string>): Promise<
 const outcomes = (checks: Record<string, Check>): Record<string, string> => Object.fromEntries(Object.entries(checks).map(([id, check]) => [id, check.outcome]));
 
 beforeAll(async () => {
-  [db, other] = await Promise.all([startMariaDb({ tls: true }), startMariaDb()]);
+  // One after the other: two mariadb-install-db runs at once were seen to abort on a temporary table.
+  db = await startMariaDb({ tls: true });
+  other = await startMariaDb();
   dir = mkdtempSync(join(tmpdir(), 'rotakit-doctor-'));
   caFile = join(dir, 'ca.pem');
   otherCaFile = join(dir, 'other-ca.pem');
@@ -59,8 +61,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   scan.expectNoSecret();
-  rmSync(dir, { recursive: true, force: true });
-  await Promise.all([db.close(), other.close()]);
+  if ((dir as string | undefined) !== undefined) rmSync(dir, { recursive: true, force: true });
+  // A server that did not start (its error is the beforeAll's) has nothing to close.
+  await Promise.all([db as MariaDbServer | undefined, other as MariaDbServer | undefined].map((server) => server?.close()));
 });
 
 describe('rotakit doctor on AWS Secrets Manager', () => {
