@@ -212,7 +212,7 @@ describe('rotakit doctor on AWS Secrets Manager', () => {
     expect(weakJson.checks['db.master-rights']).toMatchObject({ outcome: 'fail', summary: expect.stringContaining('CREATE USER and GRANT OPTION') });
   });
 
-  it('✗ db.login for a refused password, ✗ db.alternate-username past 32 characters, ✗ password.policy that cannot be met', async () => {
+  it('✗ db.login for a refused password, ✗ db.reachable for a port nothing answers, ✗ db.alternate-username past 32 characters, ✗ password.policy that cannot be met', async () => {
     const username = 'doc_refused';
     await createUser(db, username, scan.password('actual'));
     sm.seedSecret({
@@ -222,6 +222,15 @@ describe('rotakit doctor on AWS Secrets Manager', () => {
     });
     const refused = await doctorJson(['doc/refused', '--cloud', 'aws', '--check-db', '--ca', caFile], env);
     expect(refused.checks['db.login']).toMatchObject({ outcome: 'fail', hint: expect.stringContaining('rotakit recover') });
+
+    sm.seedSecret({
+      name: 'doc/unreachable',
+      versions: [{ secretString: JSON.stringify({ engine: 'mysql', host: '127.0.0.1', port: 9, username: 'app', password: scan.password('unreachable') }), stages: ['AWSCURRENT'] }],
+      rotation: { lambdaArn: lambda.functionArn('rotator'), rules: { AutomaticallyAfterDays: 30 }, enabled: true },
+    });
+    const unreachable = await doctorJson(['doc/unreachable', '--cloud', 'aws', '--check-db'], env);
+    expect(unreachable.checks['db.reachable']).toMatchObject({ outcome: 'fail', summary: expect.stringMatching(/^TargetUnreachable: /), hint: expect.stringContaining('host and port') });
+    expect(unreachable.checks['db.login']).toBeUndefined();
 
     await seed('doc/long-name', { username: 'doc_a_username_of_twenty_eight', master: db });
     const long = await doctorJson(['doc/long-name', '--cloud', 'aws', '--password-length', '2'], env);
