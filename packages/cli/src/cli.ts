@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createInterface } from 'node:readline/promises';
 import { isRotakitError, Redactor } from '@rotakit/core';
 import { UsageError, type Command, type Options, type Values } from './command.js';
+import { doctorCommand } from './commands/doctor.js';
 import { recoverCommand } from './commands/recover.js';
 import { rotateCommand } from './commands/rotate.js';
 import { statusCommand } from './commands/status.js';
@@ -50,6 +51,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   status: statusCommand,
   rotate: rotateCommand,
   recover: recoverCommand,
+  doctor: doctorCommand,
   fleet: fleetCommand,
 };
 

@@ -88,6 +88,8 @@ export interface CloudSecrets {
   readonly requestRotation?: (secretId: string, request: RotationRequest) => Promise<string>;
   /** Watches a rotation the cloud runs until it ends or `deadline` passes, reporting each step seen. */
   readonly followRotation?: (secretId: string, token: string, report: (step: string) => void, deadline: number) => Promise<RotationEnd>;
+  /** The read-only checks `rotakit doctor` runs on the cloud side. */
+  readonly preflight?: CloudPreflight;
 }
 
 /** `recover`'s two changes, by hand through the cloud's management API. */
@@ -122,4 +124,40 @@ export interface CloudConnectionOptions {
    * client-side rate limiter (AWS `retryMode: 'adaptive'`) unless the environment chooses.
    */
   readonly manyCalls?: boolean;
+}
+
+/** How one doctor check came out: `pass` ✓, `fail` ✗ (exit 1), `warn` ! (not proven either way, exit 0). */
+export type CheckOutcome = 'pass' | 'fail' | 'warn';
+
+/** One preflight check: a stable id, its outcome, one line of what was seen, and for fail and warn the fix. */
+export interface DoctorCheck {
+  readonly id: string;
+  readonly outcome: CheckOutcome;
+  readonly summary: string;
+  readonly hint?: string;
+}
+
+/** The rotation function a cloud's check found: the check, and (AWS) the principal the function runs as. */
+export interface RotationFunctionCheck {
+  readonly check: DoctorCheck;
+  /** The function's execution role, which needs the store permissions (AWS). */
+  readonly principal?: string;
+}
+
+/** What the preflight checks of a cloud are told: the principal to simulate (AWS), the flow (Alibaba). */
+export interface PreflightOptions {
+  /** AWS: the IAM principal whose permissions are simulated; default the rotation function's role. */
+  readonly principal?: string;
+  /** Alibaba: the Serverless Workflow flow that rotates the secret. */
+  readonly flow?: string;
+}
+
+/** Read-only preflight checks a cloud's adapter offers `rotakit doctor`; none changes anything. */
+export interface CloudPreflight {
+  /** Whether what a rotation does in the store (read, write pending, move stages) is granted. */
+  checkPermissions(secretId: string, options: PreflightOptions): Promise<DoctorCheck>;
+  /** Whether the rotation function (AWS Lambda, Alibaba flow, NAVER trigger) exists and may be run by the service. */
+  checkRotationFunction(secretId: string, options: PreflightOptions): Promise<RotationFunctionCheck>;
+  /** The current value of another secret (the privileged `masterSecret`), read-only. */
+  readCurrent?(secretId: string): Promise<string>;
 }

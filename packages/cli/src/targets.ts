@@ -18,7 +18,8 @@ const ENGINE_OF_PORT: Readonly<Record<number, Engine>> = { 3306: 'mysql', 5432: 
 export class TargetPicker {
   readonly #built = new Map<Engine, Target>();
 
-  constructor(private readonly options: { readonly engine?: Engine; readonly tls: TlsMode }) {}
+  /** `ca`: PEM the targets verify server certificates against under `verify` (`--ca`), instead of Node's roots. */
+  constructor(private readonly options: { readonly engine?: Engine; readonly tls: TlsMode; readonly ca?: string }) {}
 
   /** The target for a stage's credentials; refuses, naming `--engine`, credentials that name no engine it knows. */
   targetFor(credentials: Credentials): Target {
@@ -28,7 +29,8 @@ export class TargetPicker {
     }
     let target = this.#built.get(engine);
     if (target === undefined) {
-      const tls = this.options.tls;
+      const { ca } = this.options;
+      const tls = ca !== undefined && this.options.tls === 'verify' ? { mode: 'verify' as const, ca } : this.options.tls;
       target = engine === 'mysql' ? mysqlTarget({ tls }) : engine === 'postgres' ? postgresTarget({ tls }) : mssqlTarget({ tls });
       this.#built.set(engine, target);
     }
@@ -36,7 +38,8 @@ export class TargetPicker {
   }
 }
 
-function engineOf(credentials: Credentials): Engine | undefined {
+/** The engine a secret's credentials name (by engine, else port), or undefined when neither its engine nor its port says. */
+export function engineOf(credentials: Credentials): Engine | undefined {
   const named = credentials.engine;
   if (named !== undefined) {
     return ENGINES.find((engine) => engine === named || AWS_ENGINES[engine]?.includes(named));

@@ -49,7 +49,7 @@ const STAGE_MOVE_REFUSALS = ['InvalidParameterException', 'InvalidRequestExcepti
 
 /** How a failed AWS call is described: the service, the operation, and the input member at fault. */
 export interface AwsCallContext {
-  readonly service: 'Secrets Manager' | 'RDS' | 'Lambda';
+  readonly service: 'Secrets Manager' | 'RDS' | 'Lambda' | 'IAM';
   readonly operation: string;
   /** What the call was about (a secret id, a function name); never a value. */
   readonly subject: string;

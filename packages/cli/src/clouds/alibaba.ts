@@ -9,7 +9,7 @@ import {
   KmsSecretStore,
   type KmsClient,
 } from '@rotakit/provider-alibaba';
-import type { CloudConnectionOptions, CloudSecrets, SecretFilter, SecretInspection, SecretVersion } from '../cloud.js';
+import type { CloudConnectionOptions, CloudPreflight, CloudSecrets, DoctorCheck, SecretFilter, SecretInspection, SecretVersion } from '../cloud.js';
 import { WorkflowRotation } from './alibaba-workflow.js';
 
 /** The environment variables Alibaba Cloud's own tools read for a key pair, its STS token and the region. */
@@ -19,6 +19,7 @@ const ENV = {
   securityToken: 'ALIBABA_CLOUD_SECURITY_TOKEN',
   region: 'ALIBABA_CLOUD_REGION_ID',
   endpoint: 'ALIBABA_CLOUD_KMS_ENDPOINT',
+  flowEndpoint: 'ALIBABA_CLOUD_FNF_ENDPOINT',
 } as const;
 
 /**
@@ -53,7 +54,73 @@ export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
     rotationRequestFields: ['flow', 'instanceId'],
     requestRotation: (secretId, request) => workflow.start(secretNameOf(secretId), request),
     followRotation: (_secretId, token, report, deadline) => workflow.follow(token, report, deadline),
+    preflight: alibabaPreflight(client, options),
   };
+}
+
+/** The one call of `@alicloud/fnf-2019-03-15` (untyped; pop-core's RPC client) doctor makes. */
+interface FnfClient {
+  describeFlow(params: { Name: string }): Promise<Record<string, unknown>>;
+}
+
+/** The package ships no types and is CommonJS: loaded by name, its constructor is the default export. */
+const FNF_PACKAGE = '@alicloud/fnf-2019-03-15';
+
+/**
+ * The Alibaba checks: KMS has no permission simulation, so the reads a rotation makes
+ * (DescribeSecret, GetSecretValue) are made and the writes (PutSecretValue,
+ * UpdateSecretVersionStage) reported as not provable without writing; the flow by Serverless
+ * Workflow DescribeFlow (`--flow`; endpoint `ALIBABA_CLOUD_FNF_ENDPOINT`, else the region's).
+ */
+function alibabaPreflight(client: KmsClient, options: CloudConnectionOptions): CloudPreflight {
+  return {
+    readCurrent: async (secretId) => {
+      const secretName = secretNameOf(secretId);
+      const answer = await call('GetSecretValue', secretName, () => client.getSecretValue(new $Kms.GetSecretValueRequest({ secretName })));
+      return answer.secretData ?? '';
+    },
+    checkPermissions: async (secretId): Promise<DoctorCheck> => {
+      const secretName = secretNameOf(secretId);
+      await call('DescribeSecret', secretName, () => client.describeSecret(new $Kms.DescribeSecretRequest({ secretName })));
+      await call('GetSecretValue', secretName, () => client.getSecretValue(new $Kms.GetSecretValueRequest({ secretName })));
+      return {
+        id: 'store.permissions',
+        outcome: 'warn',
+        summary: 'DescribeSecret and GetSecretValue are granted; KMS has no permission check for PutSecretValue and UpdateSecretVersionStage',
+        hint: "make sure the flow's role (and yours for --local) allows kms:PutSecretValue and kms:UpdateSecretVersionStage on the secret",
+      };
+    },
+    checkRotationFunction: async (_secretId, preflight) => {
+      if (preflight.flow === undefined) {
+        return { check: { id: 'rotation.function', outcome: 'warn', summary: 'KMS does not record which flow rotates a generic secret', hint: 'pass --flow <name> to check the Serverless Workflow flow' } };
+      }
+      const flow = await flowClientOf(options);
+      try {
+        await flow.describeFlow({ Name: preflight.flow });
+        return { check: { id: 'rotation.function', outcome: 'pass', summary: `the flow ${preflight.flow} exists in Serverless Workflow` } };
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'FlowNotExists') {
+          return { check: { id: 'rotation.function', outcome: 'fail', summary: `the flow ${preflight.flow} does not exist`, hint: "create it from @rotakit/provider-alibaba/setup's workflowDefinition, or pass --flow with the flow that exists" } };
+        }
+        throw kmsError(error, 'DescribeFlow', preflight.flow);
+      }
+    },
+  };
+}
+
+async function flowClientOf({ region, env }: CloudConnectionOptions): Promise<FnfClient> {
+  const regionId = region ?? env[ENV.region];
+  const given = endpointFromEnvironment(ENV.flowEndpoint, env);
+  const base = given === undefined ? `https://${regionId ?? 'cn-hangzhou'}.fnf.aliyuncs.com` : `${given.protocol ?? 'https'}://${given.endpoint}`;
+  const { default: Fnf } = (await import(FNF_PACKAGE)) as { default: new (config: Record<string, string>) => FnfClient };
+  const securityToken = env[ENV.securityToken];
+  return new Fnf({
+    endpoint: base,
+    accessKeyId: env[ENV.accessKeyId] ?? '',
+    accessKeySecret: env[ENV.accessKeySecret] ?? '',
+    ...(securityToken ? { securityToken } : {}),
+  });
 }
 
 function kmsClientOf({ region, endpoint, env }: CloudConnectionOptions): KmsClient {

@@ -1,6 +1,6 @@
 import { InvalidOptionsError, RotationInProgressError, STAGES, StepFailedError, type Stage } from '@rotakit/core';
 import { ncloudSchema, NcloudSecretManagerClient, type NcloudRegion } from '@rotakit/provider-ncloud';
-import type { CloudConnectionOptions, CloudSecrets, RotationEnd, RotationSchedule, SecretInspection, SecretVersion } from '../cloud.js';
+import type { CloudConnectionOptions, CloudPreflight, CloudSecrets, RotationEnd, RotationSchedule, SecretInspection, SecretVersion } from '../cloud.js';
 
 /** Between two looks at a rotation job. */
 const POLL_MS = 1000;
@@ -90,6 +90,33 @@ export function ncloudSecrets(options: CloudConnectionOptions): CloudSecrets {
       return jobToken;
     },
     followRotation: (secretId, jobToken, report, deadline) => follow(client, secretId, jobToken, activeBefore.get(secretId), report, deadline),
+    preflight: ncloudPreflight(client),
+  };
+}
+
+/**
+ * The NAVER checks: the secret's detail and chain are read (the reads a rotation makes); the chain's
+ * writes are the rotation job's, made by the service for the trigger's action, so none is checked
+ * here; the trigger from the secret's detail.
+ */
+function ncloudPreflight(client: NcloudSecretManagerClient): CloudPreflight {
+  return {
+    checkPermissions: async (secretId) => {
+      await client.getSecret(secretId);
+      await client.getSecretChain(secretId);
+      return {
+        id: 'store.permissions',
+        outcome: 'pass',
+        summary: "the secret's detail and chain are readable; its writes are the rotation job's, which the service opens for the trigger's action",
+      };
+    },
+    checkRotationFunction: async (secretId) => {
+      const detail = await client.getSecret(secretId);
+      if (detail.triggerId === undefined) {
+        return { check: { id: 'rotation.function', outcome: 'fail', summary: 'the secret has no rotation trigger', hint: "set a trigger whose Cloud Functions action is rotakit's (createCloudFunctionsAction) on the secret's rotation settings" } };
+      }
+      return { check: { id: 'rotation.function', outcome: 'pass', summary: `the secret's rotation trigger ${detail.triggerId} is set` } };
+    },
   };
 }
 

@@ -33,6 +33,15 @@ export {
   type LambdaHandler,
   type LambdaPolicyStatement,
 } from './lambda.js';
+export {
+  AwsIamEmulator,
+  IAM_OPERATIONS,
+  startAwsIamEmulator,
+  type AwsIamEmulatorOptions,
+  type IamEvalDecision,
+  type IamPolicyDocument,
+  type IamPolicyStatement,
+} from './iam.js';
 export { LAMBDA_DEFAULT_TIMEOUT_MS } from './timeout.js';
 export { AWS_EMULATOR_CREDENTIALS, SIGV4_CLOCK_SKEW_MS, type AwsEmulatorCredentials } from './sigv4.js';
 export type { AwsEmulatorIdentity } from './base.js';

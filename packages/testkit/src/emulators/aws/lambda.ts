@@ -32,11 +32,14 @@ export interface LambdaFunctionOptions {
    * (`Task timed out after … seconds`), from 1 to 900,000. Default 3,000, Lambda's default.
    */
   timeoutMs?: number;
+  /** The execution role's ARN, as GetFunction's `Configuration.Role` shows it; default `arn:aws:iam::<account>:role/<name>-role`. */
+  role?: string;
 }
 
 interface LambdaFunction {
   name: string;
   arn: string;
+  role: string;
   handler: LambdaHandler;
   statements: LambdaPolicyStatement[];
   timeoutMs: number;
@@ -77,9 +80,11 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
   /** Deploys (or replaces) function `name`; returns its ARN. Its policy starts empty. */
   addFunction(name: string, handler: LambdaHandler, options: LambdaFunctionOptions = {}): string {
     const check = optionChecks('the AWS Lambda emulator');
-    check.refuseUnknownKeys(check.record(options, 'options'), ['timeoutMs']);
+    check.refuseUnknownKeys(check.record(options, 'options'), ['timeoutMs', 'role']);
+    if (options.role !== undefined && (typeof options.role !== 'string' || !options.role.startsWith('arn:'))) throw check.invalid('role', 'must be an ARN');
     const arn = this.functionArn(name);
-    this.#functions.set(name, { name, arn, handler, statements: [], timeoutMs: readTimeoutMs(options.timeoutMs) });
+    const role = options.role ?? `arn:aws:iam::${this.accountId}:role/${name}-role`;
+    this.#functions.set(name, { name, arn, role, handler, statements: [], timeoutMs: readTimeoutMs(options.timeoutMs) });
     return arn;
   }
 
@@ -139,6 +144,8 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
               return json(200, this.#getFunction(name));
             case 'AddPermission':
               return json(201, this.#addPermission(name, request.body));
+            case 'GetPolicy':
+              return json(200, this.#getPolicy(name));
             case 'Invoke':
               return await this.#invokeOverHttp(name, request.body);
             default:
@@ -164,6 +171,7 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
         FunctionArn: fn.arn,
         Runtime: 'nodejs20.x',
         Handler: 'index.handler',
+        Role: fn.role,
         State: 'Active',
         Version: '$LATEST',
         // Lambda's Timeout is whole seconds; a sub-second test timeout shows as 1.
@@ -171,6 +179,14 @@ export class AwsLambdaEmulator extends AwsEmulatorBase implements RotationFuncti
       },
       Code: { RepositoryType: 'S3' },
     };
+  }
+
+  /** The resource policy as Lambda answers it: a JSON string; a function with no statement has none (404). */
+  #getPolicy(name: string): Record<string, unknown> {
+    const fn = this.#get(name);
+    if (fn.statements.length === 0) throw new LambdaError('ResourceNotFoundException', 'The resource you requested does not exist.', 404);
+    const policy = { Version: '2012-10-17', Id: 'default', Statement: fn.statements };
+    return { Policy: JSON.stringify(policy), RevisionId: randomUUID() };
   }
 
   #addPermission(name: string, body: string): Record<string, unknown> {
