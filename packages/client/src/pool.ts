@@ -1,0 +1,301 @@
+import { optionChecks, Redactor, TargetAuthFailedError, type Credentials, type Stage } from '@rotakit/core';
+import { SecretReader, type ReadCredentials } from './reader.js';
+
+/** The credentials a pool logs in with, numbered: every change of credentials is a new generation. */
+export interface PoolLogin {
+  /** Starts at 1 and grows by one each time the pool moves to other credentials. */
+  readonly generation: number;
+  /** The stage the credentials were read from: `current`, or `pending` in a single-user rotation's window. */
+  readonly stage: Stage;
+  readonly credentials: Credentials;
+}
+
+/** What a rotating pool tells its `onEvent` listener; never a password. */
+export type PoolEvent =
+  | {
+      /** The pool moved to other credentials: read after the time to live (`ttl`) or after the database refused a login (`refused`). */
+      readonly type: 'pool.credentials-changed';
+      readonly generation: number;
+      readonly username: string;
+      readonly stage: Stage;
+      readonly via: 'ttl' | 'refused';
+    }
+  | {
+      /** The database refused a login, and the secret read anew holds nothing else that could log in. */
+      readonly type: 'pool.auth-failed';
+      readonly generation: number;
+      readonly username: string;
+    };
+
+/** Options every rotating pool takes besides its driver's. */
+export interface RotatingPoolOptions {
+  /**
+   * The least time between two reads of the secret made because the database refused a login, in
+   * milliseconds (default 1000). A refusal sooner waits for it; after credentials read anew are
+   * refused too, new logins fail at once with `TargetAuthFailedError` for this long, without
+   * reaching the database, so retries never become a login storm.
+   */
+  readonly minRefreshIntervalMs?: number;
+  /** Told when the pool changes credentials or gives up on them; never a password. */
+  readonly onEvent?: (event: PoolEvent) => void;
+  /** The clock the interval is measured on (default `Date.now`); tests pass a fake one. */
+  readonly now?: () => number;
+}
+
+/** The option keys of `RotatingPoolOptions`, for pools that add their own. */
+export const ROTATING_POOL_OPTION_KEYS: readonly string[] = ['minRefreshIntervalMs', 'onEvent', 'now'];
+
+const DEFAULT_MIN_REFRESH_INTERVAL_MS = 1000;
+/** Generations one operation may move through before it gives up (each needs a changed secret). */
+const MAX_LOGIN_ROUNDS = 4;
+
+function sameLogin(a: Credentials, b: Credentials): boolean {
+  return a.username === b.username && a.password === b.password && a.host === b.host && a.port === b.port && a.database === b.database;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The credentials a pool logs in with, kept in step with a rotated secret: the one module every
+ * rotating pool (mysql2, pg, mssql) shares. New connections log in with `login()`: the reader's
+ * current credentials (cached for its time to live), unless a refusal moved the pool on. When the
+ * database refuses a login, `refused()` reads the secret once for every connection refused with
+ * the same generation, and answers the credentials to try next: current read anew, else (in a
+ * single-user rotation between its set and finish steps) pending. A generation refused after that
+ * is `TargetAuthFailedError`, and new logins fail fast for `minRefreshIntervalMs`.
+ */
+export class RotatingLogin {
+  readonly #reader: SecretReader;
+  readonly #minIntervalMs: number;
+  readonly #now: () => number;
+  readonly #onEvent: ((event: PoolEvent) => void) | undefined;
+  readonly #redactor = new Redactor();
+  #active: PoolLogin | undefined;
+  #lastCurrent: ReadCredentials | undefined;
+  #recovery: { readonly from: number; readonly promise: Promise<PoolLogin> } | undefined;
+  #lastRefreshAt = Number.NEGATIVE_INFINITY;
+  #blockedUntil = Number.NEGATIVE_INFINITY;
+  #refreshes = 0;
+
+  /** Credentials of `reader`'s secret for a pool; `subject` names the pool in messages. */
+  constructor(reader: SecretReader, options: RotatingPoolOptions = {}, subject = 'the rotating pool') {
+    const check = optionChecks(subject);
+    if (!(reader instanceof SecretReader)) throw check.invalid('reader', 'must be a SecretReader (awsSecretReader, alibabaSecretReader, …)');
+    const given = check.record(options, 'options');
+    this.#minIntervalMs = check.integerIn(given['minRefreshIntervalMs'], 'minRefreshIntervalMs', {
+      min: 0,
+      max: 3_600_000,
+      fallback: DEFAULT_MIN_REFRESH_INTERVAL_MS,
+    });
+    if (given['onEvent'] !== undefined && typeof given['onEvent'] !== 'function') throw check.invalid('onEvent', 'must be a function');
+    if (given['now'] !== undefined && typeof given['now'] !== 'function') throw check.invalid('now', 'must be a function');
+    this.#reader = reader;
+    this.#now = (given['now'] as (() => number) | undefined) ?? Date.now;
+    this.#onEvent = given['onEvent'] as ((event: PoolEvent) => void) | undefined;
+  }
+
+  /** How many times the secret was read anew because the database refused a login. */
+  get refreshes(): number {
+    return this.#refreshes;
+  }
+
+  /** The generation logins use now (0 before the first `login()`). */
+  get generation(): number {
+    return this.#active?.generation ?? 0;
+  }
+
+  /**
+   * The credentials to open a connection with. Follows the reader's current value when it changes
+   * (after its time to live); throws `TargetAuthFailedError` without reaching the database while
+   * credentials that were refused after a refresh are being held back.
+   */
+  async login(): Promise<PoolLogin> {
+    const current = await this.#reader.current();
+    if (current !== this.#lastCurrent) this.#follow(current);
+    const active = this.#active as PoolLogin;
+    if (this.#now() < this.#blockedUntil) throw this.#authFailed(active, 'was refused again after the secret was read anew; logins are held back');
+    return active;
+  }
+
+  /**
+   * The database refused a login made with `failed`: the credentials to try next, shared by every
+   * connection refused with the same generation. Throws `TargetAuthFailedError` when the secret,
+   * read anew, holds nothing else to try. `error` is the driver's; its text is scrubbed.
+   */
+  refused(failed: PoolLogin, error?: unknown): Promise<PoolLogin> {
+    const active = this.#active as PoolLogin;
+    if (active.generation > failed.generation) return Promise.resolve(active);
+    if (this.#recovery?.from === failed.generation) return this.#recovery.promise;
+    const promise = this.#recover(failed, error);
+    this.#recovery = { from: failed.generation, promise };
+    return promise;
+  }
+
+  /**
+   * Runs `attempt` with the credentials of the moment, moving on when the database refuses them:
+   * `isRefusal` says whether an error is the database refusing the login (never an error of a
+   * statement that reached the database, so no statement runs twice).
+   */
+  async run<T>(attempt: (login: PoolLogin) => Promise<T>, isRefusal: (error: unknown) => boolean): Promise<T> {
+    let login = await this.login();
+    for (let round = 1; ; round += 1) {
+      try {
+        return await attempt(login);
+      } catch (error) {
+        if (!isRefusal(error)) throw error;
+        if (round >= MAX_LOGIN_ROUNDS) throw this.#authFailed(login, 'was refused, and so was every version read after it', error);
+        login = await this.refused(login, error);
+      }
+    }
+  }
+
+  #follow(current: ReadCredentials): void {
+    const before = this.#lastCurrent;
+    this.#lastCurrent = current;
+    this.#redactor.add(current.credentials.password);
+    const changed = before === undefined || !sameLogin(before.credentials, current.credentials);
+    if (this.#active === undefined || (changed && !sameLogin(this.#active.credentials, current.credentials))) this.#activate(current, 'ttl');
+  }
+
+  #activate(read: ReadCredentials, via: 'ttl' | 'refused'): PoolLogin {
+    const generation = this.generation + 1;
+    this.#active = { generation, stage: read.stage, credentials: read.credentials };
+    this.#blockedUntil = Number.NEGATIVE_INFINITY;
+    if (generation > 1) this.#onEvent?.({ type: 'pool.credentials-changed', generation, username: read.credentials.username, stage: read.stage, via });
+    return this.#active;
+  }
+
+  async #recover(failed: PoolLogin, error: unknown): Promise<PoolLogin> {
+    const wait = this.#lastRefreshAt + this.#minIntervalMs - this.#now();
+    if (wait > 0) await sleep(wait);
+    if (this.generation > failed.generation) return this.#active as PoolLogin;
+    this.#lastRefreshAt = this.#now();
+    this.#refreshes += 1;
+    const current = await this.#reader.refresh();
+    this.#lastCurrent = current;
+    this.#redactor.add(current.credentials.password);
+    if (!sameLogin(current.credentials, failed.credentials)) return this.#activate(current, 'refused');
+    const pending = await this.#reader.pending();
+    if (pending !== undefined) this.#redactor.add(pending.credentials.password);
+    if (pending !== undefined && !sameLogin(pending.credentials, failed.credentials)) return this.#activate(pending, 'refused');
+    // A rotation may have finished between the two reads (pending gone, current moved): one more look.
+    const again = await this.#reader.refresh();
+    this.#lastCurrent = again;
+    this.#redactor.add(again.credentials.password);
+    if (!sameLogin(again.credentials, failed.credentials)) return this.#activate(again, 'refused');
+    this.#blockedUntil = this.#now() + this.#minIntervalMs;
+    this.#onEvent?.({ type: 'pool.auth-failed', generation: failed.generation, username: failed.credentials.username });
+    throw this.#authFailed(failed, 'was refused, and the secret read anew holds no other credentials', error);
+  }
+
+  #authFailed(login: PoolLogin, why: string, error?: unknown): TargetAuthFailedError {
+    this.#redactor.add(login.credentials.password);
+    const detail = error instanceof Error && error.message ? `: ${this.#redactor.text(error.message)}` : '';
+    return new TargetAuthFailedError(`the login of ${login.credentials.username} from secret ${this.#reader.secretId} ${why}${detail}`);
+  }
+}
+
+/** How a rotating pool drives one driver's pool: built per generation, closed when no operation holds it. */
+export interface GenerationDriver<P> {
+  /** A driver pool logging in with `login` (resolves once usable; mssql connects here). */
+  create(login: PoolLogin): P | Promise<P>;
+  /** Ends a driver pool no operation holds any more. */
+  close(pool: P): Promise<void>;
+}
+
+interface Entry<P> {
+  readonly login: PoolLogin;
+  readonly pool: Promise<P>;
+  users: number;
+  retired: boolean;
+  closed?: Promise<void>;
+}
+
+/**
+ * One driver pool per generation of credentials: operations use the pool of the generation they
+ * logged in with; when a newer generation is in use, an older pool is ended as soon as the last
+ * operation holding it is done, so connections at work are left to finish.
+ */
+export class GenerationPools<P> {
+  readonly #driver: GenerationDriver<P>;
+  readonly #entries = new Map<number, Entry<P>>();
+  #ended = false;
+
+  /** Pools built and closed by `driver`. */
+  constructor(driver: GenerationDriver<P>) {
+    this.#driver = driver;
+  }
+
+  /** How many driver pools are open (the newest, and older ones still held). */
+  get open(): number {
+    return [...this.#entries.values()].filter((entry) => entry.closed === undefined).length;
+  }
+
+  /**
+   * Holds the pool of `login`'s generation until the returned `release` is called; retires older
+   * generations. Refuses once `end()` was called.
+   */
+  async hold(login: PoolLogin): Promise<{ pool: P; release: () => void }> {
+    if (this.#ended) throw new Error('the pool was ended');
+    let entry = this.#entries.get(login.generation);
+    if (entry === undefined || entry.closed !== undefined) {
+      const created = Promise.resolve().then(() => this.#driver.create(login));
+      entry = { login, pool: created, users: 0, retired: false };
+      this.#entries.set(login.generation, entry);
+      created.catch(() => undefined);
+    }
+    for (const [generation, other] of this.#entries) {
+      if (generation < login.generation && !other.retired) {
+        other.retired = true;
+        this.#closeIfIdle(other);
+      }
+    }
+    const held = entry;
+    held.users += 1;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      held.users -= 1;
+      this.#closeIfIdle(held);
+    };
+    try {
+      return { pool: await held.pool, release };
+    } catch (error) {
+      release();
+      if (this.#entries.get(login.generation) === held) this.#entries.delete(login.generation);
+      throw error;
+    }
+  }
+
+  /** Ends every driver pool (waiting for those still held by nothing; call after your last query). */
+  async end(): Promise<void> {
+    this.#ended = true;
+    await Promise.all([...this.#entries.values()].map((entry) => this.#close(entry)));
+    this.#entries.clear();
+  }
+
+  #closeIfIdle(entry: Entry<P>): void {
+    if (entry.retired && entry.users === 0) void this.#close(entry).then(() => this.#entries.get(entry.login.generation) === entry && this.#entries.delete(entry.login.generation));
+  }
+
+  #close(entry: Entry<P>): Promise<void> {
+    entry.closed ??= entry.pool.then(
+      (pool) => this.#driver.close(pool).catch(() => undefined),
+      () => undefined,
+    );
+    return entry.closed;
+  }
+}
+
+/** The error's codes and numbers down its `cause` / `originalError` chain, outermost first. */
+export function errorChain(error: unknown): Array<Record<string, unknown>> {
+  const chain: Array<Record<string, unknown>> = [];
+  let link: unknown = error;
+  while (typeof link === 'object' && link !== null && chain.length < 6) {
+    const record = link as Record<string, unknown>;
+    chain.push(record);
+    link = record['originalError'] ?? record['cause'];
+  }
+  return chain;
+}
