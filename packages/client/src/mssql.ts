@@ -24,6 +24,25 @@ function isMssqlRefusal(error: unknown): boolean {
   return errorChain(error).some((link) => link['code'] === 'ELOGIN' || link['number'] === 18456);
 }
 
+/** `request`, with `onReached` called when one of its statements was answered (or refused by SQL Server, not at login). */
+function watched(request: sql.Request, onReached: () => void): sql.Request {
+  for (const method of ['query', 'batch', 'execute', 'bulk'] as const) {
+    const original = (request[method] as (...args: unknown[]) => Promise<unknown>).bind(request);
+    (request as unknown as Record<string, unknown>)[method] = (...args: unknown[]) =>
+      original(...args).then(
+        (result) => {
+          onReached();
+          return result;
+        },
+        (error: unknown) => {
+          if (!isMssqlRefusal(error)) onReached();
+          throw error;
+        },
+      );
+  }
+  return request;
+}
+
 /**
  * An mssql `ConnectionPool` over a rotated secret. Each generation of credentials has its own
  * `ConnectionPool`; an older one is closed once the last statement holding it is done.
@@ -72,18 +91,26 @@ export class RotatingMssqlPool {
   }
 
   /**
-   * Runs `use` with a new `sql.Request` on the pool of the moment (for procedures, typed inputs,
-   * streaming); the pool is held until the promise `use` returns settles.
+   * Runs `use` with a new `sql.Request` on the pool of the moment (for procedures, typed inputs),
+   * promise calls only; the pool is held until the promise `use` returns settles. A refused login
+   * is retried (running `use` again) only while none of its statements has been answered.
    */
   request<T>(use: (request: sql.Request) => Promise<T>): Promise<T> {
+    let reached = false;
+    const retried = (error: unknown) => isMssqlRefusal(error) && !reached;
     return this.#login.run(async (login) => {
       const held = await this.#pools.hold(login);
       try {
-        return await use(held.pool.request());
+        return await use(watched(held.pool.request(), () => (reached = true)));
+      } catch (error) {
+        // A refusal after a statement of `use` went through is not retried (`use` would run twice):
+        // it surfaces, and the pool moves on to the secret's new value for the next statement.
+        if (isMssqlRefusal(error) && reached) await this.#login.refused(login, error).catch(() => undefined);
+        throw error;
       } finally {
         held.release();
       }
-    }, isMssqlRefusal);
+    }, retried);
   }
 
   /** Closes every `ConnectionPool`; call after the last statement. */

@@ -72,7 +72,7 @@ export class RotatingLogin {
   readonly #redactor = new Redactor();
   #active: PoolLogin | undefined;
   #lastCurrent: ReadCredentials | undefined;
-  #recovery: { readonly from: number; readonly promise: Promise<PoolLogin> } | undefined;
+  #recovery: { readonly from: number; gaveUp: boolean; promise: Promise<PoolLogin> } | undefined;
   #lastRefreshAt = Number.NEGATIVE_INFINITY;
   #blockedUntil = Number.NEGATIVE_INFINITY;
   #refreshes = 0;
@@ -125,10 +125,16 @@ export class RotatingLogin {
   refused(failed: PoolLogin, error?: unknown): Promise<PoolLogin> {
     const active = this.#active as PoolLogin;
     if (active.generation > failed.generation) return Promise.resolve(active);
-    if (this.#recovery?.from === failed.generation) return this.#recovery.promise;
-    const promise = this.#recover(failed, error);
-    this.#recovery = { from: failed.generation, promise };
-    return promise;
+    const recovery = this.#recovery;
+    // A recovery of this generation is shared; one that gave up is shared until the interval has passed.
+    if (recovery?.from === failed.generation && !(recovery.gaveUp && this.#now() >= this.#blockedUntil)) return recovery.promise;
+    const next = { from: failed.generation, gaveUp: false, promise: Promise.resolve(active) };
+    next.promise = this.#recover(failed, error).catch((caught: unknown) => {
+      next.gaveUp = true;
+      throw caught;
+    });
+    this.#recovery = next;
+    return next.promise;
   }
 
   /**

@@ -40,6 +40,8 @@ export interface TestPool {
   query(): Promise<unknown>;
   /** `SELECT 1` on a connection that is then closed, so the pool logs in again (mssql: idle connections are reaped). */
   churn(): Promise<unknown>;
+  /** `SELECT 1` twice on one held connection (mssql: one request on its pool), running `during` in between. */
+  holdAcross(during: () => Promise<void>): Promise<unknown>;
   readonly generation: number;
   end(): Promise<void>;
 }
@@ -50,7 +52,8 @@ export interface Engine {
   readonly awsEngine: string;
   readonly target: Target;
   start(): Promise<Database>;
-  pool(reader: SecretReader, options: RotatingPoolOptions): TestPool;
+  /** The engine's rotating pool; `reapIdle` (mssql) closes idle connections within milliseconds, so the pool logs in often. */
+  pool(reader: SecretReader, options: RotatingPoolOptions, reapIdle?: boolean): TestPool;
 }
 
 export const ENGINES: Engine[] = [
@@ -95,6 +98,16 @@ export const ENGINES: Engine[] = [
             connection.destroy();
           }
         },
+        holdAcross: async (during) => {
+          const connection = await pool.getConnection();
+          try {
+            await connection.query('SELECT 1 AS one');
+            await during();
+            return await connection.query('SELECT 1 AS one');
+          } finally {
+            connection.release();
+          }
+        },
         get generation() {
           return pool.generation;
         },
@@ -135,6 +148,16 @@ export const ENGINES: Engine[] = [
             client.release(true);
           }
         },
+        holdAcross: async (during) => {
+          const client = await pool.connect();
+          try {
+            await client.query('SELECT 1 AS one');
+            await during();
+            return await client.query('SELECT 1 AS one');
+          } finally {
+            client.release();
+          }
+        },
         get generation() {
           return pool.generation;
         },
@@ -162,10 +185,10 @@ export const ENGINES: Engine[] = [
         close: () => fake.close(),
       };
     },
-    pool(reader, options) {
+    pool(reader, options, reapIdle = true) {
       const pool = createRotatingMssqlPool(reader, {
         ...options,
-        config: { options: { encrypt: false }, pool: { max: 16, min: 0, idleTimeoutMillis: 20, reapIntervalMillis: 10 } },
+        config: { options: { encrypt: false }, pool: reapIdle ? { max: 16, min: 0, idleTimeoutMillis: 20, reapIntervalMillis: 10 } : { max: 16 } },
       });
       return {
         query: () => pool.query('SELECT 1'),
@@ -174,6 +197,12 @@ export const ENGINES: Engine[] = [
           await new Promise((resolve) => setTimeout(resolve, 40));
           return result;
         },
+        holdAcross: (during) =>
+          pool.request(async (request) => {
+            await request.query('SELECT 1');
+            await during();
+            return request.query('SELECT 1');
+          }),
         get generation() {
           return pool.generation;
         },
@@ -213,13 +242,17 @@ export async function startWorld(): Promise<World> {
 
 let secrets = 0;
 
-/** Creates the secret of `username` (and the user); with `master`, a masterarn secret for alternating users. */
+/** Creates the user and its secret (holding `stored`, default the user's password); `alternating` adds a masterarn secret. */
 export async function appSecret(
   world: World,
   engine: Engine,
   db: Database,
   username: string,
-  { alternating = false, password = `Initial-${username}-pw-1` }: { alternating?: boolean; password?: string } = {},
+  {
+    alternating = false,
+    password = `Initial-${username}-pw-1`,
+    stored = password,
+  }: { alternating?: boolean; password?: string; stored?: string } = {},
 ): Promise<{ id: string; password: string }> {
   await db.createUser(username, password);
   secrets += 1;
@@ -234,7 +267,7 @@ export async function appSecret(
   const { ARN } = await world.admin.send(
     new CreateSecretCommand({
       Name: `app-${secrets}`,
-      SecretString: JSON.stringify({ ...base, username, password, ...(masterarn === undefined ? {} : { masterarn }) }),
+      SecretString: JSON.stringify({ ...base, username, password: stored, ...(masterarn === undefined ? {} : { masterarn }) }),
     }),
   );
   return { id: ARN as string, password };
