@@ -98,19 +98,18 @@ export class RotatingMssqlPool {
   request<T>(use: (request: sql.Request) => Promise<T>): Promise<T> {
     let reached = false;
     const retried = (error: unknown) => isMssqlRefusal(error) && !reached;
-    return this.#login.run(async (login) => {
-      const held = await this.#pools.hold(login);
-      try {
-        return await use(watched(held.pool.request(), () => (reached = true)));
-      } catch (error) {
-        // A refusal after a statement of `use` went through is not retried (`use` would run twice):
-        // it surfaces, and the pool moves on to the secret's new value for the next statement.
-        if (isMssqlRefusal(error) && reached) await this.#login.refused(login, error).catch(() => undefined);
-        throw error;
-      } finally {
-        held.release();
-      }
-    }, retried);
+    return this.#login.run(
+      (login) =>
+        this.#pools
+          .use(login, (pool) => use(watched(pool.request(), () => (reached = true))))
+          .catch(async (error: unknown) => {
+            // A refusal after a statement of `use` went through is not retried (`use` would run twice):
+            // it surfaces, and the pool moves on to the secret's new value for the next statement.
+            if (isMssqlRefusal(error) && reached) await this.#login.refused(login, error).catch(() => undefined);
+            throw error;
+          }),
+      retried,
+    );
   }
 
   /** Closes every `ConnectionPool`; call after the last statement. */

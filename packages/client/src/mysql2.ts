@@ -96,14 +96,7 @@ export class RotatingMysqlPool {
   }
 
   #use<T>(operation: (pool: Pool) => Promise<T>): Promise<T> {
-    return this.#login.run(async (login) => {
-      const held = await this.#pools.hold(login);
-      try {
-        return await operation(held.pool);
-      } finally {
-        held.release();
-      }
-    }, isMysqlRefusal);
+    return this.#login.run((login) => this.#pools.use(login, operation), isMysqlRefusal);
   }
 }
 

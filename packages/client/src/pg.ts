@@ -60,14 +60,7 @@ export class RotatingPgPool {
 
   /** As `pg.Pool#query`; a refused login is retried with the secret's new value. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.#login.run(async (login) => {
-      const held = await this.#pools.hold(login);
-      try {
-        return await held.pool.query<R>(text as string, values);
-      } finally {
-        held.release();
-      }
-    }, isPgRefusal);
+    return this.#login.run((login) => this.#pools.use(login, (pool) => pool.query<R>(text as string, values)), isPgRefusal);
   }
 
   /** As `pg.Pool#connect`: call the client's `release()` when done with it (`release(true)` destroys it). */

@@ -46,8 +46,13 @@ export interface RotatingPoolOptions {
 export const ROTATING_POOL_OPTION_KEYS: readonly string[] = ['minRefreshIntervalMs', 'onEvent', 'now'];
 
 const DEFAULT_MIN_REFRESH_INTERVAL_MS = 1000;
-/** Generations one operation may move through before it gives up (each needs a changed secret). */
-const MAX_LOGIN_ROUNDS = 4;
+/**
+ * Generations one operation may move through before it gives up: each needs the secret to have
+ * changed since the last, so only rotations run back to back (a test runs eight a second) come near.
+ */
+const MAX_LOGIN_ROUNDS = 8;
+/** How often the reader is asked whether current changed, at most (its own time to live decides when it reads). */
+const FOLLOW_INTERVAL_MS = 1000;
 
 function sameLogin(a: Credentials, b: Credentials): boolean {
   return a.username === b.username && a.password === b.password && a.host === b.host && a.port === b.port && a.database === b.database;
@@ -76,6 +81,7 @@ export class RotatingLogin {
   #lastRefreshAt = Number.NEGATIVE_INFINITY;
   #blockedUntil = Number.NEGATIVE_INFINITY;
   #refreshes = 0;
+  #checkedAt = Number.NEGATIVE_INFINITY;
 
   /** Credentials of `reader`'s secret for a pool; `subject` names the pool in messages. */
   constructor(reader: SecretReader, options: RotatingPoolOptions = {}, subject = 'the rotating pool') {
@@ -106,13 +112,25 @@ export class RotatingLogin {
 
   /**
    * The credentials to open a connection with. Follows the reader's current value when it changes
-   * (after its time to live); throws `TargetAuthFailedError` without reaching the database while
-   * credentials that were refused after a refresh are being held back.
+   * (after its time to live; the reader is asked at most once a second); throws
+   * `TargetAuthFailedError` without reaching the database while credentials that were refused
+   * after a refresh are being held back.
    */
   async login(): Promise<PoolLogin> {
     const current = await this.#reader.current();
+    this.#checkedAt = this.#now();
     if (current !== this.#lastCurrent) this.#follow(current);
-    const active = this.#active as PoolLogin;
+    return this.#unlessHeldBack(this.#active as PoolLogin);
+  }
+
+  /** The login of the moment without asking the reader, when it was asked less than a second ago. */
+  #loginNow(): PoolLogin | undefined {
+    const active = this.#active;
+    if (active === undefined || this.#now() - this.#checkedAt >= FOLLOW_INTERVAL_MS) return undefined;
+    return this.#unlessHeldBack(active);
+  }
+
+  #unlessHeldBack(active: PoolLogin): PoolLogin {
     if (this.#now() < this.#blockedUntil) throw this.#authFailed(active, 'was refused again after the secret was read anew; logins are held back');
     return active;
   }
@@ -142,17 +160,23 @@ export class RotatingLogin {
    * `isRefusal` says whether an error is the database refusing the login (never an error of a
    * statement that reached the database, so no statement runs twice).
    */
-  async run<T>(attempt: (login: PoolLogin) => Promise<T>, isRefusal: (error: unknown) => boolean): Promise<T> {
-    let login = await this.login();
-    for (let round = 1; ; round += 1) {
-      try {
-        return await attempt(login);
-      } catch (error) {
-        if (!isRefusal(error)) throw error;
-        if (round >= MAX_LOGIN_ROUNDS) throw this.#authFailed(login, 'was refused, and so was every version read after it', error);
-        login = await this.refused(login, error);
-      }
+  run<T>(attempt: (login: PoolLogin) => Promise<T>, isRefusal: (error: unknown) => boolean): Promise<T> {
+    let login: PoolLogin | undefined;
+    try {
+      login = this.#loginNow();
+    } catch (error) {
+      return Promise.reject(error as Error);
     }
+    if (login === undefined) return this.login().then((first) => this.#attempt(attempt, isRefusal, first, 1));
+    return this.#attempt(attempt, isRefusal, login, 1);
+  }
+
+  #attempt<T>(attempt: (login: PoolLogin) => Promise<T>, isRefusal: (error: unknown) => boolean, login: PoolLogin, round: number): Promise<T> {
+    return attempt(login).catch((error: unknown) => {
+      if (!isRefusal(error)) throw error;
+      if (round >= MAX_LOGIN_ROUNDS) throw this.#authFailed(login, 'was refused, and so was every version read after it', error);
+      return this.refused(login, error).then((next) => this.#attempt(attempt, isRefusal, next, round + 1));
+    });
   }
 
   #follow(current: ReadCredentials): void {
@@ -212,9 +236,17 @@ export interface GenerationDriver<P> {
 interface Entry<P> {
   readonly login: PoolLogin;
   readonly pool: Promise<P>;
+  /** The pool once made: operations then hold it without waiting. */
+  ready?: P;
   users: number;
   retired: boolean;
   closed?: Promise<void>;
+}
+
+/** A driver pool held by one operation until `release()`. */
+export interface HeldPool<P> {
+  readonly pool: P;
+  release(): void;
 }
 
 /**
@@ -225,6 +257,7 @@ interface Entry<P> {
 export class GenerationPools<P> {
   readonly #driver: GenerationDriver<P>;
   readonly #entries = new Map<number, Entry<P>>();
+  #newest = 0;
   #ended = false;
 
   /** Pools built and closed by `driver`. */
@@ -237,25 +270,22 @@ export class GenerationPools<P> {
     return [...this.#entries.values()].filter((entry) => entry.closed === undefined).length;
   }
 
+  /** Runs `operation` on the pool of `login`'s generation, holding it until the operation settles. */
+  use<T>(login: PoolLogin, operation: (pool: P) => Promise<T>): Promise<T> {
+    const held = this.hold(login);
+    if (!('then' in held)) return settle(held, operation);
+    return held.then((ready) => settle(ready, operation));
+  }
+
   /**
-   * Holds the pool of `login`'s generation until the returned `release` is called; retires older
-   * generations. Refuses once `end()` was called.
+   * Holds the pool of `login`'s generation until the returned `release` is called (at once when
+   * that pool is made); retires older generations. Refuses once `end()` was called.
    */
-  async hold(login: PoolLogin): Promise<{ pool: P; release: () => void }> {
-    if (this.#ended) throw new Error('the pool was ended');
+  hold(login: PoolLogin): HeldPool<P> | Promise<HeldPool<P>> {
+    if (this.#ended) return Promise.reject(new Error('the pool was ended'));
     let entry = this.#entries.get(login.generation);
-    if (entry === undefined || entry.closed !== undefined) {
-      const created = Promise.resolve().then(() => this.#driver.create(login));
-      entry = { login, pool: created, users: 0, retired: false };
-      this.#entries.set(login.generation, entry);
-      created.catch(() => undefined);
-    }
-    for (const [generation, other] of this.#entries) {
-      if (generation < login.generation && !other.retired) {
-        other.retired = true;
-        this.#closeIfIdle(other);
-      }
-    }
+    if (entry === undefined || entry.closed !== undefined) entry = this.#make(login);
+    if (login.generation > this.#newest) this.#retireBefore(login.generation);
     const held = entry;
     held.users += 1;
     let released = false;
@@ -265,13 +295,15 @@ export class GenerationPools<P> {
       held.users -= 1;
       this.#closeIfIdle(held);
     };
-    try {
-      return { pool: await held.pool, release };
-    } catch (error) {
-      release();
-      if (this.#entries.get(login.generation) === held) this.#entries.delete(login.generation);
-      throw error;
-    }
+    if (held.ready !== undefined) return { pool: held.ready, release };
+    return held.pool.then(
+      (pool) => ({ pool, release }),
+      (error: unknown) => {
+        release();
+        if (this.#entries.get(login.generation) === held) this.#entries.delete(login.generation);
+        throw error;
+      },
+    );
   }
 
   /** Ends every driver pool (waiting for those still held by nothing; call after your last query). */
@@ -281,8 +313,34 @@ export class GenerationPools<P> {
     this.#entries.clear();
   }
 
+  #make(login: PoolLogin): Entry<P> {
+    let made: P | Promise<P>;
+    try {
+      made = this.#driver.create(login);
+    } catch (error) {
+      made = Promise.reject(error as Error);
+    }
+    const entry: Entry<P> = { login, pool: Promise.resolve(made), users: 0, retired: false };
+    if (!(made instanceof Promise)) entry.ready = made;
+    else void made.then((pool) => (entry.ready = pool), () => undefined);
+    this.#entries.set(login.generation, entry);
+    return entry;
+  }
+
+  #retireBefore(generation: number): void {
+    this.#newest = generation;
+    for (const [older, other] of this.#entries) {
+      if (older < generation && !other.retired) {
+        other.retired = true;
+        this.#closeIfIdle(other);
+      }
+    }
+  }
+
   #closeIfIdle(entry: Entry<P>): void {
-    if (entry.retired && entry.users === 0) void this.#close(entry).then(() => this.#entries.get(entry.login.generation) === entry && this.#entries.delete(entry.login.generation));
+    if (entry.retired && entry.users === 0) {
+      void this.#close(entry).then(() => this.#entries.get(entry.login.generation) === entry && this.#entries.delete(entry.login.generation));
+    }
   }
 
   #close(entry: Entry<P>): Promise<void> {
@@ -292,6 +350,27 @@ export class GenerationPools<P> {
     );
     return entry.closed;
   }
+}
+
+/** Runs `operation` on a held pool and releases it when the operation settles. */
+function settle<P, T>(held: HeldPool<P>, operation: (pool: P) => Promise<T>): Promise<T> {
+  let running: Promise<T>;
+  try {
+    running = operation(held.pool);
+  } catch (error) {
+    held.release();
+    return Promise.reject(error as Error);
+  }
+  return running.then(
+    (result) => {
+      held.release();
+      return result;
+    },
+    (error: unknown) => {
+      held.release();
+      throw error;
+    },
+  );
 }
 
 /** The error's codes and numbers down its `cause` / `originalError` chain, outermost first. */
