@@ -13,6 +13,7 @@
 // the reader's default time to live (five minutes).
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { awsSecretReader } from '@rotakit/client/aws';
 import { createRotatingMssqlPool } from '@rotakit/client/mssql';
@@ -182,7 +183,7 @@ for (const engine of engines) {
   });
   let rotations = 0;
   while (performance.now() - started < LOAD_MS) {
-    await new Promise((resolve) => setTimeout(resolve, ROTATE_EVERY_MS));
+    await sleep(ROTATE_EVERY_MS);
     await admin.send(new RotateSecretCommand({ SecretId: id, RotationLambdaARN: arn, RotationRules: { AutomaticallyAfterDays: 30 } }));
     rotations += 1;
   }
