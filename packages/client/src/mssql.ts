@@ -99,15 +99,17 @@ export class RotatingMssqlPool {
     let reached = false;
     const retried = (error: unknown) => isMssqlRefusal(error) && !reached;
     return this.#login.run(
-      (login) =>
-        this.#pools
-          .use(login, (pool) => use(watched(pool.request(), () => (reached = true))))
-          .catch(async (error: unknown) => {
+      (login, fail) =>
+        this.#pools.use(
+          login,
+          (pool) => use(watched(pool.request(), () => (reached = true))),
+          async (error: unknown) => {
             // A refusal after a statement of `use` went through is not retried (`use` would run twice):
             // it surfaces, and the pool moves on to the secret's new value for the next statement.
             if (isMssqlRefusal(error) && reached) await this.#login.refused(login, error).catch(() => undefined);
-            throw error;
-          }),
+            return fail(error);
+          },
+        ),
       retried,
     );
   }

@@ -67,27 +67,29 @@ export class RotatingMysqlPool {
 
   /** As mysql2's `pool.getConnection`: call `release()` (or `destroy()`) when done with it. */
   getConnection(): Promise<PoolConnection> {
-    return this.#login.run(async (login) => {
-      const held = await this.#pools.hold(login);
-      let connection: PoolConnection;
-      try {
-        connection = await held.pool.getConnection();
-      } catch (error) {
-        held.release();
-        throw error;
-      }
-      const release = connection.release.bind(connection);
-      const destroy = connection.destroy.bind(connection);
-      connection.release = () => {
-        release();
-        held.release();
-      };
-      connection.destroy = () => {
-        destroy();
-        held.release();
-      };
-      return connection;
-    }, isMysqlRefusal);
+    return this.#login.run((login, fail) => this.#connection(login).catch(fail), isMysqlRefusal);
+  }
+
+  async #connection(login: PoolLogin): Promise<PoolConnection> {
+    const held = await this.#pools.hold(login);
+    let connection: PoolConnection;
+    try {
+      connection = await held.pool.getConnection();
+    } catch (error) {
+      held.release();
+      throw error;
+    }
+    const release = connection.release.bind(connection);
+    const destroy = connection.destroy.bind(connection);
+    connection.release = () => {
+      release();
+      held.release();
+    };
+    connection.destroy = () => {
+      destroy();
+      held.release();
+    };
+    return connection;
   }
 
   /** Ends every mysql2 pool; call after the last query. */
@@ -96,7 +98,7 @@ export class RotatingMysqlPool {
   }
 
   #use<T>(operation: (pool: Pool) => Promise<T>): Promise<T> {
-    return this.#login.run((login) => this.#pools.use(login, operation), isMysqlRefusal);
+    return this.#login.run((login, fail) => this.#pools.use(login, operation, fail), isMysqlRefusal);
   }
 }
 

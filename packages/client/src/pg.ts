@@ -60,27 +60,29 @@ export class RotatingPgPool {
 
   /** As `pg.Pool#query`; a refused login is retried with the secret's new value. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.#login.run((login) => this.#pools.use(login, (pool) => pool.query<R>(text as string, values)), isPgRefusal);
+    return this.#login.run((login, fail) => this.#pools.use(login, (pool) => pool.query<R>(text as string, values), fail), isPgRefusal);
   }
 
   /** As `pg.Pool#connect`: call the client's `release()` when done with it (`release(true)` destroys it). */
   connect(): Promise<pg.PoolClient> {
-    return this.#login.run(async (login) => {
-      const held = await this.#pools.hold(login);
-      let client: pg.PoolClient;
-      try {
-        client = await held.pool.connect();
-      } catch (error) {
-        held.release();
-        throw error;
-      }
-      const release = client.release.bind(client);
-      client.release = (destroy?: boolean | Error) => {
-        release(destroy);
-        held.release();
-      };
-      return client;
-    }, isPgRefusal);
+    return this.#login.run((login, fail) => this.#client(login).catch(fail), isPgRefusal);
+  }
+
+  async #client(login: PoolLogin): Promise<pg.PoolClient> {
+    const held = await this.#pools.hold(login);
+    let client: pg.PoolClient;
+    try {
+      client = await held.pool.connect();
+    } catch (error) {
+      held.release();
+      throw error;
+    }
+    const release = client.release.bind(client);
+    client.release = (destroy?: boolean | Error) => {
+      release(destroy);
+      held.release();
+    };
+    return client;
   }
 
   /** Ends every `pg.Pool`; call after the last query. */

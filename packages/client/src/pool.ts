@@ -157,10 +157,12 @@ export class RotatingLogin {
 
   /**
    * Runs `attempt` with the credentials of the moment, moving on when the database refuses them:
-   * `isRefusal` says whether an error is the database refusing the login (never an error of a
-   * statement that reached the database, so no statement runs twice).
+   * `attempt` hands its errors to `fail` (its second argument: `attempt(login, fail)` may chain
+   * `.catch(fail)`, or let a single `.then` call it), and `isRefusal` says whether an error is the
+   * database refusing the login (never an error of a statement that reached the database, so no
+   * statement runs twice).
    */
-  run<T>(attempt: (login: PoolLogin) => Promise<T>, isRefusal: (error: unknown) => boolean): Promise<T> {
+  run<T>(attempt: (login: PoolLogin, fail: (error: unknown) => Promise<T>) => Promise<T>, isRefusal: (error: unknown) => boolean): Promise<T> {
     let login: PoolLogin | undefined;
     try {
       login = this.#loginNow();
@@ -171,10 +173,15 @@ export class RotatingLogin {
     return this.#attempt(attempt, isRefusal, login, 1);
   }
 
-  #attempt<T>(attempt: (login: PoolLogin) => Promise<T>, isRefusal: (error: unknown) => boolean, login: PoolLogin, round: number): Promise<T> {
-    return attempt(login).catch((error: unknown) => {
-      if (!isRefusal(error)) throw error;
-      if (round >= MAX_LOGIN_ROUNDS) throw this.#authFailed(login, 'was refused, and so was every version read after it', error);
+  #attempt<T>(
+    attempt: (login: PoolLogin, fail: (error: unknown) => Promise<T>) => Promise<T>,
+    isRefusal: (error: unknown) => boolean,
+    login: PoolLogin,
+    round: number,
+  ): Promise<T> {
+    return attempt(login, (error: unknown) => {
+      if (!isRefusal(error)) return Promise.reject(error as Error);
+      if (round >= MAX_LOGIN_ROUNDS) return Promise.reject(this.#authFailed(login, 'was refused, and so was every version read after it', error));
       return this.refused(login, error).then((next) => this.#attempt(attempt, isRefusal, next, round + 1));
     });
   }
@@ -270,11 +277,14 @@ export class GenerationPools<P> {
     return [...this.#entries.values()].filter((entry) => entry.closed === undefined).length;
   }
 
-  /** Runs `operation` on the pool of `login`'s generation, holding it until the operation settles. */
-  use<T>(login: PoolLogin, operation: (pool: P) => Promise<T>): Promise<T> {
+  /**
+   * Runs `operation` on the pool of `login`'s generation, holding it until the operation settles;
+   * an error (of the operation or of making the pool) goes to `fail` once the pool is released.
+   */
+  use<T>(login: PoolLogin, operation: (pool: P) => Promise<T>, fail: (error: unknown) => Promise<T>): Promise<T> {
     const held = this.hold(login);
-    if (!('then' in held)) return settle(held, operation);
-    return held.then((ready) => settle(ready, operation));
+    if (!('then' in held)) return settle(held, operation, fail);
+    return held.then((ready) => settle(ready, operation, fail), fail);
   }
 
   /**
@@ -352,14 +362,14 @@ export class GenerationPools<P> {
   }
 }
 
-/** Runs `operation` on a held pool and releases it when the operation settles. */
-function settle<P, T>(held: HeldPool<P>, operation: (pool: P) => Promise<T>): Promise<T> {
+/** Runs `operation` on a held pool, releases it when the operation settles, and hands an error to `fail`. */
+function settle<P, T>(held: HeldPool<P>, operation: (pool: P) => Promise<T>, fail: (error: unknown) => Promise<T>): Promise<T> {
   let running: Promise<T>;
   try {
     running = operation(held.pool);
   } catch (error) {
     held.release();
-    return Promise.reject(error as Error);
+    return fail(error);
   }
   return running.then(
     (result) => {
@@ -368,7 +378,7 @@ function settle<P, T>(held: HeldPool<P>, operation: (pool: P) => Promise<T>): Pr
     },
     (error: unknown) => {
       held.release();
-      throw error;
+      return fail(error);
     },
   );
 }

@@ -92,19 +92,19 @@ describe('RotatingLogin', () => {
     const { login, table } = loginOver({ current: valueOf('app', 'password-0') });
     let calls = 0;
     await expect(
-      login.run(() => {
+      login.run((_login, fail) => {
         calls += 1;
-        return Promise.reject(new Error('syntax error'));
+        return Promise.reject(new Error('syntax error')).catch(fail);
       }, () => false),
     ).rejects.toThrow('syntax error');
     expect(calls).toBe(1);
     let version = 0;
     const refusal = Object.assign(new Error('refused'), { refused: true });
     const outcome = await login
-      .run(() => {
+      .run((_login, fail) => {
         version += 1;
         table.current = valueOf('app', `password-${version}`);
-        return Promise.reject(refusal);
+        return Promise.reject(refusal).catch(fail);
       }, (error) => (error as { refused?: boolean }).refused === true)
       .catch((caught: unknown) => caught);
     expect(isRotakitError(outcome, 'TargetAuthFailed')).toBe(true);
