@@ -112,12 +112,21 @@ export class RotatingLogin {
 
   /**
    * The credentials to open a connection with. Follows the reader's current value when it changes
-   * (after its time to live; the reader is asked at most once a second); throws
+   * (after its time to live; the reader is asked at most once a second), and keeps the
+   * credentials in use when the store cannot be read then; throws
    * `TargetAuthFailedError` without reaching the database while credentials that were refused
    * after a refresh are being held back.
    */
   async login(): Promise<PoolLogin> {
-    const current = await this.#reader.current();
+    let current: ReadCredentials;
+    try {
+      current = await this.#reader.current();
+    } catch (error) {
+      // The store is out of reach: credentials already in use keep serving (asked again in a second).
+      if (this.#active === undefined) throw error;
+      this.#checkedAt = this.#now();
+      return this.#unlessHeldBack(this.#active);
+    }
     this.#checkedAt = this.#now();
     if (current !== this.#lastCurrent) this.#follow(current);
     return this.#unlessHeldBack(this.#active as PoolLogin);

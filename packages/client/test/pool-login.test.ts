@@ -12,23 +12,25 @@ const valueOf = (username: string, password: string) => JSON.stringify({ usernam
 /** A source over a stage table the test edits, counting reads. */
 function tableSource(table: Partial<Record<Stage, string>>) {
   const reads: Stage[] = [];
+  const state = { down: false };
   const source: SecretSource = {
     name: 'table',
     secretId: 'app/db',
     read(stage) {
       reads.push(stage);
+      if (state.down) return Promise.reject(new Error('store unreachable'));
       const value = table[stage];
       return Promise.resolve(value === undefined ? undefined : { value, versionId: `${stage}-${value.length}` });
     },
   };
-  return { source, reads, table };
+  return { source, reads, table, state };
 }
 
 function loginOver(table: Partial<Record<Stage, string>>, minRefreshIntervalMs = 0) {
   const made = tableSource(table);
   const events: PoolEvent[] = [];
   const clock = fakeClock();
-  const login = new RotatingLogin(new SecretReader(made.source, defaultSchema), {
+  const login = new RotatingLogin(new SecretReader(made.source, defaultSchema, { ttlMs: 1000, now: clock.now }), {
     minRefreshIntervalMs,
     now: clock.now,
     onEvent: (event) => void events.push(event),
@@ -81,11 +83,23 @@ describe('RotatingLogin', () => {
     expect(reads.length).toBe(readsHeld);
     expect(events.map((event) => event.type)).toEqual(['pool.auth-failed']);
     expect(JSON.stringify(events)).not.toContain('wrong-password-1');
-    // The interval passes and the secret holds a good value again: the next refusal reads it.
+    // The interval (and the reader's time to live) passes and the secret holds a good value again.
     clock.advance(5000);
     table.current = valueOf('app', 'right-password-2');
-    await expect(login.login()).resolves.toMatchObject({ generation: 1 });
-    await expect(login.refused(first)).resolves.toMatchObject({ generation: 2, credentials: { password: 'right-password-2' } });
+    await expect(login.login()).resolves.toMatchObject({ generation: 2, credentials: { password: 'right-password-2' } });
+    await expect(login.refused(first)).resolves.toMatchObject({ generation: 2 });
+  });
+
+  it('keeps the credentials in use when the store cannot be read after the time to live; fails when it never could', async () => {
+    const { login, state, clock, reads } = loginOver({ current: valueOf('app', 'kept-password-1') });
+    await login.login();
+    state.down = true;
+    clock.advance(1000);
+    await expect(login.login()).resolves.toMatchObject({ generation: 1, credentials: { password: 'kept-password-1' } });
+    expect(reads).toEqual(['current', 'current']);
+    const fresh = loginOver({ current: valueOf('app', 'never-read-1') });
+    fresh.state.down = true;
+    await expect(fresh.login.login()).rejects.toMatchObject({ code: 'StoreUnavailable' });
   });
 
   it('run retries only refusals, and gives up after rounds of refused versions', async () => {
