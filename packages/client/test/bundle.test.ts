@@ -1,5 +1,6 @@
 // An application bundles only its own cloud: each entry, bundled from its build through `exports`
-// (ESM and CommonJS), carries no other cloud's provider or SDK, and the Lambda extension's no SDK.
+// (ESM and CommonJS), carries no other cloud's provider or SDK, and the Lambda extension's no SDK;
+// each driver's pool carries its driver and no other, and no cloud.
 import { fileURLToPath } from 'node:url';
 import { build, type Format } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -35,7 +36,10 @@ const ENTRIES = [
   ['@rotakit/client/lambda-extension', 'lambdaExtensionSecretReader', [], ['@aws-sdk/client-secrets-manager', '@aws-sdk/client-rds', '@aws-sdk/client-lambda']],
   ['@rotakit/client/alibaba', 'alibabaSecretReader', ['@alicloud/kms20160120'], ['@alicloud/rds20140815', '@aws-sdk/client-secrets-manager']],
   ['@rotakit/client/ncloud', 'ncloudSecretReader', [], ['@aws-sdk/client-secrets-manager', '@alicloud/kms20160120']],
-  ['@rotakit/client', 'SecretReader', [], ['@aws-sdk/client-secrets-manager', '@alicloud/kms20160120', '@rotakit/provider-aws']],
+  ['@rotakit/client', 'SecretReader', [], ['@aws-sdk/client-secrets-manager', '@alicloud/kms20160120', '@rotakit/provider-aws', 'mysql2', 'pg', 'mssql']],
+  ['@rotakit/client/mysql2', 'createRotatingMysqlPool', ['mysql2'], ['pg', 'mssql', 'tedious', '@aws-sdk/client-secrets-manager', '@rotakit/provider-aws']],
+  ['@rotakit/client/pg', 'createRotatingPgPool', ['pg'], ['mysql2', 'mssql', 'tedious', '@aws-sdk/client-secrets-manager', '@rotakit/provider-aws']],
+  ['@rotakit/client/mssql', 'createRotatingMssqlPool', ['mssql', 'tedious'], ['mysql2', 'pg', '@aws-sdk/client-secrets-manager', '@rotakit/provider-aws']],
 ] as const;
 
 describe('@rotakit/client bundled into an application (run pnpm -r build first)', () => {

@@ -21,6 +21,8 @@ export interface EmulatorRequest {
 export interface EmulatorProtocol {
   /** Operation name used for call counting and fault targeting, or undefined for an unknown route. */
   operationOf(request: EmulatorRequest): string | undefined;
+  /** Who signed the request (an access key id), for `callCountsBy`; undefined when it does not say. */
+  callerOf?(request: EmulatorRequest): string | undefined;
   /** Answers one request. Throwing is a bug in the emulator and answers 500. */
   handle(request: EmulatorRequest, operation: string | undefined): Promise<EmulatorResponse> | EmulatorResponse;
   /** The cloud's own throttling answer for `operation`. */
@@ -70,6 +72,7 @@ export class EmulatorServer {
   readonly #server: Server;
   readonly #sockets = new Set<Socket>();
   readonly #calls = new Map<string, number>();
+  readonly #callsBy = new Map<string, Map<string, number>>();
   #log: string[] = [];
   #faults: ArmedFault[] = [];
   #url = '';
@@ -109,6 +112,11 @@ export class EmulatorServer {
     return Object.fromEntries(this.#calls);
   }
 
+  /** Calls received per operation from one caller (as the protocol names callers: AWS's access key id). */
+  callCountsBy(caller: string): Record<string, number> {
+    return Object.fromEntries(this.#callsBy.get(caller) ?? []);
+  }
+
   /** Calls received for one operation. */
   calls(operation: string): number {
     return this.#calls.get(operation) ?? 0;
@@ -122,6 +130,7 @@ export class EmulatorServer {
   /** Forgets the call counts and the call log. */
   resetCalls(): void {
     this.#calls.clear();
+    this.#callsBy.clear();
     this.#log = [];
   }
 
@@ -174,6 +183,12 @@ export class EmulatorServer {
       if (operation) {
         this.#calls.set(operation, this.calls(operation) + 1);
         this.#log.push(operation);
+        const caller = this.#protocol.callerOf?.(request);
+        if (caller !== undefined) {
+          const counts = this.#callsBy.get(caller) ?? new Map<string, number>();
+          counts.set(operation, (counts.get(operation) ?? 0) + 1);
+          this.#callsBy.set(caller, counts);
+        }
       }
       let fault = operation ? this.#takeFault(operation) : undefined;
       while (fault?.kind === 'latency') {

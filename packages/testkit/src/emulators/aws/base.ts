@@ -63,7 +63,7 @@ export abstract class AwsEmulatorBase {
   protected abstract protocol(): EmulatorProtocol;
 
   get #http(): EmulatorServer {
-    this.#server ??= new EmulatorServer(this.protocol());
+    this.#server ??= new EmulatorServer({ callerOf: accessKeyIdOf, ...this.protocol() });
     return this.#server;
   }
 
@@ -102,6 +102,15 @@ export abstract class AwsEmulatorBase {
     return this.#http.callCounts();
   }
 
+  /**
+   * Calls received per operation from the key pair `accessKeyId` signed them with, faulted ones
+   * included: a test that lets its application and its rotation function sign with two key pairs
+   * (the `credentials` option accepts several) counts each one's reads apart.
+   */
+  callCountsBy(accessKeyId: string): Record<string, number> {
+    return this.#http.callCountsBy(accessKeyId);
+  }
+
   /** Operations received since the last reset, in order, faulted ones included. */
   callLog(): string[] {
     return this.#http.callLog();
@@ -111,4 +120,11 @@ export abstract class AwsEmulatorBase {
   resetCalls(): void {
     this.#http.resetCalls();
   }
+}
+
+/** The access key id a SigV4 `Authorization` header names in its credential scope. */
+function accessKeyIdOf(request: EmulatorRequest): string | undefined {
+  const header = request.headers['authorization'];
+  const match = typeof header === 'string' ? /Credential=([^/,\s]+)\//.exec(header) : null;
+  return match?.[1];
 }
