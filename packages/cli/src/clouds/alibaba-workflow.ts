@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { InvalidOptionsError, StepFailedError, StoreAccessDeniedError, StoreUnavailableError } from '@rotakit/core';
 import { endpointFromEnvironment } from '@rotakit/provider-alibaba';
@@ -14,7 +13,8 @@ export const FNF_ENDPOINT_ENV = 'ALIBABA_CLOUD_FNF_ENDPOINT';
 const LONG_POLL_SECONDS = 1;
 
 /** The parts of `@alicloud/fnf-2019-03-15` (an untyped pop-core RPC client) the CLI calls. */
-interface FnfClient {
+export interface FnfClient {
+  describeFlow(params: { Name: string }): Promise<Record<string, unknown>>;
   startExecution(params: { FlowName: string; ExecutionName: string; Input: string }): Promise<Record<string, unknown>>;
   describeExecution(params: { FlowName: string; ExecutionName: string; WaitTimeSeconds?: number }): Promise<Record<string, unknown>>;
   getExecutionHistory(params: { FlowName: string; ExecutionName: string; Limit?: number; NextToken?: string }): Promise<Record<string, unknown>>;
@@ -27,7 +27,7 @@ interface FnfConfig {
   readonly securityToken?: string;
 }
 
-const require = createRequire(import.meta.url);
+const FNF_PACKAGE = '@alicloud/fnf-2019-03-15';
 
 /** How the CLI reaches Serverless Workflow: the region's endpoint (or {@link FNF_ENDPOINT_ENV}) and the KMS key pair. */
 export interface WorkflowConnection {
@@ -43,7 +43,7 @@ export interface WorkflowConnection {
  */
 export class WorkflowRotation {
   readonly #connection: WorkflowConnection;
-  #client: FnfClient | undefined;
+  #client: Promise<FnfClient> | undefined;
   /** The flow of each execution this process started. */
   readonly #flows = new Map<string, string>();
 
@@ -60,7 +60,8 @@ export class WorkflowRotation {
     const flow = request.flow ?? DEFAULT_FLOW_NAME;
     const name = `rotakit-cli-${new Date().toISOString().replace(/[-:]|\.\d+Z$/g, '')}-${randomBytes(3).toString('hex')}`;
     const input = JSON.stringify({ SecretName: secretName, RegionId: regionId, ...(request.instanceId === undefined ? {} : { InstanceId: request.instanceId }) });
-    await fnfCall('StartExecution', flow, () => this.#fnf().startExecution({ FlowName: flow, ExecutionName: name, Input: input }));
+    const fnf = await this.#fnf();
+    await fnfCall('StartExecution', flow, () => fnf.startExecution({ FlowName: flow, ExecutionName: name, Input: input }));
     this.#flows.set(name, flow);
     return name;
   }
@@ -79,10 +80,11 @@ export class WorkflowRotation {
       }
       return events;
     };
+    const fnf = await this.#fnf();
     for (;;) {
       const wait = Math.max(0, Math.min(LONG_POLL_SECONDS, Math.floor((deadline - Date.now()) / 1000)));
       const described = await fnfCall('DescribeExecution', flow, () =>
-        this.#fnf().describeExecution({ FlowName: flow, ExecutionName: executionName, ...(wait > 0 ? { WaitTimeSeconds: wait } : {}) }),
+        fnf.describeExecution({ FlowName: flow, ExecutionName: executionName, ...(wait > 0 ? { WaitTimeSeconds: wait } : {}) }),
       );
       const status = String(described['Status'] ?? '');
       const events = await readHistory();
@@ -104,10 +106,11 @@ export class WorkflowRotation {
 
   async #history(flow: string, executionName: string): Promise<HistoryEvent[]> {
     const events: HistoryEvent[] = [];
+    const fnf = await this.#fnf();
     let next: string | undefined;
     do {
       const page = await fnfCall('GetExecutionHistory', flow, () =>
-        this.#fnf().getExecutionHistory({ FlowName: flow, ExecutionName: executionName, Limit: 100, ...(next === undefined ? {} : { NextToken: next }) }),
+        fnf.getExecutionHistory({ FlowName: flow, ExecutionName: executionName, Limit: 100, ...(next === undefined ? {} : { NextToken: next }) }),
       );
       for (const raw of (page['Events'] as unknown[] | undefined) ?? []) events.push(historyEvent(raw as Record<string, unknown>));
       next = typeof page['NextToken'] === 'string' && page['NextToken'] !== '' ? page['NextToken'] : undefined;
@@ -115,19 +118,24 @@ export class WorkflowRotation {
     return events;
   }
 
-  #fnf(): FnfClient {
-    if (this.#client === undefined) {
-      const { env, regionId, credentials } = this.#connection;
-      const given = endpointFromEnvironment(FNF_ENDPOINT_ENV, env);
-      if (given === undefined && regionId === undefined) {
-        throw new InvalidOptionsError(`--region (or ALIBABA_CLOUD_REGION_ID) or ${FNF_ENDPOINT_ENV} is needed to reach Serverless Workflow`, { field: '--region' });
-      }
-      const endpoint = given === undefined ? `https://${regionId}.fnf.aliyuncs.com` : `${given.protocol ?? 'https'}://${given.endpoint}`;
-      const Fnf = require('@alicloud/fnf-2019-03-15') as new (config: FnfConfig) => FnfClient;
-      this.#client = new Fnf({ endpoint, ...credentials });
-    }
+  #fnf(): Promise<FnfClient> {
+    this.#client ??= workflowClient(this.#connection);
     return this.#client;
   }
+}
+
+/**
+ * The official Serverless Workflow client for a connection. The package is CommonJS and untyped:
+ * loaded by a dynamic import, which both the ESM bin and the CommonJS build of the CLI resolve.
+ */
+export async function workflowClient({ env, regionId, credentials }: WorkflowConnection): Promise<FnfClient> {
+  const given = endpointFromEnvironment(FNF_ENDPOINT_ENV, env);
+  if (given === undefined && regionId === undefined) {
+    throw new InvalidOptionsError(`--region (or ALIBABA_CLOUD_REGION_ID) or ${FNF_ENDPOINT_ENV} is needed to reach Serverless Workflow`, { field: '--region' });
+  }
+  const endpoint = given === undefined ? `https://${regionId}.fnf.aliyuncs.com` : `${given.protocol ?? 'https'}://${given.endpoint}`;
+  const { default: Fnf } = (await import(FNF_PACKAGE)) as { default: new (config: FnfConfig) => FnfClient };
+  return new Fnf({ endpoint, ...credentials });
 }
 
 interface HistoryEvent {

@@ -10,7 +10,7 @@ import {
   type KmsClient,
 } from '@rotakit/provider-alibaba';
 import type { CloudConnectionOptions, CloudPreflight, CloudSecrets, DoctorCheck, SecretFilter, SecretInspection, SecretVersion } from '../cloud.js';
-import { WorkflowRotation } from './alibaba-workflow.js';
+import { WorkflowRotation, workflowClient, type WorkflowConnection } from './alibaba-workflow.js';
 
 /** The environment variables Alibaba Cloud's own tools read for a key pair, its STS token and the region. */
 const ENV = {
@@ -19,7 +19,6 @@ const ENV = {
   securityToken: 'ALIBABA_CLOUD_SECURITY_TOKEN',
   region: 'ALIBABA_CLOUD_REGION_ID',
   endpoint: 'ALIBABA_CLOUD_KMS_ENDPOINT',
-  flowEndpoint: 'ALIBABA_CLOUD_FNF_ENDPOINT',
 } as const;
 
 /**
@@ -29,7 +28,7 @@ const ENV = {
 export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
   const client = kmsClientOf(options);
   const securityToken = options.env[ENV.securityToken];
-  const workflow = new WorkflowRotation({
+  const connection: WorkflowConnection = {
     env: options.env,
     regionId: options.region ?? options.env[ENV.region],
     credentials: {
@@ -37,7 +36,8 @@ export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
       accessKeySecret: options.env[ENV.accessKeySecret] ?? '',
       ...(securityToken ? { securityToken } : {}),
     },
-  });
+  };
+  const workflow = new WorkflowRotation(connection);
   return {
     cloud: 'alibaba',
     schema: alibabaSchema,
@@ -54,17 +54,9 @@ export function alibabaSecrets(options: CloudConnectionOptions): CloudSecrets {
     rotationRequestFields: ['flow', 'instanceId'],
     requestRotation: (secretId, request) => workflow.start(secretNameOf(secretId), request),
     followRotation: (_secretId, token, report, deadline) => workflow.follow(token, report, deadline),
-    preflight: alibabaPreflight(client, options),
+    preflight: alibabaPreflight(client, connection),
   };
 }
-
-/** The one call of `@alicloud/fnf-2019-03-15` (untyped; pop-core's RPC client) doctor makes. */
-interface FnfClient {
-  describeFlow(params: { Name: string }): Promise<Record<string, unknown>>;
-}
-
-/** The package ships no types and is CommonJS: loaded by name, its constructor is the default export. */
-const FNF_PACKAGE = '@alicloud/fnf-2019-03-15';
 
 /**
  * The Alibaba checks: KMS has no permission simulation, so the reads a rotation makes
@@ -72,7 +64,7 @@ const FNF_PACKAGE = '@alicloud/fnf-2019-03-15';
  * UpdateSecretVersionStage) reported as not provable without writing; the flow by Serverless
  * Workflow DescribeFlow (`--flow`; endpoint `ALIBABA_CLOUD_FNF_ENDPOINT`, else the region's).
  */
-function alibabaPreflight(client: KmsClient, options: CloudConnectionOptions): CloudPreflight {
+function alibabaPreflight(client: KmsClient, connection: WorkflowConnection): CloudPreflight {
   return {
     readCurrent: async (secretId) => {
       const secretName = secretNameOf(secretId);
@@ -94,7 +86,7 @@ function alibabaPreflight(client: KmsClient, options: CloudConnectionOptions): C
       if (preflight.flow === undefined) {
         return { check: { id: 'rotation.function', outcome: 'warn', summary: 'KMS does not record which flow rotates a generic secret', hint: 'pass --flow <name> to check the Serverless Workflow flow' } };
       }
-      const flow = await flowClientOf(options);
+      const flow = await workflowClient(connection);
       try {
         await flow.describeFlow({ Name: preflight.flow });
         return { check: { id: 'rotation.function', outcome: 'pass', summary: `the flow ${preflight.flow} exists in Serverless Workflow` } };
@@ -107,20 +99,6 @@ function alibabaPreflight(client: KmsClient, options: CloudConnectionOptions): C
       }
     },
   };
-}
-
-async function flowClientOf({ region, env }: CloudConnectionOptions): Promise<FnfClient> {
-  const regionId = region ?? env[ENV.region];
-  const given = endpointFromEnvironment(ENV.flowEndpoint, env);
-  const base = given === undefined ? `https://${regionId ?? 'cn-hangzhou'}.fnf.aliyuncs.com` : `${given.protocol ?? 'https'}://${given.endpoint}`;
-  const { default: Fnf } = (await import(FNF_PACKAGE)) as { default: new (config: Record<string, string>) => FnfClient };
-  const securityToken = env[ENV.securityToken];
-  return new Fnf({
-    endpoint: base,
-    accessKeyId: env[ENV.accessKeyId] ?? '',
-    accessKeySecret: env[ENV.accessKeySecret] ?? '',
-    ...(securityToken ? { securityToken } : {}),
-  });
 }
 
 function kmsClientOf({ region, endpoint, env }: CloudConnectionOptions): KmsClient {
