@@ -50,9 +50,7 @@ async function doctorJson(args: string[], env: Record<string, string>): Promise<
 const outcomes = (checks: Record<string, Check>): Record<string, string> => Object.fromEntries(Object.entries(checks).map(([id, check]) => [id, check.outcome]));
 
 beforeAll(async () => {
-  // One after the other: two mariadb-install-db runs at once were seen to abort on a temporary table.
-  db = await startMariaDb({ tls: true });
-  other = await startMariaDb();
+  [db, other] = await Promise.all([startMariaDb({ tls: true }), startMariaDb()]);
   dir = mkdtempSync(join(tmpdir(), 'rotakit-doctor-'));
   caFile = join(dir, 'ca.pem');
   otherCaFile = join(dir, 'other-ca.pem');

@@ -121,7 +121,7 @@ describe('rotakit fleet status', () => {
     const cases: [string[], RegExp][] = [
       [['fleet', 'status'], /^rotakit: Usage: fleet needs --match PREFIX, --tag KEY\[=VALUE\] or --from FILE$/],
       [['fleet', 'status', '--match', 'st/'], /^rotakit: Usage: --match and --tag list one cloud: pass --cloud$/],
-      [['fleet', 'doctr', '--cloud', 'aws', '--match', 'st/'], /^rotakit: Usage: fleet takes one subcommand, status, rotate, recover, not "doctr"$/],
+      [['fleet', 'doctr', '--cloud', 'aws', '--match', 'st/'], /^rotakit: Usage: fleet takes one subcommand, status, rotate, recover, doctor, not "doctr"$/],
       [['fleet', 'status', 'st/a', '--cloud', 'aws'], /secret ids go in --from FILE$/],
       [['fleet', 'rotate', '--cloud', 'aws', '--match', 'st/', '--check-db'], /^rotakit: InvalidOptions: --check-db does not apply to fleet rotate$/],
       [['fleet', 'status', '--cloud', 'aws', '--match', 'st/', '--concurrency', '0'], /^rotakit: InvalidOptions: --concurrency must be 1 to 256$/],

@@ -12,9 +12,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
+  startAwsIamEmulator,
+  startAwsLambdaEmulator,
   startAwsSecretsManagerEmulator,
   startMariaDb,
   startNcloudSecretManagerEmulator,
+  type AwsIamEmulator,
+  type AwsLambdaEmulator,
   type AwsSecretsManagerEmulator,
   type MariaDbServer,
   type NcloudSecretManagerEmulator,
@@ -41,6 +45,9 @@ interface Transcript {
 interface ScenarioContext {
   readonly db: MariaDbServer;
   readonly aws: AwsSecretsManagerEmulator;
+  /** The Lambda and IAM emulators `doctor` asks about a rotation function and its role's permissions. */
+  readonly lambda: AwsLambdaEmulator;
+  readonly iam: AwsIamEmulator;
   readonly ncloud: NcloudSecretManagerEmulator;
   readonly scan: OutputScan;
 }
@@ -52,8 +59,8 @@ interface Scenario {
 }
 
 /**
- * The README's transcripts, by their first command. Adding a block for another command (doctor,
- * fleet status) is one entry here: its set-up, and the exit code of each of its commands.
+ * The README's transcripts, by their first command. Adding a block for another command is one
+ * entry here: its set-up, and the exit code of each of its commands.
  */
 const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'rotakit status app/db --cloud aws --check-db --tls disable': {
@@ -83,6 +90,62 @@ const SCENARIOS: Readonly<Record<string, Scenario>> = {
       const value = (password: string) => ({ cdbUser: 'orders', cdbPassword: password, cdbHost: db.host, cdbPort: String(db.port) });
       ncloud.seedSecret({ secretId: '5f0c9e2a7b3d4e61', chain: { active: value(active), pending: value(pending) }, rotationTargets: ['cdbPassword'], autoRotationYN: 'Y', autoRotationPeriod: 30, triggerId: 'rotate-orders' });
       return ncloudEnv(ncloud.regionalUrl);
+    },
+    exitCodes: [1],
+  },
+  'rotakit doctor app/orders --cloud aws --check-db --tls disable': {
+    // A secret whose rotation Lambda was deployed without the resource policy that lets Secrets Manager invoke it.
+    async setup({ db, aws, lambda, iam, scan }) {
+      const password = scan.password('readme-doctor');
+      await createUser(db, 'orders', password);
+      const role = iam.createRole('rotate-orders-role');
+      iam.putPolicy(role, 'rotation', {
+        Statement: [{ Effect: 'Allow', Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'], Resource: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:app/*' }],
+      });
+      lambda.addFunction('rotate-orders', () => null, { role });
+      aws.seedSecret({
+        name: 'app/orders',
+        versions: [{ secretString: JSON.stringify({ engine: 'mariadb', host: db.host, port: db.port, username: 'orders', password }), stages: ['AWSCURRENT'] }],
+        rotation: { lambdaArn: lambda.functionArn('rotate-orders'), rules: { AutomaticallyAfterDays: 30 }, enabled: true },
+      });
+      return { ...awsEnv(aws.url), AWS_ENDPOINT_URL_LAMBDA: lambda.url, AWS_ENDPOINT_URL_IAM: iam.url };
+    },
+    exitCodes: [1],
+  },
+  'rotakit fleet status --cloud aws --match shop/ --check-db --tls disable --concurrency 1': {
+    // Five secrets of one team: two healthy, one a rotation has just started, one stuck since yesterday, one whose password the database no longer takes.
+    async setup({ db, aws, scan }) {
+      const value = (username: string, password: string) => JSON.stringify({ engine: 'mariadb', host: db.host, port: db.port, username, password });
+      const current = async (username: string): Promise<string> => {
+        const password = scan.password(`readme-${username}-current`);
+        await createUser(db, `shop_${username}`, password);
+        return password;
+      };
+      const healthy = async (name: string, username: string) =>
+        aws.seedSecret({ name, createdDate: '2026-06-01T05:00:00Z', versions: [{ secretString: value(`shop_${username}`, await current(username)), stages: ['AWSCURRENT'], createdDate: '2026-11-20T05:00:00Z' }] });
+      await healthy('shop/cart', 'cart');
+      await healthy('shop/catalog', 'catalog');
+      aws.seedSecret({
+        name: 'shop/payments',
+        createdDate: '2026-06-01T05:00:00Z',
+        versions: [
+          { versionId: '3b8e0f6c-1a2d-4c5e-8f70-9a1b2c3d4e5f', secretString: value('shop_payments', await current('payments')), stages: ['AWSCURRENT'], createdDate: '2026-11-20T05:00:00Z' },
+          // Just now: within --stuck-after, so a rotation owns it.
+          { versionId: 'e2c4a6b8-0d1f-4e3a-9b5c-7d9f1a3c5e70', secretString: value('shop_payments', scan.password('readme-payments-pending')), stages: ['AWSPENDING'], createdDate: new Date().toISOString() },
+        ],
+      });
+      aws.seedSecret({
+        name: 'shop/search',
+        createdDate: '2026-06-01T05:00:00Z',
+        versions: [
+          { versionId: '9f1e2d3c-4b5a-4697-8877-665544332211', secretString: value('shop_search', await current('search')), stages: ['AWSCURRENT'], createdDate: '2026-11-20T05:00:00Z' },
+          { versionId: '7c2d9e4f-6a1b-4c8d-b3e5-0f9a8b7c6d5e', secretString: value('shop_search', scan.password('readme-search-pending')), stages: ['AWSPENDING'], createdDate: '2026-12-01T03:00:00Z' },
+        ],
+      });
+      // The database's password was changed by hand: the secret's is refused.
+      await createUser(db, 'shop_legacy', scan.password('readme-legacy-database'));
+      aws.seedSecret({ name: 'shop/legacy', createdDate: '2026-06-01T05:00:00Z', versions: [{ secretString: value('shop_legacy', scan.password('readme-legacy-secret')), stages: ['AWSCURRENT'], createdDate: '2026-11-20T05:00:00Z' }] });
+      return awsEnv(aws.url);
     },
     exitCodes: [1],
   },
@@ -123,12 +186,18 @@ const scan = new OutputScan();
 let context: ScenarioContext;
 
 beforeAll(async () => {
-  const [db, aws, ncloud] = await Promise.all([startMariaDb(), startAwsSecretsManagerEmulator(), startNcloudSecretManagerEmulator({ credentials: [NCLOUD_KEY] })]);
-  context = { db, aws, ncloud, scan };
+  const [db, aws, ncloud, lambda, iam] = await Promise.all([
+    startMariaDb(),
+    startAwsSecretsManagerEmulator(),
+    startNcloudSecretManagerEmulator({ credentials: [NCLOUD_KEY] }),
+    startAwsLambdaEmulator(),
+    startAwsIamEmulator(),
+  ]);
+  context = { db, aws, ncloud, lambda, iam, scan };
 });
 afterAll(async () => {
   scan.expectNoSecret();
-  await Promise.all([context?.aws.close(), context?.ncloud.close()]);
+  await Promise.all([context?.aws.close(), context?.ncloud.close(), context?.lambda.close(), context?.iam.close()]);
   await context?.db.close();
 });
 

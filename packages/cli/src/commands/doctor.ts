@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidOptionsError, TLS_MODES, type TlsMode } from '@rotakit/core';
 import { cloudOf, oneOf, secretsOf, stringOption, UsageError, wholeNumber, type Command, type RunContext, type Values } from '../command.js';
-import { doctorSecret, type DoctorCheck, type DoctorReport } from '../doctor.js';
+import { doctorSecret, type DoctorCheck, type DoctorOptions, type DoctorReport } from '../doctor.js';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
 import { ENGINES, TargetPicker, type Engine } from '../targets.js';
 
@@ -48,9 +48,12 @@ export function doctorText(report: DoctorReport): string {
   return lines.join('\n');
 }
 
-async function runDoctor(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
-  if (positionals.length !== 1) throw new UsageError('doctor needs exactly one secret id');
-  const secretId = positionals[0]!;
+/**
+ * `doctor`'s options (`--engine`, `--tls`, `--ca`, `--check-db`, `--principal`, `--flow`,
+ * `--password-length`) checked and read once (the `--ca` file too): what `doctor` and `fleet doctor`
+ * hand {@link doctorSecret}, but the redactor, which is each secret's own.
+ */
+export function doctorOptionsOf(values: Values): Omit<DoctorOptions, 'redactor'> {
   const engine = oneOf(values['engine'], ENGINES, '--engine') as Engine | undefined;
   const tls = (oneOf(values['tls'], TLS_MODES, '--tls') as TlsMode | undefined) ?? 'verify';
   const caFile = stringOption(values, 'ca');
@@ -67,15 +70,21 @@ async function runDoctor(context: RunContext, values: Values, positionals: reado
   const principal = stringOption(values, 'principal');
   const flow = stringOption(values, 'flow');
   const picker = new TargetPicker({ tls, ...(engine === undefined ? {} : { engine }), ...(ca === undefined ? {} : { ca }) });
-  const cloud = cloudOf(values, secretId);
-  const report = await doctorSecret(secretsOf(cloud, values, context.env), secretId, {
+  return {
     picker,
     ...(values['check-db'] === true ? { checkDb: picker } : {}),
     passwordPolicy: { length: passwordLength },
-    redactor: context.redactor,
     ...(principal === undefined ? {} : { principal }),
     ...(flow === undefined ? {} : { flow }),
-  });
+  };
+}
+
+async function runDoctor(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
+  if (positionals.length !== 1) throw new UsageError('doctor needs exactly one secret id');
+  const secretId = positionals[0]!;
+  const options = doctorOptionsOf(values);
+  const cloud = cloudOf(values, secretId);
+  const report = await doctorSecret(secretsOf(cloud, values, context.env), secretId, { ...options, redactor: context.redactor });
   context.out(context.json ? JSON.stringify({ secrets: [report] }, null, 2) : doctorText(report));
   return report.ok ? EXIT_CODES.ok : EXIT_CODES.finding;
 }

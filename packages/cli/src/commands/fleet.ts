@@ -2,12 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import { InvalidOptionsError } from '@rotakit/core';
 import { CLOUDS, type CloudName, type CloudSecrets } from '../cloud.js';
 import { oneOf, pickerOf, secretsOf, stringOption, UsageError, wholeNumber, type Command, type RunContext, type Values } from '../command.js';
+import { doctorSecret } from '../doctor.js';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
 import { FleetTally, runFleet, summaryText, tagOf, targetsFromFile, targetsListed, type FleetOperation, type FleetTarget } from '../fleet.js';
 import { fleetDisplay } from '../progress.js';
 import { carryOut, planRecovery } from '../recover.js';
 import { rotateInCloud, rotateLocally, STRATEGIES, strategyOf } from '../rotate.js';
 import { statusOf } from '../status.js';
+import { doctorOptionsOf } from './doctor.js';
 
 const DEFAULT_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 256;
@@ -97,11 +99,28 @@ const recoverOperation: FleetSubcommand = {
   },
 };
 
+const doctorOperation: FleetSubcommand = {
+  accepts: ['check-db', 'engine', 'tls', 'ca', 'principal', 'flow', 'password-length'],
+  prepare(values) {
+    // Checked (and --ca read) once, before any secret is touched.
+    const options = doctorOptionsOf(values);
+    return async (secrets, secretId, redactor) => {
+      const report = await doctorSecret(secrets, secretId, { ...options, redactor });
+      const failed = report.checks.filter((check) => check.outcome === 'fail').map((check) => check.id);
+      const warned = report.checks.filter((check) => check.outcome === 'warn').map((check) => check.id);
+      if (failed.length > 0) return { outcome: 'finding', label: 'not ready', reason: `✗ ${failed.join(', ')}`, details: report };
+      if (warned.length > 0) return { outcome: 'ok', label: 'ready with warnings', reason: `! ${warned.join(', ')}`, details: report };
+      return { outcome: 'ok', label: 'ready', details: report };
+    };
+  },
+};
+
 /** The `fleet` subcommands, each the per-secret operation of the command of the same name. */
 const OPERATIONS: Readonly<Record<string, FleetSubcommand>> = {
   status: statusOperation,
   rotate: rotateOperation,
   recover: recoverOperation,
+  doctor: doctorOperation,
 };
 
 /** Every option some subcommand takes; each subcommand refuses the ones it does not. */
@@ -109,7 +128,7 @@ const SUBCOMMAND_OPTIONS = new Set(Object.values(OPERATIONS).flatMap((operation)
 
 /** `rotakit fleet`. */
 export const fleetCommand: Command = {
-  summary: 'status, rotate or recover many secrets at once, picked by name prefix, tag or a file of ids',
+  summary: 'status, rotate, recover or doctor many secrets at once, picked by name prefix, tag or a file of ids',
   usage: `rotakit fleet ${Object.keys(OPERATIONS).join('|')} (--match PREFIX | --tag KEY[=VALUE] | --from FILE) [options]`,
   options: {
     match: { type: 'string' },
@@ -126,6 +145,10 @@ export const fleetCommand: Command = {
     strategy: { type: 'string' },
     engine: { type: 'string' },
     tls: { type: 'string' },
+    ca: { type: 'string' },
+    principal: { type: 'string' },
+    flow: { type: 'string' },
+    'password-length': { type: 'string' },
   },
   optionHelp: [
     ['--match PREFIX', 'the secrets whose name starts with PREFIX (listed from --cloud: AWS, Alibaba)'],
@@ -137,11 +160,14 @@ export const fleetCommand: Command = {
     ['--local, --wait SECONDS', 'rotate: as for rotakit rotate'],
     ['--dry-run, -y/--yes', 'recover: print the plans, or carry them out (one of the two is needed)'],
     ['--strategy, --engine, --tls', 'rotate --local and recover: as for rotakit rotate --local'],
+    ['--check-db, --engine, --tls, --ca FILE', 'doctor: as for rotakit doctor'],
+    ['--principal ARN, --flow NAME, --password-length N', 'doctor: as for rotakit doctor'],
   ],
   examples: [
     'rotakit fleet status --cloud aws --match prod/ --check-db --concurrency 8',
     'rotakit fleet rotate --cloud aws --tag team=orders --local --engine mysql --report rotated.json',
     'rotakit fleet recover --from stuck.txt --cloud alibaba --dry-run --json',
+    'rotakit fleet doctor --cloud aws --match prod/ --check-db --ca rds-ca.pem --report doctor.json',
   ],
   run: runFleetCommand,
 };
