@@ -68,7 +68,7 @@ async function runDoctor(context: RunContext, values: Values, positionals: reado
   const flow = stringOption(values, 'flow');
   const picker = new TargetPicker({ tls, ...(engine === undefined ? {} : { engine }), ...(ca === undefined ? {} : { ca }) });
   const cloud = cloudOf(values, secretId);
-  const report = await doctorSecret(secretsOf(cloud, values, context.env), secretId, {
+  const report = await doctorSecret(await secretsOf(cloud, values, context.env), secretId, {
     picker,
     ...(values['check-db'] === true ? { checkDb: picker } : {}),
     passwordPolicy: { length: passwordLength },
