@@ -31,6 +31,7 @@ const BIN = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url
 const TIME = '/usr/bin/time';
 const work = mkdtempSync(join(tmpdir(), 'rotakit-bench-fleet-'));
 /** `--profile`: the bin writes a V8 CPU profile per run into the printed folder. */
+const BIN_NODE_OPTIONS = process.argv.find((arg) => arg.startsWith('--bin-node-options='))?.slice('--bin-node-options='.length);
 const PROFILE = process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${work}`] : [];
 if (PROFILE.length > 0) console.error(`CPU profiles in ${work}`);
 
@@ -43,6 +44,8 @@ const env = {
   AWS_SECRET_ACCESS_KEY: 'test',
   AWS_REGION: 'us-east-1',
   SECRETS_MANAGER_ENDPOINT: sm.url,
+  // `--bin-node-options="…"`: NODE_OPTIONS for the bin only (as a user would set them), printed with the results.
+  ...(BIN_NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: BIN_NODE_OPTIONS }),
 };
 
 /** Database users `prefix0…`, each with a fresh password; returns the passwords. */
@@ -184,7 +187,7 @@ if (status.code !== 0) throw new Error(`fleet status exited ${status.code}: ${su
 
 const rate = (count, ms) => (count / (ms / 1000)).toFixed(1);
 console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end\n`);
-console.log(`fleet rotate --local, ${ROTATE_COUNT} secrets, --concurrency ${CONCURRENCY}\n`);
+console.log(`fleet rotate --local, ${ROTATE_COUNT} secrets, --concurrency ${CONCURRENCY}${BIN_NODE_OPTIONS === undefined ? "" : `, the bin with NODE_OPTIONS=${BIN_NODE_OPTIONS}`}\n`);
 console.log('| round | raw mysql2 loop | raw mysql2 + SDK calls | rotakit fleet rotate (whole process) | rotakit ÷ raw mysql2 | rotakit ÷ raw + SDK | rotakit peak RSS |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|');
 for (const row of rotate) {

@@ -1,9 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import { InvalidOptionsError, TLS_MODES, type Redactor, type TlsMode } from '@rotakit/core';
 import { CLOUDS, inferCloud, type CloudConnectionOptions, type CloudName, type CloudSecrets } from './cloud.js';
-import { alibabaSecrets } from './clouds/alibaba.js';
-import { awsSecrets } from './clouds/aws.js';
-import { ncloudSecrets } from './clouds/ncloud.js';
 import type { ExitCode } from './exit-codes.js';
 import type { ProgressStream } from './progress.js';
 import { ENGINES, TargetPicker, type Engine } from './targets.js';
@@ -62,8 +59,11 @@ export function cloudOf(values: Values, secretId: string): CloudName {
   return cloud;
 }
 
-/** The cloud adapter for a secret, reached with `--region`, `--endpoint` and the environment. */
-export function secretsOf(cloud: CloudName, values: Values, env: RunContext['env'], manyCalls = false): CloudSecrets {
+/**
+ * The cloud adapter for a secret, reached with `--region`, `--endpoint` and the environment. The
+ * adapter (and its cloud's SDK) is imported here, when a command first needs that cloud.
+ */
+export async function secretsOf(cloud: CloudName, values: Values, env: RunContext['env'], manyCalls = false): Promise<CloudSecrets> {
   const region = stringOption(values, 'region');
   const endpoint = stringOption(values, 'endpoint');
   const connection: CloudConnectionOptions = {
@@ -72,7 +72,9 @@ export function secretsOf(cloud: CloudName, values: Values, env: RunContext['env
     ...(region === undefined ? {} : { region }),
     ...(endpoint === undefined ? {} : { endpoint }),
   };
-  return cloud === 'aws' ? awsSecrets(connection) : cloud === 'alibaba' ? alibabaSecrets(connection) : ncloudSecrets(connection);
+  if (cloud === 'aws') return (await import('./clouds/aws.js')).awsSecrets(connection);
+  if (cloud === 'alibaba') return (await import('./clouds/alibaba.js')).alibabaSecrets(connection);
+  return (await import('./clouds/ncloud.js')).ncloudSecrets(connection);
 }
 
 /** The value of a whole-number option, or `fallback` when not given. */

@@ -15,11 +15,8 @@ import {
   type UserProfile,
 } from '@rotakit/core';
 import type { MssqlTarget } from '@rotakit/target-mssql';
-import { openMssqlIntrospection } from '@rotakit/target-mssql/internal';
 import type { MysqlTarget } from '@rotakit/target-mysql';
-import { openMysqlIntrospection } from '@rotakit/target-mysql/internal';
 import type { PostgresTarget } from '@rotakit/target-postgres';
-import { openPostgresIntrospection } from '@rotakit/target-postgres/internal';
 import type { CloudName, CloudSecrets, DoctorCheck, PreflightOptions } from './cloud.js';
 import type { TargetPicker } from './targets.js';
 
@@ -87,7 +84,7 @@ export async function doctorSecret(secrets: CloudSecrets, secretId: string, opti
   let target: Target | undefined;
   if (credentials !== undefined) {
     try {
-      target = (options.checkDb ?? options.picker).targetFor(credentials);
+      target = await (options.checkDb ?? options.picker).targetFor(credentials);
       checks.push({ id: 'secret.engine', outcome: 'pass', summary: `the ${target.engine} target rotates it` });
     } catch (error) {
       checks.push({ id: 'secret.engine', outcome: 'fail', summary: errorText(error), hint: 'name a supported engine (mysql, mariadb, postgres, sqlserver) in the secret, or pass --engine' });
@@ -227,7 +224,7 @@ async function privilegedChecks(secrets: CloudSecrets, target: Target, reference
 const RIGHTS: Readonly<Record<string, { open(target: Target, login: Login): Promise<UserIntrospection>; missing(profile: UserProfile): string[]; grant(user: string): string }>> = {
   // MySQL and MariaDB: its own grants (SHOW GRANTS): CREATE USER (or ALL PRIVILEGES) and GRANT OPTION on *.*.
   mysql: {
-    open: (target, login) => openMysqlIntrospection(target as MysqlTarget, login),
+    open: async (target, login) => (await import('@rotakit/target-mysql/internal')).openMysqlIntrospection(target as MysqlTarget, login),
     missing: ({ privileges }) => {
       const global = (name: string): boolean => privileges.some((privilege) => privilege.endsWith(`${name} ON *.*`));
       return [...(global('ALL PRIVILEGES') || global('CREATE USER') ? [] : ['CREATE USER']), ...(global('GRANT OPTION') ? [] : ['GRANT OPTION'])];
@@ -236,13 +233,13 @@ const RIGHTS: Readonly<Record<string, { open(target: Target, login: Login): Prom
   },
   // PostgreSQL: SUPERUSER or CREATEROLE (which creates roles and grants memberships it administers).
   postgres: {
-    open: (target, login) => openPostgresIntrospection(target as PostgresTarget, login),
+    open: async (target, login) => (await import('@rotakit/target-postgres/internal')).openPostgresIntrospection(target as PostgresTarget, login),
     missing: ({ privileges }) => (privileges.includes('attribute SUPERUSER') || privileges.includes('attribute CREATEROLE') ? [] : ['CREATEROLE']),
     grant: (user) => `ALTER ROLE ${user} CREATEROLE (and WITH GRANT OPTION on what it passes on)`,
   },
   // SQL Server: sysadmin or securityadmin, or ALTER ANY LOGIN granted.
   mssql: {
-    open: (target, login) => openMssqlIntrospection(target as MssqlTarget, login),
+    open: async (target, login) => (await import('@rotakit/target-mssql/internal')).openMssqlIntrospection(target as MssqlTarget, login),
     missing: ({ privileges, roles }) =>
       roles.some((role) => /^(sysadmin|securityadmin)$/i.test(role)) || privileges.some((privilege) => /^GRANT(_WITH_GRANT_OPTION)? ALTER ANY LOGIN on /i.test(privilege)) ? [] : ['ALTER ANY LOGIN'],
     grant: (user) => `GRANT ALTER ANY LOGIN TO [${user}] (and ALTER ANY USER in each database)`,

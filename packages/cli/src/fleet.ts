@@ -84,7 +84,7 @@ export function tagOf(text: string): { key: string; value?: string } {
 /** How a fleet run goes: at most `concurrency` secrets at once, each result handed to `onResult` as it ends. */
 export interface FleetRunOptions {
   readonly concurrency: number;
-  readonly secretsOf: (cloud: CloudName) => CloudSecrets;
+  readonly secretsOf: (cloud: CloudName) => Promise<CloudSecrets>;
   readonly operation: FleetOperation;
   readonly onResult: (result: FleetResult) => void;
 }
@@ -110,7 +110,7 @@ async function runOne(target: FleetTarget, options: FleetRunOptions): Promise<Fl
   const redactor = new Redactor();
   let outcome: FleetOutcome;
   try {
-    outcome = await options.operation(options.secretsOf(target.cloud), target.secretId, redactor);
+    outcome = await options.operation(await options.secretsOf(target.cloud), target.secretId, redactor);
   } catch (error) {
     const code = isRotakitError(error) ? error.code : 'Unexpected';
     const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');

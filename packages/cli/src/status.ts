@@ -70,7 +70,7 @@ export async function checkVersionLogin(
     throw error;
   }
   redactor.add(credentials.password);
-  return checkLogin(picker.targetFor(credentials), credentials);
+  return checkLogin(await picker.targetFor(credentials), credentials);
 }
 
 /** The text `status` prints for one secret. */

@@ -37,9 +37,10 @@ export interface PasswordOptions extends PasswordPolicy {
  * create and set, the pending ones in test. Both name the same server (create copies every field
  * of the current value but the user name and password, and set refuses a pending host that
  * differs), so pick by those fields, not by the user name. What it throws is scrubbed, and nothing
- * has been written when it throws.
+ * has been written when it throws. The function may return a promise of the target (a caller
+ * that imports its driver only when a secret needs it); core awaits it in the same guard.
  */
-export type TargetSource = Target | ((credentials: Credentials) => Target);
+export type TargetSource = Target | ((credentials: Credentials) => Target | Promise<Target>);
 
 /** Everything a rotation needs besides the secret and the token. */
 export interface RotationOptions {
@@ -372,8 +373,8 @@ class Rotation {
    */
   async #resolveTarget(credentials: Credentials): Promise<Target> {
     if (this.#resolvedTarget) return this.#resolvedTarget;
-    const source = this.#options.target as (credentials: Credentials) => Target;
-    const target = source(credentials);
+    const source = this.#options.target as (credentials: Credentials) => Target | Promise<Target>;
+    const target = await source(credentials);
     if (typeof target !== 'object' || target === null || typeof target.connect !== 'function') {
       throw new InvalidOptionsError('the target function must return a target', { field: 'target' });
     }

@@ -183,6 +183,19 @@ describe('a target source', () => {
     expect(finishOnly).toEqual([]);
   });
 
+  it('may return a promise of the target, which core awaits; a rejected one writes nothing', async () => {
+    const { store, target } = fixture();
+    const result = await rotate({ store, target: async () => target, strategy: singleUser(), schema: defaultSchema, secretId: 'app' });
+    expect(result.steps).toEqual({ create: 'done', set: 'done', test: 'done', finish: 'done' });
+    expect(target.users.get('app')?.password).not.toBe('first-password-1');
+    const before = store.stages('app');
+    await expect(
+      rotate({ store, target: () => Promise.reject(new InvalidSecretValueError('engine names no target', { field: 'engine' })), strategy: singleUser(), schema: defaultSchema, secretId: 'app' }),
+    ).rejects.toMatchObject({ code: 'InvalidSecretValue' });
+    expect(store.stages('app').pending).toBeUndefined();
+    expect(store.stages('app').current).toBe(before.current);
+  });
+
   it('that refuses the secret in create withdraws the cloud\'s value-less pending version, so the next rotation is not wedged', async () => {
     const { store } = fixture();
     store.beginRotation('app', 'placeholder-token');

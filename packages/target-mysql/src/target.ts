@@ -10,6 +10,7 @@ import {
   type Target,
   type TargetSession,
 } from '@rotakit/core';
+import { createConnection as createCoreConnection } from 'mysql2';
 import { createConnection, type Connection, type ConnectionOptions } from 'mysql2/promise';
 import { AccountCatalog, text } from './catalog.js';
 import { connectError, statementError } from './errors.js';
@@ -18,6 +19,9 @@ import { resolveOptions, type MysqlTargetOptions, type ResolvedMysqlOptions } fr
 import { MysqlSession } from './session.js';
 import type { SqlDialect } from './sql.js';
 import { parseServerVersion } from './version.js';
+
+/** The handshake's capability flag of a server that offers TLS (`CLIENT_SSL` in the MySQL protocol). */
+const CLIENT_SSL = 0x800;
 
 /** The port MySQL listens on unless the login says otherwise. */
 export const DEFAULT_MYSQL_PORT = 3306;
@@ -79,11 +83,12 @@ export async function openCatalog(login: Login, options: ResolvedMysqlOptions): 
   redactor.add(login.password);
   const connectionOptions = connectionOptionsOf(login, host, port, options);
   let connection: Connection;
+  const attempt = loginAttempt(connectionOptions);
   try {
-    connection = await createConnection(connectionOptions);
+    connection = await attempt.connected;
   } catch (error) {
     const classified = connectError(error, login, where, redactor);
-    if (classified.code === 'TargetAuthFailed' && login.tls === 'disable' && (await loginNeedsTls(connectionOptions))) {
+    if (classified.code === 'TargetAuthFailed' && login.tls === 'disable' && attempt.serverOffersTls() && (await loginNeedsTls(connectionOptions))) {
       throw new TlsRequiredError(
         `the server at ${where} refuses this login in plaintext but accepts it over TLS; the login has tls: disable`,
       );
@@ -110,9 +115,28 @@ export async function openCatalog(login: Login, options: ResolvedMysqlOptions): 
 }
 
 /**
+ * One login, as `mysql2/promise`'s `createConnection` makes it, keeping the handshake's word on
+ * whether the server offers TLS: a refused login is worth retrying over TLS only on such a server.
+ * When the driver does not say (no handshake flags), the server is taken to offer TLS.
+ */
+function loginAttempt(options: ConnectionOptions): { connected: Promise<Connection>; serverOffersTls: () => boolean } {
+  const core = createCoreConnection(options);
+  const connected = new Promise<Connection>((resolve, reject) => {
+    core.once('connect', () => resolve(core.promise() as unknown as Connection));
+    core.once('error', reject);
+  });
+  const serverOffersTls = (): boolean => {
+    const flags = (core as unknown as { serverCapabilityFlags?: unknown }).serverCapabilityFlags;
+    return typeof flags !== 'number' || flags === 0 || (flags & CLIENT_SSL) !== 0;
+  };
+  return { connected, serverOffersTls };
+}
+
+/**
  * MariaDB answers a plaintext login refused by `require_secure_transport` (or an account's
  * `REQUIRE SSL`) with the same error as a wrong password. Trying the same login over TLS tells
- * the two apart; the password is no more exposed than by the plaintext attempt just made.
+ * the two apart; the password is no more exposed than by the plaintext attempt just made. Only a
+ * server whose handshake offers TLS gets the retry: on another, it could only fail.
  */
 async function loginNeedsTls(options: ConnectionOptions): Promise<boolean> {
   try {

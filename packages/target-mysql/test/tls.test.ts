@@ -1,3 +1,4 @@
+import { createServer, connect as netConnect, type AddressInfo, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRotakitError, type RotakitErrorCode, type TlsMode } from '@rotakit/core';
 import { startMariaDb, type MariaDbServer } from '@rotakit/testkit';
@@ -27,6 +28,64 @@ async function expectCode(attempt: Promise<void>, code: RotakitErrorCode): Promi
   expect(isRotakitError(error, code), `${error.name}: ${error.message}`).toBe(true);
   expectNoSecret(error, [PASSWORD]);
 }
+
+/** A TCP relay to `server` that counts the connections made through it: each is one login attempt. */
+async function countingRelay(server: MariaDbServer): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
+  let connections = 0;
+  const open = new Set<{ destroy(): void }>();
+  const relay: Server = createServer((client) => {
+    connections += 1;
+    const upstream = netConnect({ host: server.host, port: server.port });
+    open.add(client).add(upstream);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (relay.address() as AddressInfo).port,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        relay.close(() => resolve());
+        for (const socket of open) socket.destroy();
+      }),
+  };
+}
+
+/** The connections one refused `tls: 'disable'` login of `tls_user` makes, through a counting relay. */
+async function connectionsOfRefusedLogin(server: MariaDbServer): Promise<number> {
+  const relay = await countingRelay(server);
+  try {
+    const attempt = mysqlTarget({ tls: 'disable' })
+      .connect({ ...loginTo(server, 'tls_user', 'Wrong-pw-1', 'disable'), host: '127.0.0.1', port: relay.port })
+      .then((session) => session.close());
+    await expectCode(attempt, 'TargetAuthFailed');
+    return relay.connections();
+  } finally {
+    await relay.close();
+  }
+}
+
+describe('a refused plaintext login', () => {
+  let server: MariaDbServer;
+
+  beforeAll(async () => {
+    server = await startWithUser({});
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('is not retried over TLS on a server whose handshake offers no TLS', async () => {
+    const admin = await adminConnection(server);
+    const [rows] = await admin.query('SELECT @@have_ssl AS haveSsl');
+    await admin.end();
+    const offersTls = (rows as { haveSsl: string }[])[0]?.haveSsl === 'YES';
+    // testkit's server runs with --skip-ssl; one given by URL may offer TLS, and then the retry is kept.
+    expect(await connectionsOfRefusedLogin(server)).toBe(offersTls ? 2 : 1);
+  });
+});
 
 describe('TLS against a server that requires secure transport', () => {
   let server: MariaDbServer;
@@ -105,5 +164,9 @@ describe('TLS against a server whose certificate names another host', () => {
         .then((session) => session.close());
     await expectCode(attempt(PASSWORD), 'TlsRequired');
     await expectCode(attempt('Wrong-pw-1'), 'TargetAuthFailed');
+  });
+
+  it('retries a refused plaintext login over TLS once on a server that offers TLS', async () => {
+    expect(await connectionsOfRefusedLogin(server)).toBe(2);
   });
 });

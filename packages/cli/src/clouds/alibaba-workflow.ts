@@ -2,12 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { InvalidOptionsError, StepFailedError, StoreAccessDeniedError, StoreUnavailableError } from '@rotakit/core';
 import { endpointFromEnvironment } from '@rotakit/provider-alibaba';
 import type { RotationEnd, RotationRequest } from '../cloud.js';
+import { DEFAULT_FLOW_NAME, FNF_ENDPOINT_ENV } from './alibaba-names.js';
 
-/** The flow `workflowDefinition()` of `@rotakit/provider-alibaba/setup` names, when `--flow` is not given. */
-export const DEFAULT_FLOW_NAME = 'rotakit-rotation';
-
-/** Where the Serverless Workflow API is, when not `<region>.fnf.aliyuncs.com`. */
-export const FNF_ENDPOINT_ENV = 'ALIBABA_CLOUD_FNF_ENDPOINT';
+export { DEFAULT_FLOW_NAME, FNF_ENDPOINT_ENV };
 
 /** Between two looks at an execution: DescribeExecution's long poll, in seconds. */
 const LONG_POLL_SECONDS = 1;

@@ -84,7 +84,7 @@ async function runDoctor(context: RunContext, values: Values, positionals: reado
   const secretId = positionals[0]!;
   const options = doctorOptionsOf(values);
   const cloud = cloudOf(values, secretId);
-  const report = await doctorSecret(secretsOf(cloud, values, context.env), secretId, { ...options, redactor: context.redactor });
+  const report = await doctorSecret(await secretsOf(cloud, values, context.env), secretId, { ...options, redactor: context.redactor });
   context.out(context.json ? JSON.stringify({ secrets: [report] }, null, 2) : doctorText(report));
   return report.ok ? EXIT_CODES.ok : EXIT_CODES.finding;
 }

@@ -187,7 +187,7 @@ async function runFleetCommand(context: RunContext, values: Values, positionals:
   const report = stringOption(values, 'report');
   const secretsOfCloud = cloudClients(values, context.env);
   const targets = await selected(values, secretsOfCloud);
-  for (const cloud of new Set(targets.map((target) => target.cloud))) subcommand.check?.(secretsOfCloud(cloud), values);
+  for (const cloud of new Set(targets.map((target) => target.cloud))) subcommand.check?.(await secretsOfCloud(cloud), values);
 
   const tally = new FleetTally(name!, context.json || report !== undefined);
   const display = fleetDisplay({ title: `fleet ${name}`, ...(context.progress === undefined ? {} : { stream: context.progress }), line: context.out, quiet: context.json });
@@ -212,9 +212,9 @@ async function runFleetCommand(context: RunContext, values: Values, positionals:
   return summary.outcomes.ok === summary.total && summary.total > 0 ? EXIT_CODES.ok : EXIT_CODES.finding;
 }
 
-/** One adapter (one SDK client) per cloud for the whole run, built on first use. */
-function cloudClients(values: Values, env: RunContext['env']): (cloud: CloudName) => CloudSecrets {
-  const built = new Map<CloudName, CloudSecrets>();
+/** One adapter (one SDK client) per cloud for the whole run, imported and built on first use. */
+function cloudClients(values: Values, env: RunContext['env']): (cloud: CloudName) => Promise<CloudSecrets> {
+  const built = new Map<CloudName, Promise<CloudSecrets>>();
   return (cloud) => {
     let secrets = built.get(cloud);
     if (secrets === undefined) {
@@ -226,7 +226,7 @@ function cloudClients(values: Values, env: RunContext['env']): (cloud: CloudName
 }
 
 /** The secrets `--from`, or `--match` and `--tag`, select. */
-async function selected(values: Values, secretsOfCloud: (cloud: CloudName) => CloudSecrets): Promise<FleetTarget[]> {
+async function selected(values: Values, secretsOfCloud: (cloud: CloudName) => Promise<CloudSecrets>): Promise<FleetTarget[]> {
   const match = stringOption(values, 'match');
   const tag = stringOption(values, 'tag');
   const from = stringOption(values, 'from');
@@ -235,10 +235,10 @@ async function selected(values: Values, secretsOfCloud: (cloud: CloudName) => Cl
     if (match !== undefined || tag !== undefined) throw new UsageError('--from takes the ids it lists: not with --match or --tag');
     const targets = await targetsFromFile(from, cloud);
     // Credentials and endpoints are checked for every cloud before the first secret is touched.
-    for (const target of targets) secretsOfCloud(target.cloud);
+    for (const cloud of new Set(targets.map((target) => target.cloud))) await secretsOfCloud(cloud);
     return targets;
   }
   if (match === undefined && tag === undefined) throw new UsageError('fleet needs --match PREFIX, --tag KEY[=VALUE] or --from FILE');
   if (cloud === undefined) throw new UsageError('--match and --tag list one cloud: pass --cloud');
-  return targetsListed(secretsOfCloud(cloud), { ...(match === undefined ? {} : { prefix: match }), ...(tag === undefined ? {} : { tag: tagOf(tag) }) });
+  return targetsListed(await secretsOfCloud(cloud), { ...(match === undefined ? {} : { prefix: match }), ...(tag === undefined ? {} : { tag: tagOf(tag) }) });
 }

@@ -41,7 +41,7 @@ function planText(plan: RecoveryPlan): string {
 async function runRecover(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
   const [secretId, ...extra] = positionals;
   if (secretId === undefined || extra.length > 0) throw new UsageError('recover takes exactly one secret id');
-  const secrets = secretsOf(cloudOf(values, secretId), values, context.env);
+  const secrets = await secretsOf(cloudOf(values, secretId), values, context.env);
   const picker = pickerOf(values);
   const strategy = strategyOf(oneOf(values['strategy'], STRATEGIES, '--strategy'));
   const plan = await planRecovery(secrets, secretId, { picker, redactor: context.redactor });

@@ -1,7 +1,7 @@
 import { InvalidOptionsError } from '@rotakit/core';
 import { cloudOf, oneOf, pickerOf, secretsOf, stringOption, UsageError, wholeNumber, type Command, type RunContext, type Values } from '../command.js';
 import type { RotationRequest } from '../cloud.js';
-import { DEFAULT_FLOW_NAME, FNF_ENDPOINT_ENV } from '../clouds/alibaba-workflow.js';
+import { DEFAULT_FLOW_NAME, FNF_ENDPOINT_ENV } from '../clouds/alibaba-names.js';
 import { EXIT_CODES, type ExitCode } from '../exit-codes.js';
 import { rotateInCloud, rotateLocally, STRATEGIES, strategyOf, type RotateReport } from '../rotate.js';
 
@@ -42,7 +42,7 @@ export const rotateCommand: Command = {
 async function runRotate(context: RunContext, values: Values, positionals: readonly string[]): Promise<ExitCode> {
   const [secretId, ...extra] = positionals;
   if (secretId === undefined || extra.length > 0) throw new UsageError('rotate takes exactly one secret id');
-  const secrets = secretsOf(cloudOf(values, secretId), values, context.env);
+  const secrets = await secretsOf(cloudOf(values, secretId), values, context.env);
   const picker = pickerOf(values);
   const strategy = oneOf(values['strategy'], STRATEGIES, '--strategy');
   const waitMs = wholeNumber(values, 'wait', DEFAULT_WAIT_SECONDS) * 1000;

@@ -41,7 +41,7 @@ async function runStatus(context: RunContext, values: Values, secretIds: readonl
   let code: ExitCode = EXIT_CODES.ok;
   for (const [index, secretId] of secretIds.entries()) {
     try {
-      const status = await statusOf(secretsOf(clouds[index]!, values, context.env), secretId, {
+      const status = await statusOf(await secretsOf(clouds[index]!, values, context.env), secretId, {
         ...(checkDb === undefined ? {} : { checkDb }),
         stuckAfterMs: Number(stuckAfter) * 60_000,
         redactor: context.redactor,

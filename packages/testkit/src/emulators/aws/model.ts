@@ -160,6 +160,8 @@ export class SecretTable {
   readonly region: string;
   readonly accountId: string;
   readonly #secrets = new Map<string, SecretRecord>();
+  /** The same secrets by name: a lookup by name or partial ARN is one map read, not a scan. */
+  readonly #byName = new Map<string, SecretRecord>();
   readonly #staleReads: number;
 
   /** `staleReads`: how many stage reads after a write still see the versions as before it (0: none). */
@@ -200,13 +202,18 @@ export class SecretTable {
     return `${this.arnPrefix}${name}-${suffix}`;
   }
 
-  /** Finds a secret by name, ARN or ARN without its random suffix; purges expired deletions. */
+  /** Finds a secret by name, ARN or ARN without its random suffix; a secret whose deletion is due is forgotten, not found. */
   find(secretId: string): SecretRecord | undefined {
-    this.#purgeExpired();
-    const exact = this.#secrets.get(secretId);
-    if (exact) return exact;
     const name = secretId.startsWith(this.arnPrefix) ? secretId.slice(this.arnPrefix.length) : secretId;
-    for (const secret of this.#secrets.values()) if (secret.name === name) return secret;
+    const now = nowSeconds();
+    for (const candidate of [this.#secrets.get(secretId), this.#byName.get(name)]) {
+      if (candidate === undefined) continue;
+      if (candidate.deletionDate !== undefined && candidate.deletionDate <= now) {
+        this.remove(candidate);
+        continue;
+      }
+      return candidate;
+    }
     return undefined;
   }
 
@@ -226,12 +233,16 @@ export class SecretTable {
 
   /** Stores a new secret, replacing any with the same ARN. */
   add(secret: SecretRecord): void {
+    const replaced = this.#secrets.get(secret.arn);
+    if (replaced !== undefined) this.remove(replaced);
     this.#secrets.set(secret.arn, secret);
+    this.#byName.set(secret.name, secret);
   }
 
   /** Forgets a secret. */
   remove(secret: SecretRecord): void {
-    this.#secrets.delete(secret.arn);
+    if (this.#secrets.get(secret.arn) === secret) this.#secrets.delete(secret.arn);
+    if (this.#byName.get(secret.name) === secret) this.#byName.delete(secret.name);
   }
 
   /** Every secret, in creation order. */
@@ -242,8 +253,8 @@ export class SecretTable {
 
   #purgeExpired(): void {
     const now = nowSeconds();
-    for (const [arn, secret] of this.#secrets) {
-      if (secret.deletionDate !== undefined && secret.deletionDate <= now) this.#secrets.delete(arn);
+    for (const secret of this.#secrets.values()) {
+      if (secret.deletionDate !== undefined && secret.deletionDate <= now) this.remove(secret);
     }
   }
 }
