@@ -259,18 +259,20 @@ export async function appSecret(
   }: { alternating?: boolean; password?: string; stored?: string } = {},
 ): Promise<{ id: string; password: string }> {
   await db.createUser(username, password);
+  // Numbered before any await: two secrets made side by side get names of their own.
   secrets += 1;
+  const number = secrets;
   const base = { engine: engine.awsEngine, host: db.host, port: db.port, dbname: db.database };
   let masterarn: string | undefined;
   if (alternating) {
     const master = await world.admin.send(
-      new CreateSecretCommand({ Name: `master-${secrets}`, SecretString: JSON.stringify({ ...base, username: db.admin.username, password: db.admin.password }) }),
+      new CreateSecretCommand({ Name: `master-${number}`, SecretString: JSON.stringify({ ...base, username: db.admin.username, password: db.admin.password }) }),
     );
     masterarn = master.ARN as string;
   }
   const { ARN } = await world.admin.send(
     new CreateSecretCommand({
-      Name: `app-${secrets}`,
+      Name: `app-${number}`,
       SecretString: JSON.stringify({ ...base, username, password: stored, ...(masterarn === undefined ? {} : { masterarn }) }),
     }),
   );
