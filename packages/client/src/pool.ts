@@ -50,7 +50,8 @@ export interface RotatingPoolOptions {
    * when there is no other pending. `alternating-users`: the user in use keeps logging in through
    * the switch, so current is read first. Default: `alternating-users` when the secret names a
    * privileged secret (`masterSecret`, AWS's `masterarn`), else `single-user`. Either order finds
-   * the credentials that log in; the right one costs a single read per rotation.
+   * the credentials that log in; the right one costs a single read per rotation met (a single-user
+   * rotation met after its finish step, pending gone, costs two: pending, then current).
    */
   readonly strategy?: Strategy['kind'];
   /** Told when the pool changes credentials or gives up on them; never a password. */
