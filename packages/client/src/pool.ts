@@ -1,4 +1,4 @@
-import { optionChecks, Redactor, TargetAuthFailedError, type Credentials, type Stage } from '@rotakit/core';
+import { optionChecks, Redactor, TargetAuthFailedError, type Credentials, type Stage, type Strategy } from '@rotakit/core';
 import { SecretReader, type ReadCredentials } from './reader.js';
 
 /** The credentials a pool logs in with, numbered: every change of credentials is a new generation. */
@@ -19,6 +19,13 @@ export type PoolEvent =
       readonly username: string;
       readonly stage: Stage;
       readonly via: 'ttl' | 'refused';
+      /**
+       * The reads of the secret that found these credentials: 1 (the time to live's read, or the
+       * first stage read after a refusal), 2 or more when the first stage read after a refusal held
+       * nothing new (single user: a rotation met after its finish step, pending gone; or read while
+       * the rotation was finishing).
+       */
+      readonly reads: number;
     }
   | {
       /** The database refused a login, and the secret read anew holds nothing else that could log in. */
@@ -36,6 +43,17 @@ export interface RotatingPoolOptions {
    * reaching the database, so retries never become a login storm.
    */
   readonly minRefreshIntervalMs?: number;
+  /**
+   * How the secret is rotated, which decides what the pool reads first when the database refuses
+   * its login. `single-user`: between the rotation's set and finish steps only pending logs in (and
+   * after finish pending's password is the new current's), so pending is read first, then current
+   * when there is no other pending. `alternating-users`: the user in use keeps logging in through
+   * the switch, so current is read first. Default: `alternating-users` when the secret names a
+   * privileged secret (`masterSecret`, AWS's `masterarn`), else `single-user`. Either order finds
+   * the credentials that log in; the right one costs a single read per rotation met (a single-user
+   * rotation met after its finish step, pending gone, costs two: pending, then current).
+   */
+  readonly strategy?: Strategy['kind'];
   /** Told when the pool changes credentials or gives up on them; never a password. */
   readonly onEvent?: (event: PoolEvent) => void;
   /** The clock the interval is measured on (default `Date.now`); tests pass a fake one. */
@@ -43,7 +61,7 @@ export interface RotatingPoolOptions {
 }
 
 /** The option keys of `RotatingPoolOptions`, for pools that add their own. */
-export const ROTATING_POOL_OPTION_KEYS: readonly string[] = ['minRefreshIntervalMs', 'onEvent', 'now'];
+export const ROTATING_POOL_OPTION_KEYS: readonly string[] = ['minRefreshIntervalMs', 'strategy', 'onEvent', 'now'];
 
 const DEFAULT_MIN_REFRESH_INTERVAL_MS = 1000;
 /**
@@ -65,8 +83,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * rotating pool (mysql2, pg, mssql) shares. New connections log in with `login()`: the reader's
  * current credentials (cached for its time to live), unless a refusal moved the pool on. When the
  * database refuses a login, `refused()` reads the secret once for every connection refused with
- * the same generation, and answers the credentials to try next: current read anew, else (in a
- * single-user rotation between its set and finish steps) pending. A generation refused after that
+ * the same generation, and answers the credentials to try next, in the order the rotation's
+ * strategy makes right (see `RotatingPoolOptions.strategy`): single user, pending read anew (the
+ * password of a rotation's set-to-finish window, and of the current it becomes), else current;
+ * alternating users, current read anew, else pending. A generation refused after that
  * is `TargetAuthFailedError`, and new logins fail fast for `minRefreshIntervalMs`.
  */
 export class RotatingLogin {
@@ -74,6 +94,7 @@ export class RotatingLogin {
   readonly #minIntervalMs: number;
   readonly #now: () => number;
   readonly #onEvent: ((event: PoolEvent) => void) | undefined;
+  readonly #strategy: Strategy['kind'] | undefined;
   readonly #redactor = new Redactor();
   #active: PoolLogin | undefined;
   #lastCurrent: ReadCredentials | undefined;
@@ -81,6 +102,7 @@ export class RotatingLogin {
   #lastRefreshAt = Number.NEGATIVE_INFINITY;
   #blockedUntil = Number.NEGATIVE_INFINITY;
   #refreshes = 0;
+  #refreshReads = 0;
   #checkedAt = Number.NEGATIVE_INFINITY;
 
   /** Credentials of `reader`'s secret for a pool; `subject` names the pool in messages. */
@@ -93,6 +115,11 @@ export class RotatingLogin {
       max: 3_600_000,
       fallback: DEFAULT_MIN_REFRESH_INTERVAL_MS,
     });
+    const strategy = given['strategy'];
+    if (strategy !== undefined && strategy !== 'single-user' && strategy !== 'alternating-users') {
+      throw check.invalid('strategy', "must be 'single-user' or 'alternating-users'");
+    }
+    this.#strategy = strategy;
     if (given['onEvent'] !== undefined && typeof given['onEvent'] !== 'function') throw check.invalid('onEvent', 'must be a function');
     if (given['now'] !== undefined && typeof given['now'] !== 'function') throw check.invalid('now', 'must be a function');
     this.#reader = reader;
@@ -103,6 +130,20 @@ export class RotatingLogin {
   /** How many times the secret was read anew because the database refused a login. */
   get refreshes(): number {
     return this.#refreshes;
+  }
+
+  /**
+   * The reads those refreshes made: one each when the first stage read (see `strategy`) held the
+   * credentials to move to; more when it did not (a single-user rotation met after its finish step,
+   * pending gone: pending, then current).
+   */
+  get refreshReads(): number {
+    return this.#refreshReads;
+  }
+
+  /** The strategy that orders the reads after a refusal of `login`: the option, else told by the secret. */
+  strategyOf(login: PoolLogin): Strategy['kind'] {
+    return this.#strategy ?? (login.credentials.masterSecret === undefined ? 'single-user' : 'alternating-users');
   }
 
   /** The generation logins use now (0 before the first `login()`). */
@@ -203,11 +244,11 @@ export class RotatingLogin {
     if (this.#active === undefined || (changed && !sameLogin(this.#active.credentials, current.credentials))) this.#activate(current, 'ttl');
   }
 
-  #activate(read: ReadCredentials, via: 'ttl' | 'refused'): PoolLogin {
+  #activate(read: ReadCredentials, via: 'ttl' | 'refused', reads = 1): PoolLogin {
     const generation = this.generation + 1;
     this.#active = { generation, stage: read.stage, credentials: read.credentials };
     this.#blockedUntil = Number.NEGATIVE_INFINITY;
-    if (generation > 1) this.#onEvent?.({ type: 'pool.credentials-changed', generation, username: read.credentials.username, stage: read.stage, via });
+    if (generation > 1) this.#onEvent?.({ type: 'pool.credentials-changed', generation, username: read.credentials.username, stage: read.stage, via, reads });
     return this.#active;
   }
 
@@ -217,18 +258,18 @@ export class RotatingLogin {
     if (this.generation > failed.generation) return this.#active as PoolLogin;
     this.#lastRefreshAt = this.#now();
     this.#refreshes += 1;
-    const current = await this.#reader.refresh();
-    this.#lastCurrent = current;
-    this.#redactor.add(current.credentials.password);
-    if (!sameLogin(current.credentials, failed.credentials)) return this.#activate(current, 'refused');
-    const pending = await this.#reader.pending();
-    if (pending !== undefined) this.#redactor.add(pending.credentials.password);
-    if (pending !== undefined && !sameLogin(pending.credentials, failed.credentials)) return this.#activate(pending, 'refused');
-    // A rotation may have finished between the two reads (pending gone, current moved): one more look.
-    const again = await this.#reader.refresh();
-    this.#lastCurrent = again;
-    this.#redactor.add(again.credentials.password);
-    if (!sameLogin(again.credentials, failed.credentials)) return this.#activate(again, 'refused');
+    // Single user: pending then current suffice (a rotation finished before pending was read has
+    // moved current). Alternating users: a rotation may finish between current and pending, so
+    // current is read once more.
+    const order: Stage[] = this.strategyOf(failed) === 'single-user' ? ['pending', 'current'] : ['current', 'pending', 'current'];
+    for (const [index, stage] of order.entries()) {
+      this.#refreshReads += 1;
+      const read = stage === 'current' ? await this.#reader.refresh() : await this.#reader.refreshPending();
+      if (read === undefined) continue;
+      this.#redactor.add(read.credentials.password);
+      if (stage === 'current') this.#lastCurrent = read;
+      if (!sameLogin(read.credentials, failed.credentials)) return this.#activate(read, 'refused', index + 1);
+    }
     this.#blockedUntil = this.#now() + this.#minIntervalMs;
     this.#onEvent?.({ type: 'pool.auth-failed', generation: failed.generation, username: failed.credentials.username });
     throw this.#authFailed(failed, 'was refused, and the secret read anew holds no other credentials', error);

@@ -130,6 +130,16 @@ export class SecretReader {
     return this.#required(await this.#fetch('current'));
   }
 
+  /**
+   * Reads pending again now, whatever the cache holds (an answer of "no rotation in progress"
+   * cached a moment ago says nothing about a rotation begun since), and caches what it reads.
+   * Callers that ask while a read of pending is on its way share it.
+   */
+  refreshPending(): Promise<ReadCredentials | undefined> {
+    this.#cache.delete('pending');
+    return this.#fetch('pending');
+  }
+
   #required(read: ReadCredentials | undefined): ReadCredentials {
     if (read === undefined) throw new SecretNotFoundError(`${this.#source.name} secret ${this.#source.secretId} has no current version`);
     return read;

@@ -4,10 +4,13 @@
 // after a second refusal, and events without a password.
 import { defaultSchema, isRotakitError, type Stage } from '@rotakit/core';
 import { describe, expect, it } from 'vitest';
-import { ROTATING_POOL_OPTION_KEYS, RotatingLogin, SecretReader, type PoolEvent, type SecretSource } from '../src/index.js';
+import { ROTATING_POOL_OPTION_KEYS, RotatingLogin, SecretReader, type PoolEvent, type RotatingPoolOptions, type SecretSource } from '../src/index.js';
 import { fakeClock } from './helpers.js';
 
 const valueOf = (username: string, password: string) => JSON.stringify({ username, password, host: 'db.internal' });
+/** A secret of alternating users: it names its privileged secret. */
+const alternatingValueOf = (username: string, password: string) =>
+  JSON.stringify({ username, password, host: 'db.internal', masterSecret: 'app/db-admin' });
 
 /** A source over a stage table the test edits, counting reads. */
 function tableSource(table: Partial<Record<Stage, string>>) {
@@ -26,48 +29,90 @@ function tableSource(table: Partial<Record<Stage, string>>) {
   return { source, reads, table, state };
 }
 
-function loginOver(table: Partial<Record<Stage, string>>, minRefreshIntervalMs = 0) {
+function loginOver(table: Partial<Record<Stage, string>>, minRefreshIntervalMs = 0, options: RotatingPoolOptions = {}) {
   const made = tableSource(table);
   const events: PoolEvent[] = [];
   const clock = fakeClock();
-  const login = new RotatingLogin(new SecretReader(made.source, defaultSchema, { ttlMs: 1000, now: clock.now }), {
+  const reader = new SecretReader(made.source, defaultSchema, { ttlMs: 1000, now: clock.now });
+  const login = new RotatingLogin(reader, {
+    ...options,
     minRefreshIntervalMs,
     now: clock.now,
     onEvent: (event) => void events.push(event),
   });
-  return { ...made, login, events, clock };
+  return { ...made, login, events, clock, reader };
 }
 
 describe('RotatingLogin', () => {
   it('names its option keys', () => {
-    expect(ROTATING_POOL_OPTION_KEYS).toEqual(['minRefreshIntervalMs', 'onEvent', 'now']);
+    expect(ROTATING_POOL_OPTION_KEYS).toEqual(['minRefreshIntervalMs', 'strategy', 'onEvent', 'now']);
   });
 
-  it('after a refusal: the new current, one read for ten refusals of the same generation', async () => {
-    const { login, reads, table, events } = loginOver({ current: valueOf('app', 'first-password-1') });
+  it('alternating users (told by the secret): after a refusal the new current, one read for ten refusals of the same generation', async () => {
+    const { login, reads, table, events } = loginOver({ current: alternatingValueOf('app', 'first-password-1') });
     const first = await login.login();
     expect(first).toMatchObject({ generation: 1, stage: 'current', credentials: { username: 'app' } });
-    table.current = valueOf('app_clone', 'second-password-2');
+    expect(login.strategyOf(first)).toBe('alternating-users');
+    table.pending = alternatingValueOf('app', 'third-password-3');
+    table.current = alternatingValueOf('app_clone', 'second-password-2');
     reads.length = 0;
     const next = await Promise.all(Array.from({ length: 10 }, () => login.refused(first)));
     expect(new Set(next.map((answer) => answer.generation))).toEqual(new Set([2]));
     expect(next[0]?.credentials.username).toBe('app_clone');
     expect(reads).toEqual(['current']);
     expect(login.refreshes).toBe(1);
-    expect(events).toEqual([{ type: 'pool.credentials-changed', generation: 2, username: 'app_clone', stage: 'current', via: 'refused' }]);
+    expect(login.refreshReads).toBe(1);
+    expect(events).toEqual([{ type: 'pool.credentials-changed', generation: 2, username: 'app_clone', stage: 'current', via: 'refused', reads: 1 }]);
     // A refusal of the old generation after the move answers the new one without a read.
     await login.refused(first);
     expect(reads).toEqual(['current']);
   });
 
-  it('in a single-user window (current unchanged, pending set): pending; after finish the pool stays on it', async () => {
-    const { login, reads, table } = loginOver({ current: valueOf('app', 'old-password-1') });
+  it('single user, in the set-to-finish window: pending at one read; after finish the pool stays on it', async () => {
+    const { login, reads, table, clock, reader } = loginOver({ current: valueOf('app', 'old-password-1') });
     const first = await login.login();
+    expect(login.strategyOf(first)).toBe('single-user');
+    // A read of pending that answered "none" a moment ago is not reused.
+    expect(await reader.pending()).toBeUndefined();
     table.pending = valueOf('app', 'new-password-2');
     reads.length = 0;
     const next = await login.refused(first);
     expect(next).toMatchObject({ generation: 2, stage: 'pending', credentials: { password: 'new-password-2' } });
-    expect(reads).toEqual(['current', 'pending']);
+    expect(reads).toEqual(['pending']);
+    expect(login.refreshReads).toBe(1);
+    // Finish: pending's version becomes current, same password; after the time to live nothing changes.
+    table.current = table.pending;
+    delete table.pending;
+    clock.advance(1500);
+    expect(await login.login()).toBe(next);
+    expect(login.generation).toBe(2);
+  });
+
+  it('single user, refused after finish (pending gone): pending, then current; counted as two reads', async () => {
+    const { login, reads, table, events } = loginOver({ current: valueOf('app', 'old-password-1') });
+    const first = await login.login();
+    table.current = valueOf('app', 'new-password-2');
+    reads.length = 0;
+    const next = await login.refused(first);
+    expect(next).toMatchObject({ generation: 2, stage: 'current', credentials: { password: 'new-password-2' } });
+    expect(reads).toEqual(['pending', 'current']);
+    expect([login.refreshes, login.refreshReads]).toEqual([1, 2]);
+    expect(events).toEqual([{ type: 'pool.credentials-changed', generation: 2, username: 'app', stage: 'current', via: 'refused', reads: 2 }]);
+  });
+
+  it('the strategy option overrides what the secret tells, and is checked', async () => {
+    const { login, reads, table } = loginOver({ current: alternatingValueOf('app', 'old-password-1') }, 0, { strategy: 'single-user' });
+    const first = await login.login();
+    expect(login.strategyOf(first)).toBe('single-user');
+    table.pending = alternatingValueOf('app', 'new-password-2');
+    reads.length = 0;
+    await login.refused(first);
+    expect(reads).toEqual(['pending']);
+    const { source } = tableSource({});
+    const reader = new SecretReader(source, defaultSchema);
+    expect(() => new RotatingLogin(reader, { strategy: 'both' as 'single-user' })).toThrow(
+      expect.objectContaining({ code: 'InvalidOptions', field: 'strategy' }) as Error,
+    );
   });
 
   it('refused again with nothing else in the secret: TargetAuthFailed without a password, then logins held back for the interval', async () => {

@@ -20,6 +20,11 @@ import type { SecretReader } from '../src/reader.js';
 
 /** The key pair the application's reader signs with, so the emulator counts its reads apart from the rotation function's. */
 export const APP_KEY = { accessKeyId: 'application-key', secretAccessKey: 'application-secret-key' };
+/** A second application's key pair, so two pools run side by side on one emulator with their reads counted apart. */
+export const OTHER_APP_KEY = { accessKeyId: 'other-application-key', secretAccessKey: 'other-application-secret-key' };
+
+/** An access key pair the emulator accepts. */
+export type AppKey = typeof APP_KEY;
 
 /** A real database server (or the TDS fake) and what the tests arrange on it. */
 export interface Database {
@@ -215,23 +220,23 @@ export const ENGINES: Engine[] = [
 export interface World {
   readonly sm: AwsSecretsManagerEmulator;
   readonly admin: SecretsManagerClient;
-  /** The application's GetSecretValue calls, as the emulator counted them. */
-  appReads(): number;
-  /** A reader signing as the application. */
-  reader(secretId: string, ttlMs: number): SecretReader;
+  /** The application's GetSecretValue calls (signed with `key`, default `APP_KEY`), as the emulator counted them. */
+  appReads(key?: AppKey): number;
+  /** A reader signing as the application (with `key`, default `APP_KEY`). */
+  reader(secretId: string, ttlMs: number, key?: AppKey): SecretReader;
   close(): Promise<void>;
 }
 
 export async function startWorld(): Promise<World> {
-  const sm = await startAwsSecretsManagerEmulator({ rotation: { driving: 'before-response' }, credentials: [AWS_EMULATOR_CREDENTIALS, APP_KEY] });
+  const sm = await startAwsSecretsManagerEmulator({ rotation: { driving: 'before-response' }, credentials: [AWS_EMULATOR_CREDENTIALS, APP_KEY, OTHER_APP_KEY] });
   const config = { endpoint: sm.url, region: 'us-east-1', credentials: AWS_EMULATOR_CREDENTIALS, maxAttempts: 1 };
   const admin = new SecretsManagerClient(config);
   return {
     sm,
     admin,
-    appReads: () => sm.callCountsBy(APP_KEY.accessKeyId)['GetSecretValue'] ?? 0,
-    reader: (secretId, ttlMs) =>
-      awsSecretReader(secretId, { ttlMs, secretsManager: { endpoint: sm.url, region: 'us-east-1', credentials: APP_KEY, maxAttempts: 1 } }),
+    appReads: (key = APP_KEY) => sm.callCountsBy(key.accessKeyId)['GetSecretValue'] ?? 0,
+    reader: (secretId, ttlMs, key = APP_KEY) =>
+      awsSecretReader(secretId, { ttlMs, secretsManager: { endpoint: sm.url, region: 'us-east-1', credentials: key, maxAttempts: 1 } }),
     close: async () => {
       admin.destroy();
       await sm.close();
@@ -254,18 +259,20 @@ export async function appSecret(
   }: { alternating?: boolean; password?: string; stored?: string } = {},
 ): Promise<{ id: string; password: string }> {
   await db.createUser(username, password);
+  // Numbered before any await: two secrets made side by side get names of their own.
   secrets += 1;
+  const number = secrets;
   const base = { engine: engine.awsEngine, host: db.host, port: db.port, dbname: db.database };
   let masterarn: string | undefined;
   if (alternating) {
     const master = await world.admin.send(
-      new CreateSecretCommand({ Name: `master-${secrets}`, SecretString: JSON.stringify({ ...base, username: db.admin.username, password: db.admin.password }) }),
+      new CreateSecretCommand({ Name: `master-${number}`, SecretString: JSON.stringify({ ...base, username: db.admin.username, password: db.admin.password }) }),
     );
     masterarn = master.ARN as string;
   }
   const { ARN } = await world.admin.send(
     new CreateSecretCommand({
-      Name: `app-${secrets}`,
+      Name: `app-${number}`,
       SecretString: JSON.stringify({ ...base, username, password: stored, ...(masterarn === undefined ? {} : { masterarn }) }),
     }),
   );
@@ -281,7 +288,9 @@ export function rotator(world: World, engine: Engine, alternating: boolean): (se
     secretsManager: { endpoint: world.sm.url, region: 'us-east-1', credentials: AWS_EMULATOR_CREDENTIALS, maxAttempts: 1 },
   });
   const arn = world.sm.functionArn(`rotator-${secrets}`);
-  world.sm.registerRotationFunction(arn, (event) => handler(event as RotationHandlerEvent));
+  // Thirty seconds, as rotation functions are commonly given: Lambda's default of three is a close
+  // call for a step on a machine this test shares with a 32-worker load.
+  world.sm.registerRotationFunction(arn, (event) => handler(event as RotationHandlerEvent), { timeoutMs: 30_000 });
   return async (secretId) => {
     await world.admin.send(new RotateSecretCommand({ SecretId: secretId, RotationLambdaARN: arn, RotationRules: { AutomaticallyAfterDays: 30 } }));
     const settled = await world.sm.rotationSettled(secretId);

@@ -89,6 +89,20 @@ describe('SecretReader', () => {
     expect(`${error.message}\n${error.stack}`).not.toContain(SECRET_PASSWORD);
   });
 
+  it('refreshPending reads pending at once, past a cached "none", and caches what it read', async () => {
+    const table: Partial<Record<Stage, string>> = { current: valueOf(SECRET_PASSWORD) };
+    const { source, reads } = tableSource(table);
+    const reader = new SecretReader(source, defaultSchema, { ttlMs: 60_000 });
+    expect(await reader.pending()).toBeUndefined();
+    table.pending = valueOf('next-password-2');
+    expect(await reader.pending()).toBeUndefined();
+    const [fresh, shared] = await Promise.all([reader.refreshPending(), reader.refreshPending()]);
+    expect(fresh?.credentials.password).toBe('next-password-2');
+    expect(shared).toBe(fresh);
+    expect(await reader.pending()).toBe(fresh);
+    expect(reads).toEqual(['pending', 'pending']);
+  });
+
   it('current without a version is SecretNotFoundError; previous and pending are undefined', async () => {
     const reader = new SecretReader(tableSource({}).source, defaultSchema);
     await expect(reader.current()).rejects.toMatchObject({ code: 'SecretNotFound' });
