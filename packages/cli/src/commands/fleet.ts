@@ -9,7 +9,10 @@ import { fleetDisplay } from '../progress.js';
 import { carryOut, planRecovery } from '../recover.js';
 import { rotateInCloud, rotateLocally, STRATEGIES, strategyOf } from '../rotate.js';
 import { statusOf } from '../status.js';
-import { doctorOptionsOf } from './doctor.js';
+import { doctorCommand, doctorOptionsOf } from './doctor.js';
+import { recoverCommand } from './recover.js';
+import { rotateCommand } from './rotate.js';
+import { statusCommand } from './status.js';
 
 const DEFAULT_CONCURRENCY = 4;
 const MAX_CONCURRENCY = 256;
@@ -136,19 +139,12 @@ export const fleetCommand: Command = {
     from: { type: 'string' },
     concurrency: { type: 'string' },
     report: { type: 'string' },
-    'check-db': { type: 'boolean' },
-    'stuck-after': { type: 'string' },
-    local: { type: 'boolean' },
-    wait: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    yes: { type: 'boolean', short: 'y' },
-    strategy: { type: 'string' },
-    engine: { type: 'string' },
-    tls: { type: 'string' },
-    ca: { type: 'string' },
-    principal: { type: 'string' },
-    flow: { type: 'string' },
-    'password-length': { type: 'string' },
+    // The single-secret commands' own options, so a flag means the same in both places.
+    ...statusCommand.options,
+    ...recoverCommand.options,
+    ...doctorCommand.options,
+    local: rotateCommand.options['local']!,
+    wait: rotateCommand.options['wait']!,
   },
   optionHelp: [
     ['--match PREFIX', 'the secrets whose name starts with PREFIX (listed from --cloud: AWS, Alibaba)'],
