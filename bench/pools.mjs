@@ -2,11 +2,18 @@
 // how many secret reads a process makes under load while the secret rotates.
 // Run: pnpm bench:pools (from the repository root). Prints Markdown tables.
 //
-// Overhead: for each driver, a bare pool (mysql2 createPool, pg.Pool, mssql ConnectionPool) and
-// rotakit's pool over the same user, both warmed up, then ROUNDS interleaved rounds (which goes
-// first alternates); a round is QUERIES `SELECT 1` queries from WORKERS concurrent workers; the
-// per-query time is the round's time ÷ QUERIES. Reported: the median of each, and the median of the
-// per-round ratio rotakit ÷ bare.
+// Overhead: for each driver, a bare pool (mysql2 createPool, pg.Pool, mssql ConnectionPool),
+// rotakit's pool over the same user, and a second bare pool as a control (what the method makes of
+// no difference), all warmed up, then ROUNDS rounds in which each runs in turn (each runs first,
+// second and third equally often); a round is QUERIES `SELECT 1` queries from WORKERS concurrent
+// workers; the per-query time is the round's time ÷ QUERIES, and the process's CPU time (user +
+// system) ÷ QUERIES beside it. Reported: the median of each, the median of the per-round ratio to
+// the bare pool, and that median's 95 % confidence interval (distribution-free: order statistics
+// of the rounds' ratios). mysql2 runs three ways: as configured by default, with the query site
+// ten frames deep (mysql2 captures its caller's stack on every query, at most Error.stackTraceLimit
+// frames, so the depth of the caller's stack is part of a query's cost), and with `trace: false`.
+// BENCH_ROUNDS and BENCH_QUERIES override ROUNDS and QUERIES; BENCH_ONLY picks drivers by the
+// start of their name.
 // Reads: WORKERS workers query through rotakit's pool for LOAD_MS while the secret is rotated every
 // ROTATE_EVERY_MS (single user, rotakit's handler through the Secrets Manager emulator); reads are
 // the application's GetSecretValue calls as the emulator counted them for its signing key, with
@@ -30,8 +37,8 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 
 const WORKERS = 8;
-const ROUNDS = 15;
-const QUERIES = 2000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
+const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
 const LOAD_MS = 20_000;
 const ROTATE_EVERY_MS = 4000;
 const APP_KEY = { accessKeyId: 'bench-application', secretAccessKey: 'bench-application-secret' };
@@ -42,9 +49,34 @@ const median = (values) => {
   return sorted[Math.floor(sorted.length / 2)];
 };
 
-/** Runs `total` calls of `query` from WORKERS concurrent workers; resolves to the elapsed milliseconds. */
+/**
+ * The ranks (0-based, in sorted order) bounding a 95 % confidence interval of the median of `n`
+ * values: the widest symmetric pair whose binomial(n, ½) tails each hold at most 2.5 %.
+ */
+function medianInterval(n) {
+  let tail = 0;
+  let k = 0;
+  let term = 0.5 ** n; // P(X = 0)
+  while (k < n / 2) {
+    if (tail + term > 0.025) break;
+    tail += term;
+    term = (term * (n - k)) / (k + 1);
+    k += 1;
+  }
+  return [k, n - 1 - k];
+}
+
+/** The median of `values` and its 95 % confidence interval. */
+function medianWithInterval(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const [low, high] = medianInterval(sorted.length);
+  return { median: median(sorted), low: sorted[low], high: sorted[high] };
+}
+
+/** Runs `total` calls of `query` from WORKERS concurrent workers; resolves to the elapsed and CPU milliseconds. */
 async function round(query, total) {
   let left = total;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: WORKERS }, async () => {
@@ -54,7 +86,9 @@ async function round(query, total) {
       }
     }),
   );
-  return performance.now() - started;
+  const elapsed = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { elapsed, cpu: (used.user + used.system) / 1000 };
 }
 
 const sm = await startAwsSecretsManagerEmulator({ rotation: { driving: 'before-response' }, credentials: [AWS_EMULATOR_CREDENTIALS, APP_KEY] });
@@ -62,30 +96,43 @@ const smConfig = { endpoint: sm.url, region: 'us-east-1', credentials: AWS_EMULA
 const admin = new SecretsManagerClient(smConfig);
 const reader = (id) => awsSecretReader(id, { secretsManager: { ...smConfig, credentials: APP_KEY } });
 
-/** Each engine: a server with an `app` user, the bare pool, rotakit's pool, and the target that rotates it. */
-const engines = [
-  {
-    name: 'mysql2 (MariaDB)',
-    awsEngine: 'mariadb',
-    target: mysqlTarget({ tls: 'disable' }),
-    async start() {
-      const server = await startMariaDb();
-      const root = await mysql.createConnection({ host: server.host, port: server.port, user: server.admin.username, password: server.admin.password });
-      await root.query(`CREATE USER 'app'@'%' IDENTIFIED BY '${PASSWORD}'`);
-      await root.end();
-      return { host: server.host, port: server.port, database: undefined, close: () => server.close() };
-    },
-    bare(db) {
-      const pool = mysql.createPool({ host: db.host, port: db.port, user: 'app', password: PASSWORD, connectionLimit: WORKERS });
-      return { query: () => pool.query('SELECT 1'), end: () => pool.end() };
-    },
-    rotating(id) {
-      const pool = createRotatingMysqlPool(reader(id), { pool: { connectionLimit: WORKERS } });
-      return { query: () => pool.query('SELECT 1'), end: () => pool.end() };
-    },
+/** Calls `query` from `depth` frames deeper than its caller: an application's query site, not a bench's. */
+const deeper = (depth, query) => (depth === 0 ? query() : deeper(depth - 1, query));
+
+/**
+ * mysql2 on MariaDB. `settings` go to both pools (`trace: false` drops the stack mysql2 captures
+ * on every query); `depth` puts the query site that many frames deep; `reads` runs the reads part.
+ */
+const mysqlEngine = (name, { settings = {}, depth = 0, reads = true } = {}) => ({
+  name,
+  reads,
+  awsEngine: 'mariadb',
+  target: mysqlTarget({ tls: 'disable' }),
+  async start() {
+    const server = await startMariaDb();
+    const root = await mysql.createConnection({ host: server.host, port: server.port, user: server.admin.username, password: server.admin.password });
+    await root.query(`CREATE USER 'app'@'%' IDENTIFIED BY '${PASSWORD}'`);
+    await root.end();
+    return { host: server.host, port: server.port, database: undefined, close: () => server.close() };
   },
+  bare(db) {
+    const pool = mysql.createPool({ host: db.host, port: db.port, user: 'app', password: PASSWORD, connectionLimit: WORKERS, ...settings });
+    return { query: () => deeper(depth, () => pool.query('SELECT 1')), end: () => pool.end() };
+  },
+  rotating(id) {
+    const pool = createRotatingMysqlPool(reader(id), { pool: { connectionLimit: WORKERS, ...settings } });
+    return { query: () => deeper(depth, () => pool.query('SELECT 1')), end: () => pool.end() };
+  },
+});
+
+/** Each engine: a server with an `app` user, the bare pool, rotakit's pool, and the target that rotates it. */
+const allEngines = [
+  mysqlEngine('mysql2 (MariaDB)'),
+  mysqlEngine('mysql2 (MariaDB), query site 10 frames deep', { depth: 10, reads: false }),
+  mysqlEngine('mysql2 (MariaDB), trace: false', { settings: { trace: false }, reads: false }),
   {
     name: 'pg (PostgreSQL)',
+    reads: true,
     awsEngine: 'postgres',
     target: postgresTarget({ tls: { mode: 'disable' } }),
     async start() {
@@ -104,6 +151,9 @@ const engines = [
   },
   {
     name: 'mssql (TDS fake)',
+    reads: true,
+    // A query on the fake costs about six times one on MariaDB: rounds as long, not as many queries.
+    queryShare: 0.25,
     awsEngine: 'sqlserver',
     target: mssqlTarget({ tls: { mode: 'disable' } }),
     async start() {
@@ -131,6 +181,8 @@ const engines = [
   },
 ];
 
+// BENCH_ONLY=mysql2 (or pg, mssql) runs one driver.
+const engines = allEngines.filter((engine) => engine.name.startsWith(process.env.BENCH_ONLY ?? ''));
 const overhead = [];
 const reads = [];
 let secrets = 0;
@@ -145,23 +197,38 @@ for (const engine of engines) {
   );
   const bare = engine.bare(db);
   const rotating = engine.rotating(id);
-  await round(bare.query, QUERIES);
-  await round(rotating.query, QUERIES);
-  const bareMs = [];
-  const rotatingMs = [];
-  const ratios = [];
+  // A second bare pool, measured as rotakit's is: what the method itself makes of no difference.
+  const control = engine.bare(db);
+  const perRound = Math.round(QUERIES * (engine.queryShare ?? 1));
+  for (const pool of [bare, rotating, control]) await round(pool.query, perRound);
+  const measured = { bare: [], rotating: [], control: [] };
   for (let r = 0; r < ROUNDS; r += 1) {
-    const order = r % 2 === 0 ? [bare, rotating] : [rotating, bare];
-    const [first, second] = [await round(order[0].query, QUERIES), await round(order[1].query, QUERIES)];
-    const [b, x] = r % 2 === 0 ? [first, second] : [second, first];
-    bareMs.push((b / QUERIES) * 1000);
-    rotatingMs.push((x / QUERIES) * 1000);
-    ratios.push(x / b);
+    // Each pool runs first, second and third equally often.
+    const names = ['bare', 'rotating', 'control'];
+    const order = [...names.slice(r % 3), ...names.slice(0, r % 3)];
+    const pools = { bare, rotating, control };
+    for (const name of order) measured[name].push(await round(pools[name].query, perRound));
   }
-  overhead.push({ name: engine.name, bare: median(bareMs), rotating: median(rotatingMs), ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) });
-  await Promise.all([bare.end(), rotating.end()]);
+  const perQuery = (rounds, field) => median(rounds.map((one) => (one[field] / perRound) * 1000));
+  const ratioOf = (name, field) => medianWithInterval(measured[name].map((one, r) => one[field] / measured.bare[r][field]));
+  overhead.push({
+    name: engine.name,
+    bare: perQuery(measured.bare, 'elapsed'),
+    rotating: perQuery(measured.rotating, 'elapsed'),
+    ratio: ratioOf('rotating', 'elapsed'),
+    control: ratioOf('control', 'elapsed'),
+    bareCpu: perQuery(measured.bare, 'cpu'),
+    rotatingCpu: perQuery(measured.rotating, 'cpu'),
+    cpuRatio: ratioOf('rotating', 'cpu'),
+    controlCpu: ratioOf('control', 'cpu'),
+  });
+  await Promise.all([bare.end(), rotating.end(), control.end()]);
 
   // Reads under load, with rotations.
+  if (!engine.reads) {
+    await db.close();
+    continue;
+  }
   const handler = createRotationHandler({ target: engine.target, strategy: singleUser(), secretsManager: smConfig });
   const arn = sm.functionArn(`bench-rotator-${secrets}`);
   sm.registerRotationFunction(arn, (event) => handler(event));
@@ -199,11 +266,15 @@ admin.destroy();
 await sm.close();
 
 const fmt = (value, digits = 1) => value.toFixed(digits);
-console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ${WORKERS} workers, ${ROUNDS} interleaved rounds of ${QUERIES} queries\n`);
-console.log('| pool | bare driver, per query | rotakit, per query | rotakit ÷ bare (median of rounds) | range of rounds |');
-console.log('|---|---:|---:|---:|---:|');
+console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ${WORKERS} workers, ${ROUNDS} rounds per pool of ${QUERIES} queries (the TDS fake: a quarter as many)\n`);
+const percent = (ratio) => `${ratio >= 1 ? '+' : ''}${fmt((ratio - 1) * 100)} %`;
+const interval = (row) => `${fmt(row.median, 3)} (${percent(row.median)}; 95 % CI ${fmt(row.low, 3)}–${fmt(row.high, 3)})`;
+console.log('| pool | bare, per query | rotakit, per query | rotakit ÷ bare, time | second bare ÷ bare, time | bare, CPU per query | rotakit, CPU per query | rotakit ÷ bare, CPU | second bare ÷ bare, CPU |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const row of overhead) {
-  console.log(`| ${row.name} | ${fmt(row.bare)} µs | ${fmt(row.rotating)} µs | ${fmt(row.ratio, 3)} (${fmt((row.ratio - 1) * 100)} %) | ${fmt(row.min, 3)}–${fmt(row.max, 3)} |`);
+  console.log(
+    `| ${row.name} | ${fmt(row.bare)} µs | ${fmt(row.rotating)} µs | ${interval(row.ratio)} | ${interval(row.control)} | ${fmt(row.bareCpu)} µs | ${fmt(row.rotatingCpu)} µs | ${interval(row.cpuRatio)} | ${interval(row.controlCpu)} |`,
+  );
 }
 console.log('\n| pool | load | queries | failed | rotations | GetSecretValue | reads per minute |');
 console.log('|---|---:|---:|---:|---:|---:|---:|');

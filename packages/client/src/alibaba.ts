@@ -7,7 +7,7 @@
  */
 import { isRotakitError, optionChecks, type Stage } from '@rotakit/core';
 import { alibabaSchema, KmsSecretStore, type KmsSecretStoreOptions } from '@rotakit/provider-alibaba';
-import { SECRET_READER_OPTION_KEYS, SecretReader, type SecretReaderOptions, type SecretSource, type SourcedValue } from './reader.js';
+import { SECRET_READER_OPTION_KEYS, SecretReader, type SecretReaderOptions, type SecretSource, type SourcedValue, type StageVersions } from './reader.js';
 
 /** Options of `alibabaSecretReader`. */
 export interface AlibabaSecretReaderOptions extends SecretReaderOptions {
@@ -16,36 +16,38 @@ export interface AlibabaSecretReaderOptions extends SecretReaderOptions {
 }
 
 /**
- * The token the reader opens the store's sessions with to learn the stage pointers. A session is
- * only read from, never written: the token names no rotation.
+ * Reads current with one GetSecretValue; pending and previous, and the stages a refused pool
+ * locates, with one ListSecretVersionIds first, so pending means what the rotation's claim means
+ * by it (ACSPending at rest on current, previous or an anchor version is no rotation in progress).
  */
-const READER_TOKEN = 'rotakit-client-reader';
-
 function kmsSource(secretName: string, store: KmsSecretStore): SecretSource {
+  const located = async (): Promise<StageVersions> => {
+    try {
+      return await store.locateStages(secretName);
+    } catch (error) {
+      if (isRotakitError(error, 'SecretNotFound')) return {};
+      throw error;
+    }
+  };
   return {
     name: 'alibaba',
     secretId: secretName,
-    async read(stage: Stage): Promise<SourcedValue | undefined> {
-      if (stage === 'current') return { value: await store.readCurrent(secretName) };
-      try {
-        const pointers = await store.open(secretName, READER_TOKEN);
-        const versionId = pointers.stages[stage];
-        // ACSPending resting on the current version is a finished rotation's, not one in progress.
-        if (versionId === undefined || (stage === 'pending' && versionId === pointers.stages.current)) return undefined;
-        const session = stage === 'pending' ? await store.open(secretName, versionId) : pointers;
-        const value = await session.read(stage);
-        return value === undefined ? undefined : { value, versionId };
-      } catch (error) {
-        if (isRotakitError(error, 'SecretNotFound')) return undefined;
-        throw error;
-      }
+    async read(stage: Stage, versionId?: string): Promise<SourcedValue | undefined> {
+      if (versionId !== undefined) return store.readVersion(secretName, { versionId });
+      if (stage === 'current') return store.readVersion(secretName, { stage });
+      const stages = await located();
+      const at = stages[stage];
+      // ACSPending resting on the current version is a finished rotation's, not one in progress.
+      if (at === undefined || (stage === 'pending' && at === stages.current)) return undefined;
+      return store.readVersion(secretName, { versionId: at });
     },
+    locate: located,
   };
 }
 
 /**
- * A cached reader of an Alibaba Cloud KMS generic secret. `current()` is one GetSecretValue and
- * names no version; `previous()` and `pending()` list the versions first, and name theirs.
+ * A cached reader of an Alibaba Cloud KMS generic secret. `current()` is one GetSecretValue;
+ * `previous()` and `pending()` list the versions first (ListSecretVersionIds), then read one.
  */
 export function alibabaSecretReader(secretName: string, options: AlibabaSecretReaderOptions): SecretReader {
   const check = optionChecks('alibabaSecretReader');

@@ -1,14 +1,16 @@
 /**
  * The AWS Secrets Manager reader: GetSecretValue by staging label, through the official SDK client,
- * parsed with AWS's rotation schema. Needs `@aws-sdk/client-secrets-manager` and
- * `@rotakit/provider-aws` beside it.
+ * parsed with AWS's rotation schema. A pool refused a login locates the stages with DescribeSecret
+ * first (no value read), then reads the one version that logs in; without
+ * `secretsmanager:DescribeSecret` it reads stage by stage. Needs `@aws-sdk/client-secrets-manager`
+ * and `@rotakit/provider-aws` beside it.
  *
  * @module @rotakit/client/aws
  */
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { isRotakitError, optionChecks, type Stage } from '@rotakit/core';
 import { AWS_STAGE_LABELS, awsError, awsSchema, secretsManagerClient, type SecretsManagerClientOption } from '@rotakit/provider-aws';
-import { SECRET_READER_OPTION_KEYS, SecretReader, type SecretReaderOptions, type SecretSource, type SourcedValue } from './reader.js';
+import { SECRET_READER_OPTION_KEYS, SecretReader, type SecretReaderOptions, type SecretSource, type SourcedValue, type StageVersions } from './reader.js';
 
 /** Options of `awsSecretReader`. */
 export interface AwsSecretReaderOptions extends SecretReaderOptions {
@@ -18,24 +20,40 @@ export interface AwsSecretReaderOptions extends SecretReaderOptions {
   readonly endpoint?: string;
 }
 
-/** Reads one stage of a secret with GetSecretValue; a stage on no version is Secrets Manager's not-found answer. */
+/**
+ * Reads one stage of a secret with GetSecretValue (a stage on no version is Secrets Manager's
+ * not-found answer), or one version by id; locates the stages with DescribeSecret.
+ */
 function secretsManagerSource(secretId: string, options: AwsSecretReaderOptions): SecretSource {
   const client = secretsManagerClient(options.secretsManager, options.endpoint);
   return {
     name: 'aws',
     secretId,
-    async read(stage: Stage): Promise<SourcedValue | undefined> {
+    async read(stage: Stage, versionId?: string): Promise<SourcedValue | undefined> {
       const VersionStage = AWS_STAGE_LABELS[stage];
       let response;
       try {
-        response = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage }));
+        response = await client.send(new GetSecretValueCommand(versionId === undefined ? { SecretId: secretId, VersionStage } : { SecretId: secretId, VersionId: versionId }));
       } catch (error) {
-        const typed = awsError(error, { service: 'Secrets Manager', operation: 'GetSecretValue', subject: `${secretId} (${VersionStage})` });
+        const typed = awsError(error, { service: 'Secrets Manager', operation: 'GetSecretValue', subject: `${secretId} (${versionId ?? VersionStage})` });
         if (stage !== 'current' && isRotakitError(typed, 'SecretNotFound')) return undefined;
         throw typed;
       }
       if (typeof response.SecretString !== 'string') return undefined;
       return { value: response.SecretString, ...(response.VersionId === undefined ? {} : { versionId: response.VersionId }) };
+    },
+    async locate(): Promise<StageVersions> {
+      let response;
+      try {
+        response = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+      } catch (error) {
+        throw awsError(error, { service: 'Secrets Manager', operation: 'DescribeSecret', subject: secretId });
+      }
+      const located: { -readonly [S in Stage]?: string } = {};
+      for (const [versionId, labels] of Object.entries(response.VersionIdsToStages ?? {})) {
+        for (const [stage, label] of Object.entries(AWS_STAGE_LABELS) as Array<[Stage, string]>) if (labels.includes(label)) located[stage] = versionId;
+      }
+      return located;
     },
   };
 }

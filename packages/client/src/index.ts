@@ -9,6 +9,6 @@
  * @module @rotakit/client
  */
 export { DEFAULT_TTL_MS, SECRET_READER_OPTION_KEYS, SecretReader } from './reader.js';
-export type { ReadCredentials, SecretReaderOptions, SecretSource, SourcedValue } from './reader.js';
+export type { FirstRefresh, ReadCredentials, SecretReaderOptions, SecretSource, SourcedValue, StageVersions } from './reader.js';
 export { ROTATING_POOL_OPTION_KEYS, RotatingLogin } from './pool.js';
 export type { PoolEvent, PoolLogin, RotatingPoolOptions } from './pool.js';

@@ -57,12 +57,12 @@ export class RotatingMysqlPool {
 
   /** As mysql2's `pool.query`; a refused login is retried with the secret's new value. */
   query<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: unknown): Promise<[T, FieldPacket[]]> {
-    return this.#use((pool) => pool.query<T>(sql as QueryOptions, values as never));
+    return this.#pools.call(this.#login, isMysqlRefusal, 'query', values === undefined ? [sql] : [sql, values]);
   }
 
   /** As mysql2's `pool.execute` (prepared statements); a refused login is retried the same way. */
   execute<T extends QueryResult = QueryResult>(sql: string | QueryOptions, values?: unknown): Promise<[T, FieldPacket[]]> {
-    return this.#use((pool) => pool.execute<T>(sql as string, values as never));
+    return this.#pools.call(this.#login, isMysqlRefusal, 'execute', values === undefined ? [sql] : [sql, values]);
   }
 
   /** As mysql2's `pool.getConnection`: call `release()` (or `destroy()`) when done with it. */
@@ -95,10 +95,6 @@ export class RotatingMysqlPool {
   /** Ends every mysql2 pool; call after the last query. */
   end(): Promise<void> {
     return this.#pools.end();
-  }
-
-  #use<T>(operation: (pool: Pool) => Promise<T>): Promise<T> {
-    return this.#login.run((login, fail) => this.#pools.use(login, operation, fail), isMysqlRefusal);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * The NAVER Cloud Secret Manager reader: the management API's stage reads (`active`, `pending`,
- * `previous`) through provider-ncloud's signed client, parsed with NAVER's rotation schema. Needs
+ * `previous`) through provider-ncloud's signed client, parsed with NAVER's rotation schema; a pool
+ * refused a login reads the whole chain (`/values`) once instead of stage by stage. Needs
  * `@rotakit/provider-ncloud` beside it.
  *
  * @module @rotakit/client/ncloud
@@ -28,6 +29,12 @@ function secretManagerSource(secretId: string, client: NcloudSecretManagerClient
         if (stage !== 'current' && isRotakitError(error, 'SecretNotFound')) return undefined;
         throw error;
       }
+    },
+    async readEvery(): Promise<Partial<Record<Stage, SourcedValue>>> {
+      const { chain } = await client.getSecretChain(secretId);
+      // A completed job leaves pending equal to active: that is no rotation in progress.
+      const pending = chain.pending === undefined || chain.pending === chain.active ? {} : { pending: { value: chain.pending } };
+      return { current: { value: chain.active }, ...pending, ...(chain.previous === undefined ? {} : { previous: { value: chain.previous } }) };
     },
   };
 }

@@ -60,7 +60,7 @@ export class RotatingPgPool {
 
   /** As `pg.Pool#query`; a refused login is retried with the secret's new value. */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string | pg.QueryConfig, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.#login.run((login, fail) => this.#pools.use(login, (pool) => pool.query<R>(text as string, values), fail), isPgRefusal);
+    return this.#pools.call(this.#login, isPgRefusal, 'query', values === undefined ? [text] : [text, values]);
   }
 
   /** As `pg.Pool#connect`: call the client's `release()` when done with it (`release(true)` destroys it). */

@@ -8,6 +8,8 @@ export interface PoolLogin {
   /** The stage the credentials were read from: `current`, or `pending` in a single-user rotation's window. */
   readonly stage: Stage;
   readonly credentials: Credentials;
+  /** The version the credentials were read from, where the cloud names versions (see `SourcedValue.versionId`). */
+  readonly versionId?: string;
 }
 
 /** What a rotating pool tells its `onEvent` listener; never a password. */
@@ -20,10 +22,12 @@ export type PoolEvent =
       readonly stage: Stage;
       readonly via: 'ttl' | 'refused';
       /**
-       * The reads of the secret that found these credentials: 1 (the time to live's read, or the
-       * first stage read after a refusal), 2 or more when the first stage read after a refusal held
-       * nothing new (single user: a rotation met after its finish step, pending gone; or read while
-       * the rotation was finishing).
+       * The reads of a value that found these credentials: 1, where the cloud tells where the
+       * stages sit without reading a value (AWS with `secretsmanager:DescribeSecret` allowed,
+       * Alibaba) or reads them all at once (NAVER). Where it does not (the Lambda extension, or
+       * DescribeSecret denied), the stages are read one by one, and a refusal whose first stage
+       * held nothing new costs 2 or more (single user: a rotation met after its finish step,
+       * pending gone).
        */
       readonly reads: number;
     }
@@ -50,8 +54,9 @@ export interface RotatingPoolOptions {
    * when there is no other pending. `alternating-users`: the user in use keeps logging in through
    * the switch, so current is read first. Default: `alternating-users` when the secret names a
    * privileged secret (`masterSecret`, AWS's `masterarn`), else `single-user`. Either order finds
-   * the credentials that log in; the right one costs a single read per rotation met (a single-user
-   * rotation met after its finish step, pending gone, costs two: pending, then current).
+   * the credentials that log in. Where the cloud tells where the stages sit first (see
+   * `PoolEvent`'s `reads`), a rotation met costs one read of a value; elsewhere the right order
+   * keeps it to one in most cases.
    */
   readonly strategy?: Strategy['kind'];
   /** Told when the pool changes credentials or gives up on them; never a password. */
@@ -133,9 +138,9 @@ export class RotatingLogin {
   }
 
   /**
-   * The reads those refreshes made: one each when the first stage read (see `strategy`) held the
-   * credentials to move to; more when it did not (a single-user rotation met after its finish step,
-   * pending gone: pending, then current).
+   * The reads of a value those refreshes made: at most one each where the cloud locates the stages
+   * first (none when no stage holds other credentials); elsewhere one per stage read (see
+   * `PoolEvent`'s `reads`).
    */
   get refreshReads(): number {
     return this.#refreshReads;
@@ -171,6 +176,16 @@ export class RotatingLogin {
     this.#checkedAt = this.#now();
     if (current !== this.#lastCurrent) this.#follow(current);
     return this.#unlessHeldBack(this.#active as PoolLogin);
+  }
+
+  /**
+   * The login of the moment when it is known without waiting (the reader was asked less than a
+   * second ago, and logins are not held back); else undefined, and `run` or `login` tells more.
+   */
+  peek(): PoolLogin | undefined {
+    const active = this.#active;
+    if (active === undefined || this.#now() - this.#checkedAt >= FOLLOW_INTERVAL_MS || this.#now() < this.#blockedUntil) return undefined;
+    return active;
   }
 
   /** The login of the moment without asking the reader, when it was asked less than a second ago. */
@@ -246,7 +261,7 @@ export class RotatingLogin {
 
   #activate(read: ReadCredentials, via: 'ttl' | 'refused', reads = 1): PoolLogin {
     const generation = this.generation + 1;
-    this.#active = { generation, stage: read.stage, credentials: read.credentials };
+    this.#active = { generation, stage: read.stage, credentials: read.credentials, ...(read.versionId === undefined ? {} : { versionId: read.versionId }) };
     this.#blockedUntil = Number.NEGATIVE_INFINITY;
     if (generation > 1) this.#onEvent?.({ type: 'pool.credentials-changed', generation, username: read.credentials.username, stage: read.stage, via, reads });
     return this.#active;
@@ -259,17 +274,16 @@ export class RotatingLogin {
     this.#lastRefreshAt = this.#now();
     this.#refreshes += 1;
     // Single user: pending then current suffice (a rotation finished before pending was read has
-    // moved current). Alternating users: a rotation may finish between current and pending, so
-    // current is read once more.
+    // moved current). Alternating users: read stage by stage, a rotation may finish between
+    // current and pending, so current is read once more (a located read names its versions).
     const order: Stage[] = this.strategyOf(failed) === 'single-user' ? ['pending', 'current'] : ['current', 'pending', 'current'];
-    for (const [index, stage] of order.entries()) {
-      this.#refreshReads += 1;
-      const read = stage === 'current' ? await this.#reader.refresh() : await this.#reader.refreshPending();
-      if (read === undefined) continue;
-      this.#redactor.add(read.credentials.password);
-      if (stage === 'current') this.#lastCurrent = read;
-      if (!sameLogin(read.credentials, failed.credentials)) return this.#activate(read, 'refused', index + 1);
-    }
+    const { read, reads } = await this.#reader.refreshFirst(order, failed, (candidate) => {
+      this.#redactor.add(candidate.credentials.password);
+      if (candidate.stage === 'current') this.#lastCurrent = candidate;
+      return !sameLogin(candidate.credentials, failed.credentials);
+    });
+    this.#refreshReads += reads;
+    if (read !== undefined) return this.#activate(read, 'refused', reads);
     this.#blockedUntil = this.#now() + this.#minIntervalMs;
     this.#onEvent?.({ type: 'pool.auth-failed', generation: failed.generation, username: failed.credentials.username });
     throw this.#authFailed(failed, 'was refused, and the secret read anew holds no other credentials', error);
@@ -299,6 +313,9 @@ interface Entry<P> {
   retired: boolean;
   closed?: Promise<void>;
 }
+
+/** A driver pool's methods, as `GenerationPools.call` calls them. */
+type Methods<P, T> = Record<keyof P & string, (...given: readonly unknown[]) => Promise<T>>;
 
 /** A driver pool held by one operation until `release()`. */
 export interface HeldPool<P> {
@@ -364,6 +381,50 @@ export class GenerationPools<P> {
         throw error;
       },
     );
+  }
+
+  /**
+   * Calls `pool[method](...args)` on the driver pool of `login`'s credentials of the moment,
+   * retrying a refused login as `login.run` with `use` does. When those credentials and their pool
+   * are at hand (nearly every call), the driver is called from this frame, with no closure made: a
+   * driver that captures its caller's stack on every call (mysql2's default `trace`) then records
+   * two frames of rotakit before the application's, not eight.
+   */
+  call<T>(login: RotatingLogin, isRefusal: (error: unknown) => boolean, method: keyof P & string, args: readonly unknown[]): Promise<T> {
+    const at = login.peek();
+    const entry = at === undefined ? undefined : this.#entries.get(at.generation);
+    if (at === undefined || entry?.ready === undefined || entry.closed !== undefined || at.generation !== this.#newest || this.#ended) {
+      return this.#callWaiting(login, isRefusal, method, args);
+    }
+    entry.users += 1;
+    let running: Promise<T>;
+    try {
+      running = (entry.ready as unknown as Methods<P, T>)[method](...args);
+    } catch (error) {
+      this.#release(entry);
+      return Promise.reject(error as Error);
+    }
+    return running.then(
+      (result) => {
+        this.#release(entry);
+        return result;
+      },
+      (error: unknown) => {
+        this.#release(entry);
+        if (!isRefusal(error)) throw error;
+        return login.refused(at, error).then(() => this.#callWaiting<T>(login, isRefusal, method, args));
+      },
+    );
+  }
+
+  /** `call`'s way when the credentials or their pool are not at hand: `login.run` with `use`. */
+  #callWaiting<T>(login: RotatingLogin, isRefusal: (error: unknown) => boolean, method: keyof P & string, args: readonly unknown[]): Promise<T> {
+    return login.run<T>((at, fail) => this.use(at, (pool) => (pool as unknown as Methods<P, T>)[method](...args), fail), isRefusal);
+  }
+
+  #release(entry: Entry<P>): void {
+    entry.users -= 1;
+    this.#closeIfIdle(entry);
   }
 
   /** Ends every driver pool (waiting for those still held by nothing; call after your last query). */

@@ -16,19 +16,28 @@ export interface SourcedValue {
   readonly versionId?: string;
 }
 
+/** Which version each stage sits on now, as a cloud's metadata call answers it (no value read). */
+export type StageVersions = Partial<Record<Stage, string>>;
+
 /**
  * The port a `SecretReader` reads through: one secret in one cloud. `read` resolves to undefined
  * when the stage sits on no version (no rotation in progress, no rotation yet); it throws
  * rotakit's typed errors (`SecretNotFoundError`, `StoreUnavailableError`, `StoreAccessDeniedError`)
- * and never puts a value in a message.
+ * and never puts a value in a message. A cloud that can tell where the stages sit without reading
+ * a value implements `locate`, and one that reads every stage in one call implements `readEvery`:
+ * with either, a reader refreshing after a refused login reads one value, not one per stage tried.
  */
 export interface SecretSource {
   /** A short name for messages (`aws`, `lambda-extension`, `ncloud`). */
   readonly name: string;
   /** The secret's id as the application named it. */
   readonly secretId: string;
-  /** Reads the version `stage` sits on now. */
-  read(stage: Stage): Promise<SourcedValue | undefined>;
+  /** Reads the version `stage` sits on now; with `versionId`, that version (which `locate` found on `stage`). */
+  read(stage: Stage, versionId?: string): Promise<SourcedValue | undefined>;
+  /** Where each stage sits now, without reading a value (AWS DescribeSecret, Alibaba ListSecretVersionIds). */
+  locate?(): Promise<StageVersions>;
+  /** Every stage's value in one read (NAVER's secret chain). */
+  readEvery?(): Promise<Partial<Record<Stage, SourcedValue>>>;
 }
 
 /** What a reader answers: the parsed credentials of one stage's version. */
@@ -37,6 +46,14 @@ export interface ReadCredentials {
   readonly credentials: Credentials;
   /** The version's id where the cloud names versions (see `SourcedValue.versionId`). */
   readonly versionId?: string;
+}
+
+/** What `SecretReader.refreshFirst` found: the credentials to move to, if any, and the values it read to find them. */
+export interface FirstRefresh {
+  /** The first stage's credentials that differ from the refused ones; undefined when no stage holds others. */
+  readonly read: ReadCredentials | undefined;
+  /** Values read: 1 or 0 where the cloud locates stages or reads them all at once, else one per stage tried. */
+  readonly reads: number;
 }
 
 /** Options every secret reader takes. */
@@ -73,10 +90,12 @@ export class SecretReader {
   readonly #ttlMs: number;
   readonly #now: () => number;
   readonly #cache = new Map<Stage, CacheEntry>();
-  readonly #inFlight = new Map<Stage, Promise<ReadCredentials | undefined>>();
+  readonly #inFlight = new Map<string, Promise<ReadCredentials | undefined>>();
   readonly #redactor = new Redactor();
   /** Counts refreshes, so a read of another stage begun before one is not cached after it. */
   #generation = 0;
+  /** Set once the source's `locate` was refused for lack of permission: refreshes read stage by stage then. */
+  #locateRefused = false;
 
   /** A reader of `source`, parsing with `schema` (a cloud's reader passes its own as the default). */
   constructor(source: SecretSource, schema: CredentialSchema, options: SecretReaderOptions = {}) {
@@ -124,9 +143,7 @@ export class SecretReader {
    * call reads them too. Callers that refresh while a read of current is on its way share it.
    */
   async refresh(): Promise<ReadCredentials> {
-    this.#generation += 1;
-    this.#cache.delete('previous');
-    this.#cache.delete('pending');
+    this.#forget();
     return this.#required(await this.#fetch('current'));
   }
 
@@ -140,6 +157,86 @@ export class SecretReader {
     return this.#fetch('pending');
   }
 
+  /**
+   * Reads anew the first stage of `order` holding credentials other than `refused`'s (a login the
+   * database refused): where the cloud locates stages without reading a value, one read (by
+   * version id, so a rotation that moves on meanwhile cannot make it miss), and none when no stage
+   * sits on another version; where it reads every stage at once, one read; elsewhere (or when the
+   * locating call is not allowed) stage by stage, as `refresh()` and `refreshPending()`. Forgets
+   * and caches as those do. `differs` says whether credentials read are other than the refused ones.
+   */
+  async refreshFirst(order: readonly Stage[], refused: { readonly versionId?: string }, differs: (read: ReadCredentials) => boolean): Promise<FirstRefresh> {
+    const source = this.#source;
+    if (source.locate !== undefined && !this.#locateRefused) {
+      const located = await this.#locate(source.locate.bind(source));
+      if (located !== undefined) return this.#readLocated(located, order, refused, differs);
+    }
+    if (source.readEvery !== undefined) return this.#readEvery(source.readEvery.bind(source), order, differs);
+    let reads = 0;
+    for (const stage of order) {
+      reads += 1;
+      const read = stage === 'current' ? await this.refresh() : await this.refreshPending();
+      if (read !== undefined && differs(read)) return { read, reads };
+    }
+    return { read: undefined, reads };
+  }
+
+  /** The stages' versions, or undefined (from now on) when the source may not locate them: its reads still serve. */
+  async #locate(locate: () => Promise<StageVersions>): Promise<StageVersions | undefined> {
+    try {
+      return await locate();
+    } catch (error) {
+      if (isRotakitError(error, 'StoreAccessDenied')) {
+        this.#locateRefused = true;
+        return undefined;
+      }
+      throw this.#safe(error);
+    }
+  }
+
+  async #readLocated(located: StageVersions, order: readonly Stage[], refused: { readonly versionId?: string }, differs: (read: ReadCredentials) => boolean): Promise<FirstRefresh> {
+    this.#forget();
+    const tried = new Set<string>();
+    let reads = 0;
+    for (const stage of new Set(order)) {
+      const versionId = located[stage];
+      // Pending resting on current's version is no rotation in progress: current's read is the one.
+      if (versionId === undefined || (stage === 'pending' && versionId === located.current)) continue;
+      if (versionId === refused.versionId || tried.has(versionId)) continue;
+      tried.add(versionId);
+      reads += 1;
+      const read = await this.#fetch(stage, versionId);
+      if (read !== undefined && differs(read)) return { read, reads };
+    }
+    return { read: undefined, reads };
+  }
+
+  async #readEvery(readEvery: () => Promise<Partial<Record<Stage, SourcedValue>>>, order: readonly Stage[], differs: (read: ReadCredentials) => boolean): Promise<FirstRefresh> {
+    this.#forget();
+    let values: Partial<Record<Stage, SourcedValue>>;
+    try {
+      values = await readEvery();
+    } catch (error) {
+      throw this.#safe(error);
+    }
+    const reads = new Map<Stage, ReadCredentials | undefined>();
+    for (const stage of ['current', 'pending', 'previous'] as const) {
+      const sourced = values[stage];
+      const read = sourced === undefined ? undefined : this.#parse(stage, sourced);
+      reads.set(stage, read);
+      if (this.#ttlMs > 0) this.#cache.set(stage, { read, expiresAt: this.#now() + this.#ttlMs });
+    }
+    const first = order.map((stage) => reads.get(stage)).find((read) => read !== undefined && differs(read));
+    return { read: first, reads: 1 };
+  }
+
+  /** A refresh begins: cached stages other than current are forgotten, and reads of them begun before it are not cached. */
+  #forget(): void {
+    this.#generation += 1;
+    this.#cache.delete('previous');
+    this.#cache.delete('pending');
+  }
+
   #required(read: ReadCredentials | undefined): ReadCredentials {
     if (read === undefined) throw new SecretNotFoundError(`${this.#source.name} secret ${this.#source.secretId} has no current version`);
     return read;
@@ -151,20 +248,24 @@ export class SecretReader {
     return this.#fetch(stage);
   }
 
-  /** One read of `stage` for every caller that asks while it is on its way. */
-  #fetch(stage: Stage): Promise<ReadCredentials | undefined> {
-    const running = this.#inFlight.get(stage);
+  /**
+   * One read of `stage` for every caller that asks while it is on its way; with `versionId`, a read
+   * of that version (located on `stage`), which is shared only with reads of the same version.
+   */
+  #fetch(stage: Stage, versionId?: string): Promise<ReadCredentials | undefined> {
+    const key = versionId === undefined ? stage : `${stage}:${versionId}`;
+    const running = this.#inFlight.get(key);
     if (running !== undefined) return running;
-    const read = this.#read(stage).finally(() => this.#inFlight.delete(stage));
-    this.#inFlight.set(stage, read);
+    const read = this.#read(stage, versionId).finally(() => this.#inFlight.delete(key));
+    this.#inFlight.set(key, read);
     return read;
   }
 
-  async #read(stage: Stage): Promise<ReadCredentials | undefined> {
+  async #read(stage: Stage, versionId?: string): Promise<ReadCredentials | undefined> {
     const generation = this.#generation;
     let sourced: SourcedValue | undefined;
     try {
-      sourced = await this.#source.read(stage);
+      sourced = versionId === undefined ? await this.#source.read(stage) : await this.#source.read(stage, versionId);
     } catch (error) {
       throw this.#safe(error);
     }

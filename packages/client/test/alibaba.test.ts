@@ -6,7 +6,7 @@ import { startAlibabaKmsEmulator, type AlibabaKmsEmulator } from '@rotakit/testk
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alibabaSecretReader } from '../src/alibaba.js';
 import { DEFAULT_TTL_MS } from '../src/index.js';
-import { expectCachedReads, fakeClock } from './helpers.js';
+import { expectCachedReads, fakeClock, otherThan } from './helpers.js';
 
 const KEY = { accessKeyId: 'LTAI5tClientTests', accessKeySecret: 'client-test-secret' } as const;
 const PASSWORD = 'Initial-app-pw-1';
@@ -63,7 +63,9 @@ describe('alibabaSecretReader', () => {
     const request = { store: new KmsSecretStore(kmsOptions()), target, strategy: singleUser(), schema: alibabaSchema, secretId: name, token: 'v-rotation-2' };
     await runStep('create', request);
     await runStep('set', request);
+    kms.resetCalls();
     const pending = await reader.pending();
+    expect(kms.calls()).toEqual({ ListSecretVersionIds: 1, GetSecretValue: 1 });
     expect(pending?.versionId).toBe('v-rotation-2');
     expect(target.accepts('app', pending?.credentials.password ?? '')).toBe(true);
     expect(target.accepts('app', PASSWORD)).toBe(false);
@@ -79,5 +81,38 @@ describe('alibabaSecretReader', () => {
     expect(await reader.previous()).toBeUndefined();
     expect(() => alibabaSecretReader('s', {} as never)).toThrow(expect.objectContaining({ field: 'kms' }));
     expect(() => alibabaSecretReader('s', { kms: kmsOptions(), ttl: 1 } as never)).toThrow(expect.objectContaining({ field: 'ttl' }));
+  });
+});
+
+describe('alibabaSecretReader after a refused login (refreshFirst)', () => {
+
+  it('single user: in the set-to-finish window one read, of pending; after finish one read, of the new current; ListSecretVersionIds first', async () => {
+    const name = seed();
+    const target = new MemoryTarget({ tls: 'disable', users: { app: { password: PASSWORD } } });
+    const reader = alibabaSecretReader(name, { kms: kmsOptions(), now: fakeClock().now });
+    const before = await reader.current();
+    expect(before.versionId).toBe('v-initial');
+    const request = { store: new KmsSecretStore(kmsOptions()), target, strategy: singleUser(), schema: alibabaSchema, secretId: name, token: 'v-rotation-3' };
+    await runStep('create', request);
+    await runStep('set', request);
+    kms.resetCalls();
+    const inWindow = await reader.refreshFirst(['pending', 'current'], before, otherThan(before));
+    expect(kms.calls()).toEqual({ ListSecretVersionIds: 1, GetSecretValue: 1 });
+    expect([inWindow.read?.stage, inWindow.read?.versionId, inWindow.reads]).toEqual(['pending', 'v-rotation-3', 1]);
+    await runStep('test', request);
+    await runStep('finish', request);
+    kms.resetCalls();
+    const afterFinish = await reader.refreshFirst(['pending', 'current'], before, otherThan(before));
+    expect(kms.calls()).toEqual({ ListSecretVersionIds: 1, GetSecretValue: 1 });
+    expect([afterFinish.read?.stage, afterFinish.read?.versionId, afterFinish.reads]).toEqual(['current', 'v-rotation-3', 1]);
+    expect(target.accepts('app', afterFinish.read?.credentials.password as string)).toBe(true);
+  });
+
+  it('refused with no other version in the secret: ListSecretVersionIds only, no value read', async () => {
+    const reader = alibabaSecretReader(seed(), { kms: kmsOptions(), now: fakeClock().now });
+    const before = await reader.current();
+    kms.resetCalls();
+    expect(await reader.refreshFirst(['pending', 'current'], before, otherThan(before))).toEqual({ read: undefined, reads: 0 });
+    expect(kms.calls()).toEqual({ ListSecretVersionIds: 1 });
   });
 });

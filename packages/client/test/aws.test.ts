@@ -5,8 +5,8 @@ import { createRotationHandler, type RotationHandlerEvent } from '@rotakit/provi
 import { AWS_EMULATOR_CREDENTIALS, startAwsSecretsManagerEmulator, type AwsSecretsManagerEmulator } from '@rotakit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsSecretReader } from '../src/aws.js';
-import { DEFAULT_TTL_MS } from '../src/index.js';
-import { fakeClock } from './helpers.js';
+import { DEFAULT_TTL_MS, RotatingLogin } from '../src/index.js';
+import { fakeClock, otherThan } from './helpers.js';
 
 const PASSWORD = 'initial-app-password-1';
 let sm: AwsSecretsManagerEmulator;
@@ -150,5 +150,91 @@ describe('awsSecretReader', () => {
     expect(wrong({ now: 5 })).toThrow(expect.objectContaining({ field: 'now' }));
     expect(wrong({ endpoint: '' })).toThrow(expect.objectContaining({ field: 'endpoint' }));
     expect(() => awsSecretReader('')).toThrow(expect.objectContaining({ field: 'secretId' }));
+  });
+});
+
+describe('awsSecretReader after a refused login (refreshFirst)', () => {
+  const target = () => new MemoryTarget({ engine: 'mysql', tls: 'disable', users: { app: { password: PASSWORD } } });
+  const denyDescribe = () =>
+    sm.injectFault({
+      operation: 'DescribeSecret',
+      kind: 'error',
+      times: 100,
+      response: {
+        status: 400,
+        headers: { 'content-type': 'application/x-amz-json-1.1' },
+        body: JSON.stringify({ __type: 'AccessDeniedException', Message: 'User is not authorized to perform: secretsmanager:DescribeSecret' }),
+      },
+    });
+
+  it('single user, refused after finish (pending gone): DescribeSecret, then one GetSecretValue, of the new current', async () => {
+    const secretId = await createSecret();
+    const rotated = target();
+    const reader = awsSecretReader(secretId, { secretsManager: config(), now: fakeClock().now });
+    const before = await reader.current();
+    await rotate(secretId, rotated);
+    sm.resetCalls();
+    const { read, reads: valueReads } = await reader.refreshFirst(['pending', 'current'], before, otherThan(before));
+    expect(sm.callCounts()).toEqual({ DescribeSecret: 1, GetSecretValue: 1 });
+    expect(valueReads).toBe(1);
+    expect(read?.stage).toBe('current');
+    expect(rotated.accepts('app', read?.credentials.password as string)).toBe(true);
+    // What it read is current's cached value now.
+    expect(await reader.current()).toBe(read);
+  });
+
+  it('single user, refused between set and finish: one GetSecretValue, of pending', async () => {
+    const secretId = await createSecret();
+    const rotated = target();
+    const reader = awsSecretReader(secretId, { secretsManager: config(), now: fakeClock().now });
+    const before = await reader.current();
+    let found: { stage: string | undefined; logsIn: boolean; calls: Record<string, number> } | undefined;
+    await rotate(secretId, rotated, async () => {
+      sm.resetCalls();
+      const { read } = await reader.refreshFirst(['pending', 'current'], before, otherThan(before));
+      found = { stage: read?.stage, logsIn: read !== undefined && rotated.accepts('app', read.credentials.password), calls: sm.callCounts() };
+    });
+    expect(found).toEqual({ stage: 'pending', logsIn: true, calls: { DescribeSecret: 1, GetSecretValue: 1 } });
+  });
+
+  it('refused with no other version in the secret: DescribeSecret only, no value read', async () => {
+    const reader = awsSecretReader(await createSecret(), { secretsManager: config(), now: fakeClock().now });
+    const before = await reader.current();
+    sm.resetCalls();
+    expect(await reader.refreshFirst(['pending', 'current'], before, otherThan(before))).toEqual({ read: undefined, reads: 0 });
+    expect(sm.callCounts()).toEqual({ DescribeSecret: 1 });
+  });
+
+  it('without secretsManager:DescribeSecret it reads stage by stage, and asks DescribeSecret only once', async () => {
+    const secretId = await createSecret();
+    const reader = awsSecretReader(secretId, { secretsManager: config(), now: fakeClock().now });
+    const before = await reader.current();
+    await rotate(secretId, target());
+    sm.resetCalls();
+    denyDescribe();
+    try {
+      const first = await reader.refreshFirst(['pending', 'current'], before, otherThan(before));
+      expect([first.read?.stage, first.reads]).toEqual(['current', 2]);
+      expect(await reader.refreshFirst(['pending', 'current'], before, otherThan(before))).toMatchObject({ reads: 2 });
+      expect(sm.callCounts()).toEqual({ DescribeSecret: 1, GetSecretValue: 4 });
+    } finally {
+      sm.clearFaults();
+    }
+  });
+
+  it('a single-user pool refused after finish moves to the new current with one read, and says so', async () => {
+    const secretId = await createSecret();
+    const rotated = target();
+    const reader = awsSecretReader(secretId, { secretsManager: config(), now: fakeClock().now });
+    const events: unknown[] = [];
+    const login = new RotatingLogin(reader, { minRefreshIntervalMs: 0, onEvent: (event) => void events.push(event) });
+    const first = await login.login();
+    expect(first.versionId).toBe((await reader.current()).versionId);
+    await rotate(secretId, rotated);
+    sm.resetCalls();
+    const next = await login.refused(first);
+    expect(rotated.accepts('app', next.credentials.password)).toBe(true);
+    expect([login.refreshes, login.refreshReads, sm.callCounts()]).toEqual([1, 1, { DescribeSecret: 1, GetSecretValue: 1 }]);
+    expect(events).toEqual([{ type: 'pool.credentials-changed', generation: 2, username: 'app', stage: 'current', via: 'refused', reads: 1 }]);
   });
 });

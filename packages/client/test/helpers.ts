@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { SecretReader } from '../src/index.js';
+import type { ReadCredentials, SecretReader } from '../src/index.js';
 
 /** A clock the tests move by hand, for a reader's `now` option. */
 export function fakeClock(): { now: () => number; advance: (ms: number) => void } {
@@ -27,4 +27,9 @@ export async function expectCachedReads(
   expect(reads()).toBe(2);
   await Promise.all([reader.refresh(), reader.refresh()]);
   expect(reads()).toBe(3);
+}
+
+/** `refreshFirst`'s `differs` for a refused login: credentials whose password is not `refused`'s. */
+export function otherThan(refused: ReadCredentials): (read: ReadCredentials) => boolean {
+  return (read) => read.credentials.password !== refused.credentials.password;
 }

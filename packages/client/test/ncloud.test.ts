@@ -4,7 +4,7 @@ import { createCloudFunctionsAction } from '@rotakit/provider-ncloud';
 import { startNcloudSecretManagerEmulator, type NcloudSecretManagerEmulator } from '@rotakit/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ncloudSecretReader } from '../src/ncloud.js';
-import { expectCachedReads, fakeClock } from './helpers.js';
+import { expectCachedReads, fakeClock, otherThan } from './helpers.js';
 
 const API_KEY = { accessKey: 'ncloud-test-access-key', secretKey: 'ncloud-test-secret-key/+=' };
 const PASSWORD = 'Old-password-1';
@@ -53,5 +53,33 @@ describe('ncloudSecretReader', () => {
     await expect(ncloudSecretReader('no-such-secret', { client: clientOptions() }).current()).rejects.toMatchObject({ code: 'SecretNotFound' });
     expect(() => ncloudSecretReader('s', {} as never)).toThrow(expect.objectContaining({ field: 'client' }));
     expect(() => ncloudSecretReader('s', { client: clientOptions(), ttl: 1 } as never)).toThrow(expect.objectContaining({ field: 'ttl' }));
+  });
+});
+
+describe('ncloudSecretReader after a refused login (refreshFirst)', () => {
+
+  it('reads the whole chain once: pending while a job holds one, the new active after the job completed', async () => {
+    const inWindow = emulator.seedSecret({ chain: { active: cdbSecret(PASSWORD), pending: cdbSecret('New-password-2') }, rotationTargets: ['cdbPassword'] });
+    const reader = ncloudSecretReader(inWindow, { client: clientOptions(), now: fakeClock().now });
+    const before = await reader.current();
+    emulator.resetCalls();
+    const pending = await reader.refreshFirst(['pending', 'current'], before, otherThan(before));
+    expect(emulator.calls()).toEqual({ getSecretValues: 1 });
+    expect([pending.read?.stage, pending.read?.credentials.password, pending.reads]).toEqual(['pending', 'New-password-2', 1]);
+
+    // A completed job leaves pending equal to active: the new active is what logs in, as current.
+    const completed = emulator.seedSecret({ chain: { active: cdbSecret('New-password-3'), pending: cdbSecret('New-password-3'), previous: cdbSecret(PASSWORD) }, rotationTargets: ['cdbPassword'] });
+    emulator.resetCalls();
+    const current = await ncloudSecretReader(completed, { client: clientOptions(), now: fakeClock().now }).refreshFirst(['pending', 'current'], {}, otherThan(before));
+    expect(emulator.calls()).toEqual({ getSecretValues: 1 });
+    expect([current.read?.stage, current.read?.credentials.password, current.reads]).toEqual(['current', 'New-password-3', 1]);
+  });
+
+  it('refused with nothing else in the chain: one read, no credentials', async () => {
+    const reader = ncloudSecretReader(seed(), { client: clientOptions(), now: fakeClock().now });
+    const before = await reader.current();
+    emulator.resetCalls();
+    expect(await reader.refreshFirst(['pending', 'current'], before, otherThan(before))).toEqual({ read: undefined, reads: 1 });
+    expect(emulator.calls()).toEqual({ getSecretValues: 1 });
   });
 });

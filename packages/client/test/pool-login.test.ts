@@ -135,6 +135,26 @@ describe('RotatingLogin', () => {
     await expect(login.refused(first)).resolves.toMatchObject({ generation: 2 });
   });
 
+  it('peek answers the login of the moment only while the reader was asked within a second and logins are not held back', async () => {
+    const { login, clock, table } = loginOver({ current: valueOf('app', 'wrong-password-1') }, 5000);
+    expect(login.peek()).toBeUndefined();
+    const first = await login.login();
+    expect(login.peek()).toBe(first);
+    clock.advance(999);
+    expect(login.peek()).toBe(first);
+    clock.advance(1);
+    expect(login.peek()).toBeUndefined();
+    expect(await login.login()).toBe(first);
+    expect(login.peek()).toBe(first);
+    // Refused with nothing else in the secret: held back, so peek sends callers to run, which says why.
+    await expect(login.refused(first)).rejects.toMatchObject({ code: 'TargetAuthFailed' });
+    expect(login.peek()).toBeUndefined();
+    table.current = valueOf('app', 'right-password-2');
+    clock.advance(5000);
+    const next = await login.login();
+    expect(login.peek()).toBe(next);
+  });
+
   it('keeps the credentials in use when the store cannot be read after the time to live; fails when it never could', async () => {
     const { login, state, clock, reads } = loginOver({ current: valueOf('app', 'kept-password-1') });
     await login.login();

@@ -10,7 +10,7 @@ import { createRotatingMysqlPool } from '../src/mysql2.js';
 import { createRotatingPgPool } from '../src/pg.js';
 import { RotatingLogin } from '../src/index.js';
 import { fakeClock } from './helpers.js';
-import { appSecret, ENGINES, eventLog, rotator, startWorld, type Database, type World } from './pools-world.js';
+import { APP_KEY, appSecret, ENGINES, eventLog, rotator, startWorld, type Database, type World } from './pools-world.js';
 
 const INTERVAL_MS = 60_000;
 
@@ -41,8 +41,10 @@ describe.each(ENGINES)('$name: refused credentials', (engine) => {
     const first = await Promise.allSettled(Array.from({ length: 16 }, () => pool.query()));
     const errors = first.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as Error) : undefined));
     expect(errors.every((error) => isRotakitError(error, 'TargetAuthFailed'))).toBe(true);
-    // Once at start, then (a single-user secret) pending read anew and current: three reads for sixteen refusals.
-    expect(world.appReads()).toBe(3);
+    // One read at start; the refusal locates the stages (one DescribeSecret for sixteen refusals),
+    // finds no version but the refused one, and reads no value.
+    expect(world.appReads()).toBe(1);
+    expect(world.sm.callCountsBy(APP_KEY.accessKeyId)['DescribeSecret']).toBe(1);
     // The server's count (PostgreSQL's comes through its log, a moment later).
     await settled();
     const refusedAfterFirst = await db.refusedLogins();
@@ -54,7 +56,8 @@ describe.each(ENGINES)('$name: refused credentials', (engine) => {
     expect(held.every((outcome) => outcome.status === 'rejected' && isRotakitError(outcome.reason, 'TargetAuthFailed'))).toBe(true);
     await settled();
     expect(await db.refusedLogins()).toBe(refusedAfterFirst);
-    expect(world.appReads()).toBe(3);
+    expect(world.appReads()).toBe(1);
+    expect(world.sm.callCountsBy(APP_KEY.accessKeyId)['DescribeSecret']).toBe(1);
 
     for (const error of [...errors, ...held.map((outcome) => (outcome as PromiseRejectedResult).reason as Error)]) {
       const text = `${String(error)} ${JSON.stringify(error)} ${error?.stack ?? ''} ${String(error?.cause ?? '')}`;

@@ -131,6 +131,28 @@ export class KmsSecretStore implements SecretStore {
     return value.secretData ?? '';
   }
 
+  /**
+   * Where rotakit's stages sit, from one ListSecretVersionIds (no value read, no session opened):
+   * what `open` reports as `stages`, for readers of the secret.
+   */
+  async locateStages(secretName: string): Promise<StagePointers> {
+    return stagePointers((await this.#list(secretName, false)).labels);
+  }
+
+  /**
+   * One GetSecretValue of the version `stage`'s label is on, or of version `versionId`: its value
+   * and id, or undefined when no such version exists.
+   */
+  async readVersion(secretName: string, selector: { readonly stage: Stage } | { readonly versionId: string }): Promise<{ value: string; versionId: string } | undefined> {
+    try {
+      const read = await this.#getValue(secretName, 'stage' in selector ? { versionStage: LABELS[selector.stage] } : { versionId: selector.versionId });
+      return { value: read.secretData ?? '', versionId: read.versionId ?? ('versionId' in selector ? selector.versionId : '') };
+    } catch (error) {
+      if ((error as RotakitError).code === 'SecretNotFound') return undefined;
+      throw error;
+    }
+  }
+
   async generatePassword(policy: PasswordPolicy): Promise<string> {
     // Core has already merged in the target's excluded characters; KMS's own bounds are checked here.
     const merged = { ...DEFAULT_PASSWORD_POLICY, ...definedOnly(policy) };
