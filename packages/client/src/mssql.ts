@@ -84,7 +84,9 @@ export class RotatingMssqlPool {
 
   /** Runs `text` with `inputs` as named parameters (`@name`); a refused login is retried with the secret's new value. */
   query<T = Record<string, unknown>>(text: string, inputs: Readonly<Record<string, unknown>> = {}): Promise<sql.IResult<T>> {
-    return this.request((request) => {
+    // One statement: refused, it never ran, so it is retried as it is (no watch as in `request`).
+    return this.#pools.run(this.#login, isMssqlRefusal, (pool) => {
+      const request = pool.request();
       for (const [name, value] of Object.entries(inputs)) request.input(name, value);
       return request.query<T>(text);
     });

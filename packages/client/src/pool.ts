@@ -392,10 +392,8 @@ export class GenerationPools<P> {
    */
   call<T>(login: RotatingLogin, isRefusal: (error: unknown) => boolean, method: keyof P & string, args: readonly unknown[]): Promise<T> {
     const at = login.peek();
-    const entry = at === undefined ? undefined : this.#entries.get(at.generation);
-    if (at === undefined || entry?.ready === undefined || entry.closed !== undefined || at.generation !== this.#newest || this.#ended) {
-      return this.#callWaiting(login, isRefusal, method, args);
-    }
+    const entry = at === undefined ? undefined : this.#readyEntry(at);
+    if (at === undefined || entry === undefined) return this.#callWaiting(login, isRefusal, method, args);
     entry.users += 1;
     let running: Promise<T>;
     try {
@@ -404,6 +402,39 @@ export class GenerationPools<P> {
       this.#release(entry);
       return Promise.reject(error as Error);
     }
+    return this.#settleReady(entry, running, login, at, isRefusal, () => this.#callWaiting<T>(login, isRefusal, method, args));
+  }
+
+  /**
+   * Runs `operation` on the driver pool of `login`'s credentials of the moment, retrying a refused
+   * login as `login.run` with `use` does; when those credentials and their pool are at hand, with
+   * no wait. For drivers that need more than one method call (mssql's request and its inputs).
+   */
+  run<T>(login: RotatingLogin, isRefusal: (error: unknown) => boolean, operation: (pool: P) => Promise<T>): Promise<T> {
+    const waiting = () => login.run<T>((at, fail) => this.use(at, operation, fail), isRefusal);
+    const at = login.peek();
+    const entry = at === undefined ? undefined : this.#readyEntry(at);
+    if (at === undefined || entry === undefined) return waiting();
+    entry.users += 1;
+    let running: Promise<T>;
+    try {
+      running = operation(entry.ready as P);
+    } catch (error) {
+      this.#release(entry);
+      return Promise.reject(error as Error);
+    }
+    return this.#settleReady(entry, running, login, at, isRefusal, waiting);
+  }
+
+  /** The entry of `login`'s generation when its pool is made and is the newest: no wait, nothing to retire. */
+  #readyEntry(login: PoolLogin): Entry<P> | undefined {
+    const entry = this.#entries.get(login.generation);
+    if (this.#ended || entry?.ready === undefined || entry.closed !== undefined || login.generation !== this.#newest) return undefined;
+    return entry;
+  }
+
+  /** Releases `entry` when `running` settles; a refused login moves `login` on and goes `waiting`'s way. */
+  #settleReady<T>(entry: Entry<P>, running: Promise<T>, login: RotatingLogin, at: PoolLogin, isRefusal: (error: unknown) => boolean, waiting: () => Promise<T>): Promise<T> {
     return running.then(
       (result) => {
         this.#release(entry);
@@ -412,7 +443,7 @@ export class GenerationPools<P> {
       (error: unknown) => {
         this.#release(entry);
         if (!isRefusal(error)) throw error;
-        return login.refused(at, error).then(() => this.#callWaiting<T>(login, isRefusal, method, args));
+        return login.refused(at, error).then(waiting);
       },
     );
   }
