@@ -13,11 +13,15 @@
 // ten frames deep (mysql2 captures its caller's stack on every query, at most Error.stackTraceLimit
 // frames, so the depth of the caller's stack is part of a query's cost), and with `trace: false`.
 // BENCH_ROUNDS and BENCH_QUERIES override ROUNDS and QUERIES; BENCH_ONLY picks drivers by the
-// start of their name.
+// start of their name, BENCH_PART one of the two parts (overhead, reads).
 // Reads: WORKERS workers query through rotakit's pool for LOAD_MS while the secret is rotated every
-// ROTATE_EVERY_MS (single user, rotakit's handler through the Secrets Manager emulator); reads are
-// the application's GetSecretValue calls as the emulator counted them for its signing key, with
-// the reader's default time to live (five minutes).
+// ROTATE_EVERY_MS (single user, rotakit's handler through the Secrets Manager emulator), with the
+// reader's time to live at READ_TTL_MS; CHURNING of the workers open a new connection for each
+// query (mysql2 and pg; the mssql pool only queries), so the pool logs in again and meets each
+// rotation. Reads are the application's GetSecretValue calls as the emulator counted them for its
+// signing key, beside its DescribeSecret calls, the rotations the pool detected (its change
+// events), and the bound the proof test asserts: one per time to live, plus one, plus one per
+// rotation detected.
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,8 +43,10 @@ import pg from 'pg';
 const WORKERS = 8;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 1000);
-const LOAD_MS = 20_000;
-const ROTATE_EVERY_MS = 4000;
+const LOAD_MS = 60_000;
+const ROTATE_EVERY_MS = 5000;
+const READ_TTL_MS = 15_000;
+const CHURNING = 2;
 const APP_KEY = { accessKeyId: 'bench-application', secretAccessKey: 'bench-application-secret' };
 const PASSWORD = 'Bench-app-password-1';
 
@@ -94,7 +100,7 @@ async function round(query, total) {
 const sm = await startAwsSecretsManagerEmulator({ rotation: { driving: 'before-response' }, credentials: [AWS_EMULATOR_CREDENTIALS, APP_KEY] });
 const smConfig = { endpoint: sm.url, region: 'us-east-1', credentials: AWS_EMULATOR_CREDENTIALS, maxAttempts: 1 };
 const admin = new SecretsManagerClient(smConfig);
-const reader = (id) => awsSecretReader(id, { secretsManager: { ...smConfig, credentials: APP_KEY } });
+const reader = (id, ttlMs) => awsSecretReader(id, { secretsManager: { ...smConfig, credentials: APP_KEY }, ...(ttlMs === undefined ? {} : { ttlMs }) });
 
 /** Calls `query` from `depth` frames deeper than its caller: an application's query site, not a bench's. */
 const deeper = (depth, query) => (depth === 0 ? query() : deeper(depth - 1, query));
@@ -119,9 +125,17 @@ const mysqlEngine = (name, { settings = {}, depth = 0, reads = true } = {}) => (
     const pool = mysql.createPool({ host: db.host, port: db.port, user: 'app', password: PASSWORD, connectionLimit: WORKERS, ...settings });
     return { query: () => deeper(depth, () => pool.query('SELECT 1')), end: () => pool.end() };
   },
-  rotating(id) {
-    const pool = createRotatingMysqlPool(reader(id), { pool: { connectionLimit: WORKERS, ...settings } });
-    return { query: () => deeper(depth, () => pool.query('SELECT 1')), end: () => pool.end() };
+  rotating(id, { ttlMs, onEvent } = {}) {
+    const pool = createRotatingMysqlPool(reader(id, ttlMs), { pool: { connectionLimit: WORKERS, ...settings }, ...(onEvent ? { onEvent } : {}) });
+    return {
+      query: () => deeper(depth, () => pool.query('SELECT 1')),
+      async churn() {
+        const connection = await pool.getConnection();
+        await connection.query('SELECT 1');
+        connection.destroy();
+      },
+      end: () => pool.end(),
+    };
   },
 });
 
@@ -144,9 +158,17 @@ const allEngines = [
       const pool = new pg.Pool({ host: db.host, port: db.port, database: db.database, user: 'app', password: PASSWORD, max: WORKERS });
       return { query: () => pool.query('SELECT 1'), end: () => pool.end() };
     },
-    rotating(id) {
-      const pool = createRotatingPgPool(reader(id), { pool: { max: WORKERS } });
-      return { query: () => pool.query('SELECT 1'), end: () => pool.end() };
+    rotating(id, { ttlMs, onEvent } = {}) {
+      const pool = createRotatingPgPool(reader(id, ttlMs), { pool: { max: WORKERS }, ...(onEvent ? { onEvent } : {}) });
+      return {
+        query: () => pool.query('SELECT 1'),
+        async churn() {
+          const client = await pool.connect();
+          await client.query('SELECT 1');
+          client.release(true);
+        },
+        end: () => pool.end(),
+      };
     },
   },
   {
@@ -174,14 +196,16 @@ const allEngines = [
       const connected = pool.connect();
       return { query: async () => (await connected).request().query('SELECT 1'), end: () => pool.close() };
     },
-    rotating(id) {
-      const pool = createRotatingMssqlPool(reader(id), { config: { options: { encrypt: false }, pool: { max: WORKERS } } });
-      return { query: () => pool.query('SELECT 1'), end: () => pool.end() };
+    rotating(id, { ttlMs, onEvent } = {}) {
+      const pool = createRotatingMssqlPool(reader(id, ttlMs), { config: { options: { encrypt: false }, pool: { max: WORKERS } }, ...(onEvent ? { onEvent } : {}) });
+      const query = () => pool.query('SELECT 1');
+      return { query, churn: query, end: () => pool.end() };
     },
   },
 ];
 
-// BENCH_ONLY=mysql2 (or pg, mssql) runs one driver.
+// BENCH_ONLY=mysql2 (or pg, mssql) runs one driver; BENCH_PART=overhead or reads one part.
+const PARTS = process.env.BENCH_PART ?? 'overhead,reads';
 const engines = allEngines.filter((engine) => engine.name.startsWith(process.env.BENCH_ONLY ?? ''));
 const overhead = [];
 const reads = [];
@@ -195,53 +219,56 @@ for (const engine of engines) {
       SecretString: JSON.stringify({ engine: engine.awsEngine, host: db.host, port: db.port, username: 'app', password: PASSWORD, ...(db.database ? { dbname: db.database } : {}) }),
     }),
   );
-  const bare = engine.bare(db);
-  const rotating = engine.rotating(id);
-  // A second bare pool, measured as rotakit's is: what the method itself makes of no difference.
-  const control = engine.bare(db);
-  const perRound = Math.round(QUERIES * (engine.queryShare ?? 1));
-  for (const pool of [bare, rotating, control]) await round(pool.query, perRound);
-  const measured = { bare: [], rotating: [], control: [] };
-  for (let r = 0; r < ROUNDS; r += 1) {
-    // Each pool runs first, second and third equally often.
-    const names = ['bare', 'rotating', 'control'];
-    const order = [...names.slice(r % 3), ...names.slice(0, r % 3)];
-    const pools = { bare, rotating, control };
-    for (const name of order) measured[name].push(await round(pools[name].query, perRound));
+  if (PARTS.includes('overhead')) {
+    const bare = engine.bare(db);
+    const rotating = engine.rotating(id);
+    // A second bare pool, measured as rotakit's is: what the method itself makes of no difference.
+    const control = engine.bare(db);
+    const perRound = Math.round(QUERIES * (engine.queryShare ?? 1));
+    for (const pool of [bare, rotating, control]) await round(pool.query, perRound);
+    const measured = { bare: [], rotating: [], control: [] };
+    for (let r = 0; r < ROUNDS; r += 1) {
+      // Each pool runs first, second and third equally often.
+      const names = ['bare', 'rotating', 'control'];
+      const order = [...names.slice(r % 3), ...names.slice(0, r % 3)];
+      const pools = { bare, rotating, control };
+      for (const name of order) measured[name].push(await round(pools[name].query, perRound));
+    }
+    const perQuery = (rounds, field) => median(rounds.map((one) => (one[field] / perRound) * 1000));
+    const ratioOf = (name, field) => medianWithInterval(measured[name].map((one, r) => one[field] / measured.bare[r][field]));
+    overhead.push({
+      name: engine.name,
+      bare: perQuery(measured.bare, 'elapsed'),
+      rotating: perQuery(measured.rotating, 'elapsed'),
+      ratio: ratioOf('rotating', 'elapsed'),
+      control: ratioOf('control', 'elapsed'),
+      bareCpu: perQuery(measured.bare, 'cpu'),
+      rotatingCpu: perQuery(measured.rotating, 'cpu'),
+      cpuRatio: ratioOf('rotating', 'cpu'),
+      controlCpu: ratioOf('control', 'cpu'),
+    });
+    await Promise.all([bare.end(), rotating.end(), control.end()]);
   }
-  const perQuery = (rounds, field) => median(rounds.map((one) => (one[field] / perRound) * 1000));
-  const ratioOf = (name, field) => medianWithInterval(measured[name].map((one, r) => one[field] / measured.bare[r][field]));
-  overhead.push({
-    name: engine.name,
-    bare: perQuery(measured.bare, 'elapsed'),
-    rotating: perQuery(measured.rotating, 'elapsed'),
-    ratio: ratioOf('rotating', 'elapsed'),
-    control: ratioOf('control', 'elapsed'),
-    bareCpu: perQuery(measured.bare, 'cpu'),
-    rotatingCpu: perQuery(measured.rotating, 'cpu'),
-    cpuRatio: ratioOf('rotating', 'cpu'),
-    controlCpu: ratioOf('control', 'cpu'),
-  });
-  await Promise.all([bare.end(), rotating.end(), control.end()]);
 
   // Reads under load, with rotations.
-  if (!engine.reads) {
+  if (!engine.reads || !PARTS.includes('reads')) {
     await db.close();
     continue;
   }
   const handler = createRotationHandler({ target: engine.target, strategy: singleUser(), secretsManager: smConfig });
   const arn = sm.functionArn(`bench-rotator-${secrets}`);
   sm.registerRotationFunction(arn, (event) => handler(event));
-  const pool = engine.rotating(id);
+  let detected = 0;
+  const pool = engine.rotating(id, { ttlMs: READ_TTL_MS, onEvent: (event) => (detected += event.type === 'pool.credentials-changed' ? 1 : 0) });
   sm.resetCalls();
   let stop = false;
   let queries = 0;
   let failed = 0;
   const started = performance.now();
-  const workers = Array.from({ length: WORKERS }, async () => {
+  const workers = Array.from({ length: WORKERS }, async (_, worker) => {
     while (!stop) {
       try {
-        await pool.query();
+        await (worker < CHURNING ? pool.churn() : pool.query());
         queries += 1;
       } catch {
         failed += 1;
@@ -257,8 +284,10 @@ for (const engine of engines) {
   stop = true;
   await Promise.all(workers);
   const minutes = (performance.now() - started) / 60_000;
-  const count = sm.callCountsBy(APP_KEY.accessKeyId)['GetSecretValue'] ?? 0;
-  reads.push({ name: engine.name, minutes, queries, failed, rotations, reads: count, perMinute: count / minutes });
+  const calls = sm.callCountsBy(APP_KEY.accessKeyId);
+  const count = calls['GetSecretValue'] ?? 0;
+  const bound = Math.ceil((minutes * 60_000) / READ_TTL_MS) + 1 + detected;
+  reads.push({ name: engine.name, minutes, queries, failed, rotations, detected, reads: count, locates: calls['DescribeSecret'] ?? 0, bound, perMinute: count / minutes });
   await pool.end();
   await db.close();
 }
@@ -269,15 +298,22 @@ const fmt = (value, digits = 1) => value.toFixed(digits);
 console.log(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ${WORKERS} workers, ${ROUNDS} rounds per pool of ${QUERIES} queries (the TDS fake: a quarter as many)\n`);
 const percent = (ratio) => `${ratio >= 1 ? '+' : ''}${fmt((ratio - 1) * 100)} %`;
 const interval = (row) => `${fmt(row.median, 3)} (${percent(row.median)}; 95 % CI ${fmt(row.low, 3)}–${fmt(row.high, 3)})`;
-console.log('| pool | bare, per query | rotakit, per query | rotakit ÷ bare, time | second bare ÷ bare, time | bare, CPU per query | rotakit, CPU per query | rotakit ÷ bare, CPU | second bare ÷ bare, CPU |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (const row of overhead) {
-  console.log(
-    `| ${row.name} | ${fmt(row.bare)} µs | ${fmt(row.rotating)} µs | ${interval(row.ratio)} | ${interval(row.control)} | ${fmt(row.bareCpu)} µs | ${fmt(row.rotatingCpu)} µs | ${interval(row.cpuRatio)} | ${interval(row.controlCpu)} |`,
-  );
+if (overhead.length > 0) {
+  console.log('| pool | bare, per query | rotakit, per query | rotakit ÷ bare, time | second bare ÷ bare, time | bare, CPU per query | rotakit, CPU per query | rotakit ÷ bare, CPU | second bare ÷ bare, CPU |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of overhead) {
+    console.log(
+      `| ${row.name} | ${fmt(row.bare)} µs | ${fmt(row.rotating)} µs | ${interval(row.ratio)} | ${interval(row.control)} | ${fmt(row.bareCpu)} µs | ${fmt(row.rotatingCpu)} µs | ${interval(row.cpuRatio)} | ${interval(row.controlCpu)} |`,
+    );
+  }
 }
-console.log('\n| pool | load | queries | failed | rotations | GetSecretValue | reads per minute |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const row of reads) {
-  console.log(`| ${row.name} | ${fmt(row.minutes * 60)} s | ${row.queries} | ${row.failed} | ${row.rotations} | ${row.reads} | ${fmt(row.perMinute)} |`);
+if (reads.length > 0) {
+  console.log(`\n${WORKERS} workers (${CHURNING} opening a connection per query) for ${LOAD_MS / 1000} s, a rotation every ${ROTATE_EVERY_MS / 1000} s, time to live ${READ_TTL_MS / 1000} s\n`);
+  console.log('| pool | load | queries | failed | rotations | detected | GetSecretValue | bound | DescribeSecret | reads per minute |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of reads) {
+    console.log(
+      `| ${row.name} | ${fmt(row.minutes * 60)} s | ${row.queries} | ${row.failed} | ${row.rotations} | ${row.detected} | ${row.reads} | ${row.bound} | ${row.locates} | ${fmt(row.perMinute)} |`,
+    );
+  }
 }
