@@ -386,7 +386,7 @@ export class GenerationPools<P> {
   /**
    * Calls `pool[method](...args)` on the driver pool of `login`'s credentials of the moment,
    * retrying a refused login as `login.run` with `use` does. When those credentials and their pool
-   * are at hand (nearly every call), the driver is called from this frame, with no closure made: a
+   * are at hand (nearly every call), the driver is called from this frame, without waiting: a
    * driver that captures its caller's stack on every call (mysql2's default `trace`) then records
    * two frames of rotakit before the application's, not eight.
    */
