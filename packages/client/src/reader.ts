@@ -220,7 +220,9 @@ export class SecretReader {
       throw this.#safe(error);
     }
     const reads = new Map<Stage, ReadCredentials | undefined>();
-    for (const stage of ['current', 'pending', 'previous'] as const) {
+    // Only the stages asked for (and current, which the read refreshes) are parsed and cached: a
+    // previous value an older schema wrote cannot fail a refresh that does not need it.
+    for (const stage of new Set<Stage>(['current', ...order])) {
       const sourced = values[stage];
       const read = sourced === undefined ? undefined : this.#parse(stage, sourced);
       reads.set(stage, read);

@@ -75,6 +75,15 @@ describe('ncloudSecretReader after a refused login (refreshFirst)', () => {
     expect([current.read?.stage, current.read?.credentials.password, current.reads]).toEqual(['current', 'New-password-3', 1]);
   });
 
+  it('a previous value the schema refuses does not fail a refresh that does not need it', async () => {
+    const secretId = emulator.seedSecret({ chain: { active: cdbSecret('New-password-4'), previous: { cdbUser: 'app' } }, rotationTargets: ['cdbPassword'] });
+    const reader = ncloudSecretReader(secretId, { client: clientOptions(), now: fakeClock().now });
+    const refused = { username: 'app', password: PASSWORD };
+    const { read } = await reader.refreshFirst(['pending', 'current'], {}, (candidate) => candidate.credentials.password !== refused.password);
+    expect(read?.credentials.password).toBe('New-password-4');
+    await expect(reader.previous()).rejects.toMatchObject({ code: 'InvalidSecretValue' });
+  });
+
   it('refused with nothing else in the chain: one read, no credentials', async () => {
     const reader = ncloudSecretReader(seed(), { client: clientOptions(), now: fakeClock().now });
     const before = await reader.current();
