@@ -9,7 +9,7 @@
  */
 import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { isRotakitError, optionChecks, type Stage } from '@rotakit/core';
-import { AWS_STAGE_LABELS, awsError, awsSchema, secretsManagerClient, type SecretsManagerClientOption } from '@rotakit/provider-aws';
+import { AWS_STAGE_LABELS, awsError, awsSchema, secretsManagerClient, stagePointers, type SecretsManagerClientOption } from '@rotakit/provider-aws';
 import { SECRET_READER_OPTION_KEYS, SecretReader, type SecretReaderOptions, type SecretSource, type SourcedValue, type StageVersions } from './reader.js';
 
 /** Options of `awsSecretReader`. */
@@ -49,11 +49,7 @@ function secretsManagerSource(secretId: string, options: AwsSecretReaderOptions)
       } catch (error) {
         throw awsError(error, { service: 'Secrets Manager', operation: 'DescribeSecret', subject: secretId });
       }
-      const located: { -readonly [S in Stage]?: string } = {};
-      for (const [versionId, labels] of Object.entries(response.VersionIdsToStages ?? {})) {
-        for (const [stage, label] of Object.entries(AWS_STAGE_LABELS) as Array<[Stage, string]>) if (labels.includes(label)) located[stage] = versionId;
-      }
-      return located;
+      return stagePointers(response.VersionIdsToStages ?? {});
     },
   };
 }

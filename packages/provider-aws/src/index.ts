@@ -22,5 +22,5 @@ export type {
 } from './handler.js';
 export { managedSecretEndpoint, rdsReplicaCheck, withManagedMasterEndpoints } from './rds/index.js';
 export type { RdsEndpoint, RdsReplicaCheckOptions } from './rds/index.js';
-export { SecretsManagerStore } from './store.js';
+export { SecretsManagerStore, stagePointers } from './store.js';
 export type { SecretsManagerStoreOptions } from './store.js';

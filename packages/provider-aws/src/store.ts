@@ -393,8 +393,8 @@ function claimLabelOf(token: string): string {
   return `${CLAIM_LABEL_PREFIX}${token}`;
 }
 
-/** Which version each label sits on, from DescribeSecret's VersionIdsToStages. */
-function stagePointers(versions: Record<string, string[]>): StagePointers {
+/** Which version each label sits on, from DescribeSecret's VersionIdsToStages (readers use it too). */
+export function stagePointers(versions: Record<string, string[]>): StagePointers {
   const pointers: StagePointers = {};
   for (const [versionId, labels] of Object.entries(versions)) {
     if (labels.includes(AWSCURRENT)) pointers.current = versionId;
